@@ -1,0 +1,24 @@
+import type { Logger } from './logger.js';
+import type { EventBus } from './bus.js';
+import type { HubEvent } from './types.js';
+
+function message(e: HubEvent): string {
+  if (e.type === 'handshake') return `${e.outcome} ${e.peer} → ${e.endpoint ?? e.listener}: ${e.reason}`;
+  if (e.type === 'ready') return `ready: ${e.listeners.map((l) => `${l.address}:${l.port}`).join(', ')}`;
+  return e.msg;
+}
+
+function level(e: HubEvent): 'info' | 'warn' | 'error' {
+  if (e.type === 'notice') return e.level;
+  if (e.type === 'handshake' && e.outcome === 'HUBTLS_HANDSHAKE_FAILED') return 'warn';
+  return 'info';
+}
+
+/** Writes every bus event as one pino line; `event` carries the type, the rest is the event. */
+export function attachLogSink(bus: EventBus, log: Logger): () => void {
+  return bus.subscribe((e) => {
+    // `level` and `msg` are pino's own keys: never let an event's fields shadow them.
+    const { type, level: _level, msg: _msg, ...fields } = e as HubEvent & { level?: unknown; msg?: unknown };
+    log[level(e)]({ event: type, ...fields }, message(e));
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Turns a validated scenario document into the compiled form the runtime uses: defaults applied,
+ * CLI overrides applied, endpoints grouped by listener.
+ */
+import { resolve } from 'node:path';
+import { resolveEndpointProfile } from '../profiles/effective.js';
+import type { LoadedScenario } from './load.js';
+import type { ChainRefFile, EndpointFile } from './schema.js';
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8883,
+  adminHost: '127.0.0.1',
+  adminPort: 9883,
+  handshakeTimeoutMs: 10_000,
+  eccChain: 'ecc-g3',
+  clientCert: 'request',
+  after: 'hold',
+} as const;
+
+export type ChainSource = { catalog: string } | { files: { cert: string; key: string; ca?: string } };
+
+export interface CompiledEndpoint {
+  name: string;
+  kind: 'iothub' | 'dps';
+  hostnames: string[];
+  host: string;
+  port: number;
+  isDefault: boolean;
+  profile: string;
+  minTlsVersion?: '1.2';
+  chain: ChainSource;
+  eccChain?: ChainSource;
+  clientCert: 'none' | 'request' | 'require';
+  after: string;
+}
+
+export interface ListenerSpec {
+  host: string;
+  port: number;
+  endpoints: string[];
+}
+
+export interface CompiledScenario {
+  file: string;
+  name: string;
+  description?: string;
+  clock: { start?: Date; rate: number };
+  admin: { enabled: boolean; host: string; port: number };
+  handshakeTimeoutMs: number;
+  endpoints: CompiledEndpoint[];
+  listeners: ListenerSpec[];
+}
+
+export interface Overrides {
+  port?: number;
+  adminPort?: number;
+  host?: string;
+  noAdmin?: boolean;
+}
+
+function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
+  if (typeof ref === 'string') return { catalog: ref };
+  return { files: { cert: resolve(baseDir, ref.cert), key: resolve(baseDir, ref.key), ca: ref.ca && resolve(baseDir, ref.ca) } };
+}
+
+function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: string; port: number }): CompiledEndpoint {
+  const profile = resolveEndpointProfile(ep.profile, ep.minTlsVersion);
+  const wantsEc = profile.certKeyTypes.includes('ec');
+  return {
+    name: ep.name,
+    kind: ep.kind,
+    hostnames: ep.hostnames,
+    host: ep.host ?? listen.host,
+    port: ep.port ?? listen.port,
+    isDefault: ep.default ?? false,
+    profile: ep.profile,
+    minTlsVersion: ep.minTlsVersion,
+    chain: chainSource(ep.chain, baseDir),
+    eccChain: wantsEc ? chainSource(ep.eccChain ?? DEFAULTS.eccChain, baseDir) : undefined,
+    clientCert: ep.clientCert ?? DEFAULTS.clientCert,
+    after: ep.after ?? DEFAULTS.after,
+  };
+}
+
+/** Endpoints sharing host:port share one listener; the first one is its default unless one says so. */
+function groupListeners(endpoints: CompiledEndpoint[]): ListenerSpec[] {
+  const byKey = new Map<string, ListenerSpec>();
+  for (const ep of endpoints) {
+    const key = `${ep.host}:${ep.port}`;
+    const l = byKey.get(key) ?? { host: ep.host, port: ep.port, endpoints: [] };
+    l.endpoints.push(ep.name);
+    byKey.set(key, l);
+  }
+  return [...byKey.values()];
+}
+
+function markDefaults(endpoints: CompiledEndpoint[], listeners: ListenerSpec[]): void {
+  for (const l of listeners) {
+    const eps = endpoints.filter((e) => l.endpoints.includes(e.name));
+    if (!eps.some((e) => e.isDefault)) eps[0]!.isDefault = true;
+  }
+}
+
+export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): CompiledScenario {
+  const d = loaded.doc;
+  const listen = { host: o.host ?? d.listen?.host ?? DEFAULTS.host, port: o.port ?? d.listen?.port ?? DEFAULTS.port };
+  const endpoints = d.endpoints.map((ep) => compileEndpoint(ep, loaded.baseDir, listen));
+  const listeners = groupListeners(endpoints);
+  markDefaults(endpoints, listeners);
+  return {
+    file: loaded.file,
+    name: d.name,
+    description: d.description,
+    clock: { start: d.clock?.start ? new Date(d.clock.start) : undefined, rate: d.clock?.rate ?? 1 },
+    admin: {
+      enabled: !o.noAdmin && (d.admin?.enabled ?? true),
+      host: d.admin?.host ?? DEFAULTS.adminHost,
+      port: o.adminPort ?? d.admin?.port ?? DEFAULTS.adminPort,
+    },
+    handshakeTimeoutMs: d.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+    endpoints,
+    listeners,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Reads a scenario file, validates all of it (schema, then meaning), and reports every problem
+ * at once with the path and line. Nothing is bound or generated here.
+ */
+import { readFileSync, existsSync, accessSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument, LineCounter, isNode } from 'yaml';
+import { HubtlsError } from '../errors.js';
+import { didYouMean } from '../util/suggest.js';
+import { findProfile, profileIds } from '../profiles/registry.js';
+import { schemaProblems } from './schema-check.js';
+import { ScenarioError, pathText, show, type Problem } from './problems.js';
+import type { ChainRefFile, EndpointFile, ScenarioFile } from './schema.js';
+
+/** What validation needs to know from the rest of the product (injected, so this stays pure). */
+export interface ValidationContext {
+  chainIds: readonly string[];
+  afterModes: readonly string[];
+}
+
+export interface LoadedScenario {
+  file: string;
+  baseDir: string;
+  doc: ScenarioFile;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new HubtlsError('HUBTLS_SCENARIO_NOT_FOUND', `scenario file not found: ${file}`, 'the scenarios that ship with hubtls are in scenarios/ (e.g. scenarios/default.yaml)');
+    throw new HubtlsError('HUBTLS_SCENARIO_UNREADABLE', `cannot read scenario file ${file}: ${(e as Error).message}`, 'check the path and its permissions');
+  }
+}
+
+export function loadScenario(file: string, ctx: ValidationContext): LoadedScenario {
+  const text = readText(file);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(file, doc.errors.map((e) => ({ path: '', found: `invalid YAML (${e.message.split(' at line')[0]})`, expected: 'valid YAML', line: e.linePos?.[0]?.line })));
+  }
+  const data: unknown = doc.toJS();
+  const lineOf = (segs: Array<string | number>) => lineAt(doc, lines, segs);
+  const schema = schemaProblems(data).map(({ segs, ...p }) => ({ ...p, line: lineOf(segs) }));
+  const meaning = schema.length ? [] : semanticProblems(data as ScenarioFile, file, ctx).map(({ segs, ...p }) => ({ ...p, line: lineOf(segs) }));
+  const problems = [...schema, ...meaning];
+  if (problems.length) throw new ScenarioError(file, problems);
+  return { file, baseDir: dirname(resolve(file)), doc: data as ScenarioFile };
+}
+
+function lineAt(doc: ReturnType<typeof parseDocument>, lines: LineCounter, segs: Array<string | number>): number | undefined {
+  for (let n = segs.length; n >= 0; n--) {
+    const node = doc.getIn(segs.slice(0, n), true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+type Located = Problem & { segs: Array<string | number> };
+
+function problem(segs: Array<string | number>, found: unknown, expected: string): Located {
+  return { segs, path: pathText(segs), found: show(found), expected };
+}
+
+function semanticProblems(s: ScenarioFile, file: string, ctx: ValidationContext): Located[] {
+  const out: Located[] = [];
+  s.endpoints.forEach((ep, i) => out.push(...endpointProblems(ep, ['endpoints', i], dirname(resolve(file)), ctx)));
+  out.push(...uniquenessProblems(s));
+  return out;
+}
+
+function endpointProblems(ep: EndpointFile, at: Array<string | number>, baseDir: string, ctx: ValidationContext): Located[] {
+  const out: Located[] = [];
+  if (!findProfile(ep.profile)) out.push(problem([...at, 'profile'], ep.profile, `a profile id: ${profileIds().join(', ')}${didYouMean(ep.profile, profileIds())}`));
+  out.push(...chainProblems(ep.chain, [...at, 'chain'], baseDir, ctx));
+  if (ep.eccChain !== undefined) out.push(...chainProblems(ep.eccChain, [...at, 'eccChain'], baseDir, ctx));
+  if (ep.after !== undefined && !ctx.afterModes.includes(ep.after)) {
+    out.push(problem([...at, 'after'], ep.after, `one of ${ctx.afterModes.join(', ')}${didYouMean(ep.after, ctx.afterModes)}`));
+  }
+  return out;
+}
+
+function chainProblems(ref: ChainRefFile, at: Array<string | number>, baseDir: string, ctx: ValidationContext): Located[] {
+  if (typeof ref === 'string') {
+    return ctx.chainIds.includes(ref) ? [] : [problem(at, ref, `a chain id from \`hubtls certs list\`: ${ctx.chainIds.join(', ')}${didYouMean(ref, ctx.chainIds)}`)];
+  }
+  const out: Located[] = [];
+  for (const key of ['cert', 'key', 'ca'] as const) {
+    const f = ref[key];
+    if (f !== undefined && !readable(resolve(baseDir, f))) out.push(problem([...at, key], f, `a readable PEM file (resolved to ${resolve(baseDir, f)})`));
+  }
+  return out;
+}
+
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return existsSync(path);
+  } catch {
+    return false;
+  }
+}
+
+function uniquenessProblems(s: ScenarioFile): Located[] {
+  const out: Located[] = [];
+  const seen = new Set<string>();
+  const defaults = new Map<string, number>();
+  s.endpoints.forEach((ep, i) => {
+    if (seen.has(ep.name)) out.push(problem(['endpoints', i, 'name'], ep.name, 'a name not used by another endpoint'));
+    seen.add(ep.name);
+    if (!ep.default) return;
+    const key = `${ep.host ?? ''}:${ep.port ?? ''}`;
+    if (defaults.has(key)) out.push(problem(['endpoints', i, 'default'], true, `at most one default endpoint per port (endpoints[${defaults.get(key)}] is already the default)`));
+    defaults.set(key, i);
+  });
+  return out;
+}

@@ -1,0 +1,68 @@
+/**
+ * The scenario file's JSON Schema (TypeBox: one definition gives the schema `hubtls schema`
+ * prints and the TypeScript type the loader returns).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
+const Host = Type.String({ minLength: 1, description: 'address to bind, e.g. 127.0.0.1' });
+
+export const UserChain = Type.Object(
+  {
+    cert: Type.String({ description: 'PEM file: leaf first, then intermediates, in served order' }),
+    key: Type.String({ description: 'PEM file with the leaf private key' }),
+    ca: Type.Optional(Type.String({ description: 'PEM file with the root devices should trust (for export)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ChainRef = Type.Union([Type.String({ description: 'catalog chain id, see `hubtls certs list`' }), UserChain]);
+
+export const ClientCertMode = Type.Union([Type.Literal('none'), Type.Literal('request'), Type.Literal('require')], {
+  description: 'request (Azure on MQTT/AMQP): ask for a device certificate, judge it after TLS; require: refuse without one',
+});
+
+export const Endpoint = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'short id used in logs and the admin API' }),
+    kind: Type.Union([Type.Literal('iothub'), Type.Literal('dps')]),
+    hostnames: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'SNI names routed here; "*." matches one label' }),
+    host: Type.Optional(Host),
+    port: Type.Optional(Port),
+    default: Type.Optional(Type.Boolean({ description: 'receives connections without SNI or with an unknown SNI on its port' })),
+    profile: Type.String({ description: 'profile id, see `hubtls profiles`' }),
+    minTlsVersion: Type.Optional(Type.Literal('1.2', { description: "Azure's minTlsVersion property" })),
+    chain: ChainRef,
+    eccChain: Type.Optional(ChainRef),
+    clientCert: Type.Optional(ClientCertMode),
+    after: Type.Optional(Type.String({ description: 'what happens after TLS: hold | close (more modes as they are registered)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const Scenario = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    listen: Type.Optional(Type.Object({ host: Type.Optional(Host), port: Type.Optional(Port) }, { additionalProperties: false })),
+    admin: Type.Optional(
+      Type.Object({ host: Type.Optional(Host), port: Type.Optional(Port), enabled: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    ),
+    clock: Type.Optional(
+      Type.Object(
+        {
+          start: Type.Optional(Type.String({ format: 'date-time', description: 'simulated time at start; omitted = real time' })),
+          rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'simulated seconds per real second' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    handshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
+    endpoints: Type.Array(Endpoint, { minItems: 1 }),
+  },
+  { additionalProperties: false, $id: 'https://hubtls.dev/schema/scenario.json' },
+);
+
+export type ScenarioFile = Static<typeof Scenario>;
+export type EndpointFile = Static<typeof Endpoint>;
+export type ChainRefFile = Static<typeof ChainRef>;
