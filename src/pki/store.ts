@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { HubtlsError } from '../errors.js';
 import { silentLogger, type Logger } from '../events/logger.js';
-import { ROOTS, dnString, keyBitsOf } from './catalog.js';
-import { CHAINS, chainInfo, getChain } from './chains.js';
+import { ROOTS, rootInfos } from './catalog.js';
+import { chainInfos, getChain } from './chains.js';
 import type { Issued, ServeOptions, ServedChain } from './issued.js';
 import { acquireLock, LOCK_FILE } from './lock.js';
 import { emptyManifest, loadManifest, MANIFEST, saveManifest, type Manifest } from './manifest.js';
@@ -103,15 +103,14 @@ export class PkiStore {
     });
   }
 
+  /** Catalog view (no generation): every chain id, including defect fixtures. */
   listChains(): ChainInfo[] {
-    return CHAINS.map(chainInfo);
+    return chainInfos();
   }
 
+  /** Catalog view (no generation): every root, Azure stand-ins and test-only ones. */
   listRoots(): RootInfo[] {
-    return ROOTS.map((r) => ({
-      id: r.id, subject: dnString(r.subject), keyType: r.key.type, keyBits: keyBitsOf(r.key), signature: r.signature,
-      notBefore: r.notBefore, fileName: r.fileName ?? r.id, description: r.description, testOnly: r.testOnly ?? false,
-    }));
+    return rootInfos();
   }
 
   private async withChain(e: Entry): Promise<DeviceIssued> {
