@@ -143,12 +143,20 @@ export class PkiStore {
     if (load.problem) this.log.warn({ event: 'pki.repair', file: MANIFEST, problem: load.problem }, `${path.join(this.dir, MANIFEST)}: ${load.problem}; regenerating what is used`);
     this.manifest = load.manifest;
     const s = this.session(true);
+    const t0 = performance.now();
     try {
       return await fn(s);
     } finally {
       await s.settle();
       if (s.dirty) await saveManifest(this.dir, this.manifest);
+      if (s.dirty) this.logGenerated(s, performance.now() - t0);
     }
+  }
+
+  private logGenerated(s: Session, ms: number): void {
+    const { keys, certs } = s.generated;
+    this.log.info({ event: 'pki.generated', dir: this.dir, keys, certs, ms: Math.round(ms) },
+      `generated ${keys} keys and ${certs} certificates in ${this.dir} (${Math.round(ms)} ms)`);
   }
 
   private session(writable: boolean): Session {
@@ -209,10 +217,16 @@ async function asDirError<T>(dir: string, p: Promise<T>): Promise<T> {
   }
 }
 
+const DIR_REASONS: Record<string, string> = {
+  EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a file is in the way (not a directory)', EEXIST: 'a file is in the way (not a directory)',
+};
+
 function dirError(dir: string, e: unknown): unknown {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (!code || !['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EEXIST', 'EISDIR', 'EDQUOT'].includes(code)) return e;
-  return new HubtlsError('HUBTLS_CERTS_DIR', `cannot write certs dir ${dir}: ${(e as Error).message}`,
+  const reason = DIR_REASONS[(e as NodeJS.ErrnoException).code ?? ''];
+  if (!reason) return e;
+  return new HubtlsError('HUBTLS_CERTS_DIR', `cannot write certs dir ${dir}: ${reason} (${(e as Error).message})`,
     'hint: pass a writable directory with --certs DIR (or HUBTLS_CERTS_DIR), or fix its permissions', { cause: e });
 }
 
