@@ -16,40 +16,49 @@ export interface CertsCommandDeps {
 }
 
 interface CertsOpts { certs?: string }
+interface Ctx { out: (text: string) => void; open: (cmd: Command) => Promise<PkiStore> }
 
 export function registerCertsCommand(program: Command, deps: CertsCommandDeps = {}): Command {
-  const out = deps.out ?? ((s: string) => void process.stdout.write(s));
-  const log = () => deps.log ?? createLogger({ destination: process.stderr });
-  const open = (cmd: Command) => PkiStore.open(resolveCertsDir(cmd.optsWithGlobals<CertsOpts>().certs), { log: log() });
+  const ctx: Ctx = {
+    out: deps.out ?? ((s: string) => void process.stdout.write(s)),
+    open: (cmd) => PkiStore.open(resolveCertsDir(cmd.optsWithGlobals<CertsOpts>().certs),
+      { log: deps.log ?? createLogger({ destination: process.stderr }) }),
+  };
   const certs = program.command('certs').description('the generated test PKI: stand-ins for the Azure roots, chains, device certs');
-  const certsDir = () => new Option('--certs <dir>', 'certs directory (default ./certs, or HUBTLS_CERTS_DIR)');
+  addExport(certs, ctx);
+  certs.command('list')
+    .description('list the chains (with defect fixtures) and roots hubtls can serve')
+    .action(() => ctx.out(renderList()));
+  addRegenerate(certs, ctx);
+  return certs;
+}
 
+const certsDirOption = () => new Option('--certs <dir>', 'certs directory (default ./certs, or HUBTLS_CERTS_DIR)');
+
+function addExport(certs: Command, ctx: Ctx): void {
   certs.command('export')
     .description('write the roots, Azure bundles and device certificates for a device under test')
     .requiredOption('--out <dir>', 'directory to write into')
     .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('pem'))
-    .addOption(certsDir())
+    .addOption(certsDirOption())
     .action(async (opts: { out: string; format: ExportFormat }, cmd: Command) => {
-      const files = await exportTrust(await open(cmd), { out: opts.out, format: opts.format });
-      out(files.map((f) => `${f}\n`).join('') + `wrote ${files.length} files to ${opts.out}\n`);
+      const files = await exportTrust(await ctx.open(cmd), { out: opts.out, format: opts.format });
+      ctx.out(files.map((f) => `${f}\n`).join('') + `wrote ${files.length} files to ${opts.out}\n`);
     });
+}
 
-  certs.command('list')
-    .description('list the chains (with defect fixtures) and roots hubtls can serve')
-    .action(() => out(renderList()));
-
+function addRegenerate(certs: Command, ctx: Ctx): void {
   certs.command('regenerate')
     .description('wipe the certs directory and generate the given chains again')
     .option('--chain <id...>', 'chains to generate right away (both kinds)', [DEFAULT_CHAIN, 'ecc-g3'])
-    .addOption(certsDir())
+    .addOption(certsDirOption())
     .action(async (opts: { chain: string[] }, cmd: Command) => {
-      const store = await open(cmd);
+      const store = await ctx.open(cmd);
       const t0 = performance.now();
       await store.regenerate();
       await store.prepare(opts.chain.flatMap((chainId) => [{ chainId, kind: 'iothub' as const }, { chainId, kind: 'dps' as const }]));
-      out(`regenerated ${store.dir}: ${opts.chain.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+      ctx.out(`regenerated ${store.dir}: ${opts.chain.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     });
-  return certs;
 }
 
 /** The catalog as text: chains, defect fixtures, roots. Needs no certificates. */
