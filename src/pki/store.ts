@@ -77,7 +77,7 @@ export class PkiStore {
   /** A device certificate: CN = deviceId, clientAuth; CA-signed ones chain to device-root-ca. */
   async deviceCert(deviceId: string, opts: DeviceCertOptions = {}): Promise<DeviceIssued> {
     const t = deviceTemplate(deviceId, opts);
-    const entry = await this.run((s) => s.windowed(t, opts.validAt ?? new Date()));
+    const entry = await this.run((s) => s.windowed(t, referenceTime(opts.validAt)));
     return this.withChain(entry);
   }
 
@@ -142,6 +142,7 @@ export class PkiStore {
     const load = await loadManifest(this.dir);
     if (load.problem) this.log.warn({ event: 'pki.repair', file: MANIFEST, problem: load.problem }, `${path.join(this.dir, MANIFEST)}: ${load.problem}; regenerating what is used`);
     this.manifest = load.manifest;
+    await removeTempFiles(this.dir);
     const s = this.session(true);
     const t0 = performance.now();
     try {
@@ -180,11 +181,23 @@ export class PkiStore {
   }
 }
 
+/** Under the lock nobody else is writing: any temp file is left over from a crash. */
+async function removeTempFiles(dir: string): Promise<void> {
+  const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.tmp'));
+  await Promise.all(names.map((n) => fs.rm(path.join(dir, n), { force: true })));
+}
+
+function referenceTime(validAt: Date | undefined): Date {
+  if (validAt === undefined) return new Date();
+  if (validAt instanceof Date && !Number.isNaN(validAt.getTime())) return validAt;
+  throw new HubtlsError('HUBTLS_BAD_VALID_AT', `validAt is not a valid date: ${String(validAt)}`);
+}
+
 async function resolveChain(s: Session, chainId: string, opts: ServeOptions): Promise<ServedChain> {
   const chain = getChain(chainId);
   const t = leafTemplate(chainId, opts.kind, opts.generation);
   const [leaf, intermediates, root] = await Promise.all([
-    s.windowed(t, opts.validAt ?? new Date()),
+    s.windowed(t, referenceTime(opts.validAt)),
     Promise.all(chain.served.map((id) => s.ca(id))),
     s.ca(chain.rootId),
   ]);

@@ -61,6 +61,14 @@ t.test('truncated leaf PEM: detected, leaf re-issued with its key', async (t) =>
   t.equal(chain.intermediates[0]!.fingerprint256, base.intermediates[0]!.fingerprint256, 'intermediate untouched');
 });
 
+t.test('leftover temp files from a crash are removed by the next generation', async (t) => {
+  const { dir } = await repairCase(t, async (dir) => {
+    await fs.writeFile(path.join(dir, `${leafFile()}.99999.dead.tmp`), 'half a cert');
+    await fs.rm(path.join(dir, leafFile()));
+  });
+  t.same((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+});
+
 t.test('unparsable leaf PEM with a matching manifest hash', async (t) => {
   const { events } = await repairCase(t, async (dir) => {
     await fs.writeFile(path.join(dir, leafFile()), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
@@ -190,6 +198,7 @@ t.test('prepare, regenerate, unknown ids', async (t) => {
   await t.rejects(store.serve('nope', { kind: 'iothub' }), { code: 'HUBTLS_UNKNOWN_CHAIN', hint: /ecc-g3/ });
   await t.rejects(store.root('nope'), { code: 'HUBTLS_UNKNOWN_ROOT' });
   await t.rejects(store.prepare([{ chainId: 'nope', kind: 'dps' }]), { code: 'HUBTLS_UNKNOWN_CHAIN' });
+  await t.rejects(store.serve('ecc-g3', { kind: 'dps', validAt: new Date('nope') }), { code: 'HUBTLS_BAD_VALID_AT' });
 });
 
 t.test('certs dir from HUBTLS_CERTS_DIR', async (t) => {
