@@ -90,11 +90,15 @@ export class PkiStore {
     return Promise.all(found.filter((e): e is Entry => e !== null).map((e) => this.withChain(e)));
   }
 
-  /** Wipe every file the store owns and start over; certificates are generated again on use. */
+  /**
+   * Wipe the files the store owns (those its manifest names, temp files, the manifest) and start
+   * over; certificates are generated again on use. Other files in the directory are left alone.
+   */
   async regenerate(): Promise<void> {
     await this.locked(async () => {
-      const names = await fs.readdir(this.dir);
-      const ours = names.filter((n) => /\.(crt|key)\.pem$|\.tmp$/.test(n) || n === MANIFEST);
+      const { manifest } = await loadManifest(this.dir);
+      const recorded = new Set([...Object.values(manifest.keys), ...Object.values(manifest.certs)].map((r) => r.file));
+      const ours = (await fs.readdir(this.dir)).filter((n) => recorded.has(n) || n.endsWith('.tmp') || n === MANIFEST);
       await Promise.all(ours.map((n) => fs.rm(path.join(this.dir, n), { force: true })));
       this.manifest = emptyManifest();
       this.known.clear();

@@ -191,8 +191,9 @@ t.test('prepare, regenerate, unknown ids', async (t) => {
   const before = await reopened.serve('ecc-msecc2017', { kind: 'dps' });
   t.same(issuedIds(events), [], 'prepared chains are served without issuing');
   t.same(events.filter((e) => e.event === 'pki.generated'), [], 'and nothing is reported generated');
+  await fs.writeFile(path.join(dir, 'mine.key.pem'), 'not ours');
   await reopened.regenerate();
-  t.same(await fs.readdir(dir), ['manifest.json'], 'regenerate wipes every file but an empty manifest');
+  t.same((await fs.readdir(dir)).sort(), ['manifest.json', 'mine.key.pem'], 'regenerate wipes what the store wrote, nothing else');
   const after = await reopened.serve('ecc-msecc2017', { kind: 'dps' });
   t.not(after.root.fingerprint256, before.root.fingerprint256, 'fresh certificates after regenerate');
   await t.rejects(store.serve('nope', { kind: 'iothub' }), { code: 'HUBTLS_UNKNOWN_CHAIN', hint: /ecc-g3/ });
