@@ -8,7 +8,7 @@
  * stand-ins must verify against a device's real clock; a scenario that needs "Baltimore has
  * expired" says so with a defect fixture or a simulated clock, not by accident of today's date.
  */
-import type { CaDef, DnPart, KeyShape, SigAlg } from './types.js';
+import type { CaDef, DnPart, KeyShape, RootInfo, SigAlg } from './types.js';
 
 /** Bump when any definition changes: stores written under another version are regenerated. */
 export const CATALOG_VERSION = 1;
@@ -134,6 +134,14 @@ export const ISSUING_CAS: readonly CaDef[] = [
   }),
 ];
 
+/**
+ * The roots Microsoft tells devices to trust today for IoT Hub / DPS (RSA and ECC, DigiCert
+ * and Microsoft), exported as azure-roots-bundle.pem. Baltimore is not in it (retired in the
+ * 2023 migration); the legacy bundle adds it for devices from before the migration.
+ */
+export const AZURE_TRUST_BUNDLE: readonly string[] = ['digicert-g2', 'msrsa2017', 'digicert-g3', 'msecc2017'];
+export const AZURE_LEGACY_BUNDLE: readonly string[] = [...AZURE_TRUST_BUNDLE, 'baltimore'];
+
 const CA_BY_ID = new Map<string, CaDef>([...ROOTS, ...ISSUING_CAS].map((c) => [c.id, c]));
 
 export function findCa(id: string): CaDef | undefined {
@@ -165,4 +173,11 @@ export function dnString(dn: readonly DnPart[]): string {
 
 export function keyBitsOf(key: KeyShape): number {
   return key.type === 'rsa' ? key.bits : key.curve === 'P-256' ? 256 : 384;
+}
+
+export function rootInfos(): RootInfo[] {
+  return ROOTS.map((r) => ({
+    id: r.id, subject: dnString(r.subject), keyType: r.key.type, keyBits: keyBitsOf(r.key), signature: r.signature,
+    notBefore: r.notBefore, fileName: r.fileName ?? r.id, description: r.description, testOnly: r.testOnly ?? false,
+  }));
 }

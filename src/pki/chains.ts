@@ -69,7 +69,11 @@ export function getChain(id: string): ChainDef {
     `hint: use one of ${chainIds().join(', ')} (hubtls certs list describes them)`);
 }
 
-export function chainInfo(c: ChainDef): ChainInfo {
+export function chainInfos(): ChainInfo[] {
+  return CHAINS.map(chainInfo);
+}
+
+function chainInfo(c: ChainDef): ChainInfo {
   const info: ChainInfo = {
     id: c.id, description: c.description, rootId: c.rootId, altRootIds: [...(c.altRootIds ?? [])],
     keyType: c.keyType, leafIssuerId: c.leafIssuerId, served: [...c.served],

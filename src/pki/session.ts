@@ -31,6 +31,8 @@ export class Session {
   private readonly keys = new Map<string, Promise<KeyEntry>>();
   private readonly certs = new Map<string, Promise<Entry>>();
   dirty = false;
+  /** What this session generated: keys (the slow part) and certificates. */
+  readonly generated = { keys: 0, certs: 0 };
 
   constructor(
     private readonly dir: string,
@@ -81,6 +83,7 @@ export class Session {
     await writeAtomic(path.join(this.dir, keyFile(ref.id)), pem, 0o600);
     this.manifest.keys[ref.id] = { file: keyFile(ref.id), sha256: sha256(pem) };
     this.dirty = true;
+    this.generated.keys++;
     return { id: ref.id, pem, key: crypto.createPrivateKey(pem), fresh: true };
   }
 
@@ -137,6 +140,7 @@ export class Session {
       notBefore: spec.notBefore.toISOString(), notAfter: spec.notAfter.toISOString(),
     };
     this.dirty = true;
+    this.generated.certs++;
     this.log.debug({ event: 'pki.issued', id: spec.id }, `issued ${spec.id}`);
     return this.entry(spec, new crypto.X509Certificate(pem), pem, key, true);
   }

@@ -53,12 +53,16 @@ export function windowFor(status: WindowStatus, validAt: Date): { notBefore: Dat
   return { notBefore: new Date(t + from * DAY), notAfter: new Date(t + to * DAY) };
 }
 
-/** Whether a cached window still tells the same story at validAt. */
+/** A defect window is reused while its edge is 1 to 60 days away from validAt (designed: 30). */
+const DEFECT_BAND_MS: readonly [number, number] = [DAY, 60 * DAY];
+
+/** Whether a cached window still tells the same story at validAt (so the certificate is reused). */
 export function windowFits(status: WindowStatus, nb: Date, na: Date, validAt: Date): boolean {
   const t = validAt.getTime();
+  const inBand = (ms: number) => ms >= DEFECT_BAND_MS[0] && ms <= DEFECT_BAND_MS[1];
   if (status === 'valid') return nb.getTime() <= t && na.getTime() - t >= MIN_REMAINING_MS;
-  if (status === 'expired') return na.getTime() <= t - DAY;
-  return nb.getTime() >= t + DAY;
+  if (status === 'expired') return inBand(t - na.getTime());
+  return inBand(nb.getTime() - t);
 }
 
 /** Compact UTC stamp for ids: 20250101T000000Z. */

@@ -8,8 +8,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { HubtlsError } from '../errors.js';
 import { silentLogger, type Logger } from '../events/logger.js';
-import { ROOTS, dnString, keyBitsOf } from './catalog.js';
-import { CHAINS, chainInfo, getChain } from './chains.js';
+import { ROOTS, rootInfos } from './catalog.js';
+import { chainInfos, getChain } from './chains.js';
 import type { Issued, ServeOptions, ServedChain } from './issued.js';
 import { acquireLock, LOCK_FILE } from './lock.js';
 import { emptyManifest, loadManifest, MANIFEST, saveManifest, type Manifest } from './manifest.js';
@@ -77,7 +77,7 @@ export class PkiStore {
   /** A device certificate: CN = deviceId, clientAuth; CA-signed ones chain to device-root-ca. */
   async deviceCert(deviceId: string, opts: DeviceCertOptions = {}): Promise<DeviceIssued> {
     const t = deviceTemplate(deviceId, opts);
-    const entry = await this.run((s) => s.windowed(t, opts.validAt ?? new Date()));
+    const entry = await this.run((s) => s.windowed(t, referenceTime(opts.validAt)));
     return this.withChain(entry);
   }
 
@@ -90,11 +90,15 @@ export class PkiStore {
     return Promise.all(found.filter((e): e is Entry => e !== null).map((e) => this.withChain(e)));
   }
 
-  /** Wipe every file the store owns and start over; certificates are generated again on use. */
+  /**
+   * Wipe the files the store owns (those its manifest names, temp files, the manifest) and start
+   * over; certificates are generated again on use. Other files in the directory are left alone.
+   */
   async regenerate(): Promise<void> {
     await this.locked(async () => {
-      const names = await fs.readdir(this.dir);
-      const ours = names.filter((n) => /\.(crt|key)\.pem$|\.tmp$/.test(n) || n === MANIFEST);
+      const { manifest } = await loadManifest(this.dir);
+      const recorded = new Set([...Object.values(manifest.keys), ...Object.values(manifest.certs)].map((r) => r.file));
+      const ours = (await fs.readdir(this.dir)).filter((n) => recorded.has(n) || n.endsWith('.tmp') || n === MANIFEST);
       await Promise.all(ours.map((n) => fs.rm(path.join(this.dir, n), { force: true })));
       this.manifest = emptyManifest();
       this.known.clear();
@@ -103,15 +107,14 @@ export class PkiStore {
     });
   }
 
+  /** Catalog view (no generation): every chain id, including defect fixtures. */
   listChains(): ChainInfo[] {
-    return CHAINS.map(chainInfo);
+    return chainInfos();
   }
 
+  /** Catalog view (no generation): every root, Azure stand-ins and test-only ones. */
   listRoots(): RootInfo[] {
-    return ROOTS.map((r) => ({
-      id: r.id, subject: dnString(r.subject), keyType: r.key.type, keyBits: keyBitsOf(r.key), signature: r.signature,
-      notBefore: r.notBefore, fileName: r.fileName ?? r.id, description: r.description, testOnly: r.testOnly ?? false,
-    }));
+    return rootInfos();
   }
 
   private async withChain(e: Entry): Promise<DeviceIssued> {
@@ -143,13 +146,22 @@ export class PkiStore {
     const load = await loadManifest(this.dir);
     if (load.problem) this.log.warn({ event: 'pki.repair', file: MANIFEST, problem: load.problem }, `${path.join(this.dir, MANIFEST)}: ${load.problem}; regenerating what is used`);
     this.manifest = load.manifest;
+    await removeTempFiles(this.dir);
     const s = this.session(true);
+    const t0 = performance.now();
     try {
       return await fn(s);
     } finally {
       await s.settle();
       if (s.dirty) await saveManifest(this.dir, this.manifest);
+      if (s.dirty) this.logGenerated(s, performance.now() - t0);
     }
+  }
+
+  private logGenerated(s: Session, ms: number): void {
+    const { keys, certs } = s.generated;
+    this.log.info({ event: 'pki.generated', dir: this.dir, keys, certs, ms: Math.round(ms) },
+      `generated ${keys} keys and ${certs} certificates in ${this.dir} (${Math.round(ms)} ms)`);
   }
 
   private session(writable: boolean): Session {
@@ -173,11 +185,23 @@ export class PkiStore {
   }
 }
 
+/** Under the lock nobody else is writing: any temp file is left over from a crash. */
+async function removeTempFiles(dir: string): Promise<void> {
+  const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.tmp'));
+  await Promise.all(names.map((n) => fs.rm(path.join(dir, n), { force: true })));
+}
+
+function referenceTime(validAt: Date | undefined): Date {
+  if (validAt === undefined) return new Date();
+  if (validAt instanceof Date && !Number.isNaN(validAt.getTime())) return validAt;
+  throw new HubtlsError('HUBTLS_BAD_VALID_AT', `validAt is not a valid date: ${String(validAt)}`);
+}
+
 async function resolveChain(s: Session, chainId: string, opts: ServeOptions): Promise<ServedChain> {
   const chain = getChain(chainId);
   const t = leafTemplate(chainId, opts.kind, opts.generation);
   const [leaf, intermediates, root] = await Promise.all([
-    s.windowed(t, opts.validAt ?? new Date()),
+    s.windowed(t, referenceTime(opts.validAt)),
     Promise.all(chain.served.map((id) => s.ca(id))),
     s.ca(chain.rootId),
   ]);
@@ -210,10 +234,16 @@ async function asDirError<T>(dir: string, p: Promise<T>): Promise<T> {
   }
 }
 
+const DIR_REASONS: Record<string, string> = {
+  EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a file is in the way (not a directory)', EEXIST: 'a file is in the way (not a directory)',
+};
+
 function dirError(dir: string, e: unknown): unknown {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (!code || !['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EEXIST', 'EISDIR', 'EDQUOT'].includes(code)) return e;
-  return new HubtlsError('HUBTLS_CERTS_DIR', `cannot write certs dir ${dir}: ${(e as Error).message}`,
+  const reason = DIR_REASONS[(e as NodeJS.ErrnoException).code ?? ''];
+  if (!reason) return e;
+  return new HubtlsError('HUBTLS_CERTS_DIR', `cannot write certs dir ${dir}: ${reason} (${(e as Error).message})`,
     'hint: pass a writable directory with --certs DIR (or HUBTLS_CERTS_DIR), or fix its permissions', { cause: e });
 }
 

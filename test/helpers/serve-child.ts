@@ -1,7 +1,16 @@
-/** Child process for the cross-process store test: open DIR, serve CHAIN, print fingerprints. */
+/**
+ * Child process for the cross-process store test: open DIR, serve CHAIN, print one JSON line
+ * with the served fingerprints and how many keys this process generated.
+ */
+import { createLogger } from '../../src/events/logger.js';
 import { PkiStore } from '../../src/pki/store.js';
 
 const [dir, chainId] = process.argv.slice(2) as [string, string];
-const store = await PkiStore.open(dir);
+let keys = 0;
+const log = createLogger({
+  level: 'info',
+  destination: { write: (s: string) => { keys += (JSON.parse(s) as { keys?: number }).keys ?? 0; } },
+});
+const store = await PkiStore.open(dir, { log });
 const c = await store.serve(chainId, { kind: 'iothub' });
-process.stdout.write(JSON.stringify([c.leaf, ...c.intermediates, c.root].map((i) => i.fingerprint256)) + '\n');
+process.stdout.write(JSON.stringify({ fps: [c.leaf, ...c.intermediates, c.root].map((i) => i.fingerprint256), keys }) + '\n');

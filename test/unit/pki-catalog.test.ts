@@ -103,8 +103,12 @@ t.test('validity windows around validAt and when a cached window still fits', as
   t.ok(windowFits('valid', v.notBefore, v.notAfter, new Date(at.getTime() + 200 * day)), 'reused 200 d later');
   t.notOk(windowFits('valid', v.notBefore, v.notAfter, new Date(at.getTime() + 250 * day)), 'not reused with < 30 d left');
   t.notOk(windowFits('valid', v.notBefore, v.notAfter, new Date('2024-01-01')), 'not reused before it starts');
-  t.ok(windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() + 999 * day)), 'still expired later');
+  t.ok(windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() + 20 * day)), 'expired leaf reused 20 d later');
+  t.notOk(windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() + 45 * day)), 'not once it ended > 60 d before');
+  t.notOk(windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() - 30 * day)), 'nor when it is not expired at validAt');
+  t.ok(windowFits('not-yet-valid', n.notBefore, n.notAfter, new Date(at.getTime() - 20 * day)), 'future leaf reused 20 d earlier');
   t.notOk(windowFits('not-yet-valid', n.notBefore, n.notAfter, new Date(at.getTime() + 30 * day)), 'no longer in the future');
+  t.notOk(windowFits('not-yet-valid', n.notBefore, n.notAfter, new Date('2024-01-01')), 'too far in the future');
 });
 
 t.test('device templates', async (t) => {

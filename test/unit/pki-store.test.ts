@@ -61,6 +61,14 @@ t.test('truncated leaf PEM: detected, leaf re-issued with its key', async (t) =>
   t.equal(chain.intermediates[0]!.fingerprint256, base.intermediates[0]!.fingerprint256, 'intermediate untouched');
 });
 
+t.test('leftover temp files from a crash are removed by the next generation', async (t) => {
+  const { dir } = await repairCase(t, async (dir) => {
+    await fs.writeFile(path.join(dir, `${leafFile()}.99999.dead.tmp`), 'half a cert');
+    await fs.rm(path.join(dir, leafFile()));
+  });
+  t.same((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+});
+
 t.test('unparsable leaf PEM with a matching manifest hash', async (t) => {
   const { events } = await repairCase(t, async (dir) => {
     await fs.writeFile(path.join(dir, leafFile()), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
@@ -144,11 +152,12 @@ t.test('two processes generating the same chain at once end with the same valid 
   const dir = await tempDir(t);
   const child = path.join(import.meta.dirname, '../helpers/serve-child.ts');
   const spawnOne = () => run(process.execPath, ['--import', 'tsx', child, dir, 'g2'], { cwd: process.cwd() });
-  const [r1, r2] = await Promise.all([spawnOne(), spawnOne()]);
-  t.equal(r1.stdout, r2.stdout, 'both processes served the same certificates');
+  const [r1, r2] = (await Promise.all([spawnOne(), spawnOne()])).map((r) => JSON.parse(r.stdout) as { fps: string[]; keys: number });
+  t.same(r1!.fps, r2!.fps, 'both processes served the same certificates');
+  t.same([r1!.keys, r2!.keys].sort(), [0, 3], 'one process generated the 3 keys, the other waited and read them');
   const { log, events } = captureLog();
   const c = await (await PkiStore.open(dir, { log })).serve('g2', { kind: 'iothub' });
-  t.equal(JSON.stringify(fps(c)) + '\n', r1.stdout, 'the files on disk are those certificates');
+  t.same(fps(c), r1!.fps, 'the files on disk are those certificates');
   t.same([issuedIds(events), warnings(events)], [[], []], 'intact: nothing regenerated');
   t.ok(chainVerifies(c), 'chain verifies');
   t.same((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp') || f === '.lock'), [], 'no lock or temp files left');
@@ -175,17 +184,22 @@ t.test('prepare, regenerate, unknown ids', async (t) => {
   const dir = await tempDir(t);
   const store = await PkiStore.open(dir);
   await store.prepare([{ chainId: 'ecc-g3', kind: 'iothub' }, { chainId: 'ecc-msecc2017', kind: 'dps' }]);
+  const mode = async (f: string) => (await fs.stat(path.join(dir, f))).mode & 0o777;
+  t.same([await mode('.'), await mode('digicert-g3.key.pem'), await mode('digicert-g3.crt.pem')], [0o700, 0o600, 0o644], 'dir 0700, keys 0600');
   const { log, events } = captureLog();
   const reopened = await PkiStore.open(dir, { log });
   const before = await reopened.serve('ecc-msecc2017', { kind: 'dps' });
   t.same(issuedIds(events), [], 'prepared chains are served without issuing');
+  t.same(events.filter((e) => e.event === 'pki.generated'), [], 'and nothing is reported generated');
+  await fs.writeFile(path.join(dir, 'mine.key.pem'), 'not ours');
   await reopened.regenerate();
-  t.same(await fs.readdir(dir), ['manifest.json'], 'regenerate wipes every file but an empty manifest');
+  t.same((await fs.readdir(dir)).sort(), ['manifest.json', 'mine.key.pem'], 'regenerate wipes what the store wrote, nothing else');
   const after = await reopened.serve('ecc-msecc2017', { kind: 'dps' });
   t.not(after.root.fingerprint256, before.root.fingerprint256, 'fresh certificates after regenerate');
   await t.rejects(store.serve('nope', { kind: 'iothub' }), { code: 'HUBTLS_UNKNOWN_CHAIN', hint: /ecc-g3/ });
   await t.rejects(store.root('nope'), { code: 'HUBTLS_UNKNOWN_ROOT' });
   await t.rejects(store.prepare([{ chainId: 'nope', kind: 'dps' }]), { code: 'HUBTLS_UNKNOWN_CHAIN' });
+  await t.rejects(store.serve('ecc-g3', { kind: 'dps', validAt: new Date('nope') }), { code: 'HUBTLS_BAD_VALID_AT' });
 });
 
 t.test('certs dir from HUBTLS_CERTS_DIR', async (t) => {
