@@ -1,5 +1,13 @@
 import type { ProfileDefinition } from './types.js';
-import { AZURE_GROUPS, RECOMMENDED_ECDHE_RSA } from './recommended.js';
+import { AZURE_GROUPS } from './recommended.js';
+
+/** Listing order of the IoT Hub page (seed 003): recommended first, then the legacy suites. */
+const RECOMMENDED_HUB_ORDER = [
+  'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
+  'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
+];
 
 const LEGACY = [
   'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
@@ -21,7 +29,7 @@ export const iothubLegacy: ProfileDefinition = {
     'TLS_RSA_WITH_3DES_EDE_CBC_SHA only while the scenario clock is before 2022-10-01.',
   versions: [{ version: 'TLSv1' }, { version: 'TLSv1.1' }, { version: 'TLSv1.2' }],
   suites: [
-    ...[...RECOMMENDED_ECDHE_RSA].reverse().map((name) => ({ name })),
+    ...RECOMMENDED_HUB_ORDER.map((name) => ({ name })),
     ...LEGACY.map((name) => ({ name })),
     {
       name: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA',

@@ -42,6 +42,12 @@ t.test('ECDSA-only offer gets the ECC chain where the profile has one', async (t
   }
 });
 
+t.test('mixed offer, ECDSA first: Azure still serves RSA, in the client order among RSA suites', async (t) => {
+  const d = decide(hello({ suites: [ECDSA_GCM, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', RSA_GCM] }), state([endpoint('iothub-2025')]));
+  t.equal(d.code === 'HUBTLS_ACCEPTED' && `${d.suite} ${d.keyType} ${d.chain}`, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 rsa g2');
+  t.match(d.notes.join(), /ECC chain only for ECDSA-only offers/);
+});
+
 t.test('ECDSA-only offer on an RSA-only endpoint is refused, and the log says why', async (t) => {
   const d = decide(hello({ suites: [ECDSA_GCM] }), state([endpoint('iothub-2025', { chains: { rsa: 'g2' } })]));
   t.equal(d.code, 'HUBTLS_REFUSED_CIPHER');
@@ -80,12 +86,14 @@ t.test('SNI required by the TLS 1.3 preview profile', async (t) => {
   t.equal(ok.code === 'HUBTLS_ACCEPTED' && ok.version, 'TLSv1.3');
 });
 
-t.test('TLS 1.3 certificate follows the client signature_algorithms order', async (t) => {
+t.test('TLS 1.3 certificate: RSA when the client can verify it, else ECC', async (t) => {
   const base = { sni: 'x.azure-devices.net', versions: ['TLSv1.3' as const], suites: ['TLS_AES_256_GCM_SHA384'] };
   const ec = decide(hello({ ...base, sigalgs: ['ecdsa_secp384r1_sha384', 'rsa_pss_rsae_sha256'] }), state([endpoint('iothub-tls13-preview')]));
-  t.equal(ec.code === 'HUBTLS_ACCEPTED' && ec.keyType, 'ec');
-  const rsa = decide(hello({ ...base, sigalgs: ['ecdsa_secp256r1_sha256', 'rsa_pss_rsae_sha256', 'ecdsa_secp384r1_sha384'] }), state([endpoint('iothub-tls13-preview')]));
-  t.equal(rsa.code === 'HUBTLS_ACCEPTED' && rsa.keyType, 'rsa', 'P-256 sigalg cannot use the P-384 leaf');
+  t.equal(ec.code === 'HUBTLS_ACCEPTED' && ec.keyType, 'rsa', 'RSA whenever the client can verify RSA-PSS');
+  const ecOnly = decide(hello({ ...base, sigalgs: ['ecdsa_secp256r1_sha256', 'ecdsa_secp384r1_sha384'] }), state([endpoint('iothub-tls13-preview')]));
+  t.equal(ecOnly.code === 'HUBTLS_ACCEPTED' && ecOnly.keyType, 'ec', 'ECDSA-only signature algorithms get the ECC chain');
+  const p256 = decide(hello({ ...base, sigalgs: ['ecdsa_secp256r1_sha256'] }), state([endpoint('iothub-tls13-preview')]));
+  t.equal(p256.code, 'HUBTLS_REFUSED_CIPHER', 'a P-256-only client cannot verify the P-384 leaf');
 });
 
 t.test('routing by SNI, default without SNI, unmatched SNI noted', async (t) => {

@@ -41,7 +41,7 @@ function range(versions: TlsVersion[]): string {
   if (versions.length === 0) return 'no TLS version';
   const first = versionLabel(versions[0]!);
   const last = versionLabel(versions[versions.length - 1]!);
-  return first === last ? first : `${first}–${last}`;
+  return first === last ? first : `${first}–${last.replace('TLS ', '')}`;
 }
 
 function refuseVersion(hello: ClientHelloSummary, r: Route): Refused {
@@ -80,23 +80,31 @@ function profileSuitesOffered(hello: ClientHelloSummary, ep: EndpointView): Suit
   return hello.suiteIds.filter((id) => listed.has(id)).map((id) => suiteById(id)!);
 }
 
+/**
+ * Azure presents its RSA chain whenever the client offers a usable RSA suite; the ECC chain only to
+ * a client that offers ECDSA suites alone (seed 003: "include only ECDSA cipher suites and exclude
+ * any RSA ones"). Within the chosen certificate type the client's order decides.
+ */
 function decideTls12(hello: ClientHelloSummary, r: Route, version: TlsVersion, state: PolicyState): Decision {
   const ep = r.endpoint;
   const misses: NearMiss[] = [];
+  const usable: SuiteInfo[] = [];
   for (const suite of profileSuitesOffered(hello, ep).filter((s) => s.kx !== 'TLS13')) {
     const why = whyUnusable12(suite, version, hello, ep, state);
-    if (!why) return accept(hello, r, version, suite, keyTypeOf(suite), state, misses);
-    misses.push({ suite: suite.iana, why });
+    if (why) misses.push({ suite: suite.iana, why });
+    else usable.push(suite);
   }
-  return refuseCipher(hello, r, version, misses);
+  const chosen = usable.find((s) => keyTypeOf(s) === 'rsa') ?? usable[0];
+  if (!chosen) return refuseCipher(hello, r, version, misses);
+  const out = accept(hello, r, version, chosen, keyTypeOf(chosen), state, misses);
+  if (chosen !== usable[0]) out.notes.push(`client prefers ${usable[0]!.iana}; Azure serves its RSA chain whenever an RSA suite is offered (ECC chain only for ECDSA-only offers)`);
+  return out;
 }
 
-/** TLS 1.3: the certificate follows the client's signature_algorithms order (OpenSSL's rule). */
+/** TLS 1.3: the RSA chain when the client can verify an RSA signature, else the ECC chain. */
 function keyTypeFor13(hello: ClientHelloSummary, ep: EndpointView): KeyType | undefined {
-  for (const alg of hello.sigalgs) {
-    if (alg.startsWith('rsa_pss_rsae_') && ep.chains.rsa) return 'rsa';
-    if (alg === 'ecdsa_secp384r1_sha384' && ep.chains.ec) return 'ec';
-  }
+  if (ep.chains.rsa && hello.sigalgs.some((a) => a.startsWith('rsa_pss_rsae_'))) return 'rsa';
+  if (ep.chains.ec && hello.sigalgs.includes('ecdsa_secp384r1_sha384')) return 'ec';
   return undefined;
 }
 

@@ -1,0 +1,100 @@
+/**
+ * Assembles a running hub from a scenario file: validate everything, load certificates, bind
+ * listeners, start the admin plane, announce `ready`. Used by `hubtls run` and by tests.
+ * Nothing is left half-started: any failure closes what was opened and rethrows.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { EventBus } from './events/bus.js';
+import { HubtlsError } from './errors.js';
+import { PkiStore } from './pki/store.js';
+import { Runtime } from './scenario/runtime.js';
+import { loadScenario } from './scenario/load.js';
+import { compileScenario, type Overrides } from './scenario/compile.js';
+import { ContextCache } from './tls/contexts.js';
+import { HubListener, type ListenerDeps } from './tls/listener.js';
+import { opensslEngine } from './tls/engines/openssl.js';
+import { afterModeNames } from './after/registry.js';
+import { adminPlugin } from './admin/app.js';
+import { adminToken } from './admin/token.js';
+import type { Logger } from './events/logger.js';
+import type { ReadyEvent } from './events/types.js';
+
+export interface StartOptions {
+  scenarioFile: string;
+  overrides?: Overrides;
+  certsDir: string;
+  bus?: EventBus;
+  log?: Logger;
+  adminToken?: string;
+  /**
+   * false: refusals predicted by decide() are logged but the handshake still goes to OpenSSL, so a
+   * test can prove OpenSSL's own configuration enforces the same table. Default true.
+   */
+  precheck?: boolean;
+}
+
+export interface Hub {
+  runtime: Runtime;
+  bus: EventBus;
+  listeners: HubListener[];
+  admin?: { url: string; token: string };
+  ready: ReadyEvent;
+  /** Port of the listener serving `endpoint` (the first listener when omitted). */
+  port(endpoint?: string): number;
+  close(): Promise<void>;
+}
+
+export async function startHub(o: StartOptions): Promise<Hub> {
+  const bus = o.bus ?? new EventBus();
+  const pki = await PkiStore.open(o.certsDir, { log: o.log });
+  const loaded = loadScenario(o.scenarioFile, { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() });
+  const scenario = compileScenario(loaded, o.overrides);
+  const runtime = new Runtime(scenario, pki, bus);
+  await runtime.prepare();
+  const deps: ListenerDeps = { runtime, bus, contexts: new ContextCache(), engines: { openssl: opensslEngine }, handshakeTimeoutMs: scenario.handshakeTimeoutMs, precheck: o.precheck ?? true };
+  const listeners = scenario.listeners.map((spec) => new HubListener(spec, deps));
+  const opened: Array<{ close(): Promise<void> }> = [];
+  try {
+    for (const l of listeners) opened.push((await l.listen(), l));
+    const admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken()) : undefined;
+    if (admin) opened.push({ close: () => admin.app.close() });
+    return assemble(runtime, bus, listeners, admin, opened);
+  } catch (e) {
+    await Promise.allSettled(opened.map((x) => x.close()));
+    throw e;
+  }
+}
+
+async function startAdmin(runtime: Runtime, cfg: { host: string; port: number }, token: string) {
+  const app: FastifyInstance = Fastify({ logger: false });
+  await app.register(adminPlugin, { runtime, token });
+  try {
+    await app.listen({ host: cfg.host, port: cfg.port });
+  } catch (e) {
+    await app.close();
+    throw new HubtlsError('HUBTLS_ADMIN_PORT', `cannot start the admin API on ${cfg.host}:${cfg.port}: ${(e as Error).message}`, 'pick another port with --admin-port N (0 = any free port) or --no-admin');
+  }
+  const a = app.server.address() as { port: number };
+  return { app, url: `http://${cfg.host}:${a.port}`, token };
+}
+
+function assemble(runtime: Runtime, bus: EventBus, listeners: HubListener[], admin: Awaited<ReturnType<typeof startAdmin>> | undefined, opened: Array<{ close(): Promise<void> }>): Hub {
+  const ready: ReadyEvent = {
+    type: 'ready',
+    scenario: runtime.scenario.name,
+    listeners: listeners.map((l) => ({ address: l.spec.host, port: l.port, endpoints: l.spec.endpoints })),
+    admin: admin && { url: admin.url },
+  };
+  bus.publish(ready);
+  return {
+    runtime,
+    bus,
+    listeners,
+    admin: admin && { url: admin.url, token: admin.token },
+    ready,
+    port: (endpoint) => (endpoint ? listeners.find((l) => l.spec.endpoints.includes(endpoint)) : listeners[0])!.port,
+    close: async () => {
+      await Promise.allSettled(opened.map((x) => x.close()));
+    },
+  };
+}

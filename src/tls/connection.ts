@@ -1,0 +1,181 @@
+/**
+ * One TCP connection, start to verdict: read the ClientHello, decide, refuse with an alert or hand
+ * the socket to an engine, then to the after-TLS mode. Exactly one handshake event per connection.
+ * Nothing a peer does can throw out of here.
+ */
+import type { Socket } from 'node:net';
+import { readClientHello, HelloReadError, type RawHello } from './hello-reader.js';
+import { parseClientHello, ClientHelloParseError, type ClientHelloSummary } from './clienthello.js';
+import { decide } from './policy/decide.js';
+import { explain } from './policy/explain.js';
+import { ALERT, alertName, alertRecord } from './alerts.js';
+import { HandshakeError, type Established } from './engines/types.js';
+import type { Accepted, Decision } from './policy/types.js';
+import type { HandshakeEvent, HelloView } from '../events/types.js';
+import type { ListenerDeps } from './listener.js';
+import { contextKey, contextOptions } from './contexts.js';
+import { afterMode } from '../after/registry.js';
+
+type Verdict = Omit<HandshakeEvent, 'type' | 'conn' | 'listener' | 'peer' | 'durationMs'>;
+
+export function helloView(h: ClientHelloSummary): HelloView {
+  const { sni, versions, suites, groups, sigalgs, alpn, maxFragmentLength, ja3, ja4, bytes } = h;
+  return { sni, versions, suites, groups, sigalgs, alpn, maxFragmentLength, ja3, ja4, bytes };
+}
+
+/** OpenSSL reasons that mean "this ClientHello is not well-formed" rather than a policy refusal. */
+const MALFORMED_BY_OPENSSL = /bad extension|length mismatch|no compression specified|wrong version number|invalid|decode error|bad packet|record length|parse tlsext/i;
+
+/** Pre-check off: the predicted refusal becomes a note and OpenSSL alone decides. */
+function opensslAlone(d: Exclude<Decision, Accepted>): Accepted {
+  const notes = [...d.notes, `pre-check off; the policy predicted: ${explain(d)}`];
+  return { ...d, notes, code: 'HUBTLS_ACCEPTED', version: 'TLSv1.2', suite: '(openssl decides)', keyType: 'rsa', chain: '', engine: 'openssl' };
+}
+
+export class Connection {
+  private readonly started = process.hrtime.bigint();
+  private timedOut = false;
+  private reported = false;
+  private readonly timer: NodeJS.Timeout;
+  /** Captured at once: a destroyed socket no longer knows its peer. */
+  readonly peer: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly id: number,
+    private readonly listenerName: string,
+    private readonly endpointNames: readonly string[],
+    private readonly deps: ListenerDeps,
+  ) {
+    socket.on('error', () => {}); // a reset is an outcome, never a crash; it surfaces as 'close'
+    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.timer = setTimeout(() => this.timeout(), deps.handshakeTimeoutMs);
+  }
+
+  async run(): Promise<void> {
+    try {
+      const raw = await readClientHello(this.socket);
+      const hello = await parseClientHello(raw.message, raw.raw.length);
+      await this.onHello(raw, hello);
+    } catch (e) {
+      this.onEarlyFailure(e);
+    }
+  }
+
+  private timeout(): void {
+    this.timedOut = true;
+    this.socket.destroy();
+  }
+
+  private async onHello(raw: RawHello, hello: ClientHelloSummary): Promise<void> {
+    const decision = decide(hello, this.deps.runtime.policyState(this.endpointNames));
+    this.deps.runtime.track(decision.endpoint, this.socket);
+    if (decision.code === 'HUBTLS_ACCEPTED') return this.handshake(decision, hello, raw.recordVersion);
+    if (this.deps.precheck) return this.refuse(decision, hello, raw.recordVersion);
+    await this.handshake(opensslAlone(decision), hello, raw.recordVersion);
+  }
+
+  private refuse(d: Exclude<Decision, Accepted>, hello: ClientHelloSummary, recordVersion: number): void {
+    this.sendAlert(d.alert, recordVersion);
+    this.report({ outcome: d.code, reason: explain(d), alertSent: alertName(d.alert), endpoint: d.endpoint, profile: d.profile, hello: helloView(hello), notes: d.notes });
+  }
+
+  private sendAlert(alert: number, recordVersion: number): void {
+    clearTimeout(this.timer);
+    this.socket.end(alertRecord(alert, recordVersion));
+    this.socket.setTimeout(2000, () => this.socket.destroy());
+  }
+
+  private async handshake(d: Accepted, hello: ClientHelloSummary, recordVersion: number): Promise<void> {
+    const ep = this.deps.runtime.endpoint(d.endpoint);
+    const profile = this.deps.runtime.profileOf(ep);
+    const material = this.deps.runtime.materialOf(ep.name);
+    const engine = this.deps.engines[d.engine] ?? this.deps.engines.openssl!;
+    const only = d.chain ? d.keyType : undefined; // pre-check off: both chains, OpenSSL alone picks
+    const secureContext = () => this.deps.contexts.get(contextKey(ep.name, profile, material, ep.clientCert, only), () => contextOptions(profile, material, ep.clientCert, only));
+    const base = { endpoint: d.endpoint, profile: d.profile, hello: helloView(hello), engine: engine.name, mfl: d.mfl, notes: d.notes };
+    try {
+      const est = await engine.handshake(this.socket, { decision: d, profile, material, clientCert: ep.clientCert, secureContext, recordVersion });
+      clearTimeout(this.timer);
+      this.report({ ...base, ...this.acceptedFields(d, est, material) });
+      this.startSession(est, d.endpoint);
+    } catch (e) {
+      this.report({ ...base, ...this.handshakeFailure(e, d) });
+      this.socket.destroy();
+    }
+  }
+
+  private acceptedFields(d: Accepted, est: Established, material: ReturnType<ListenerDeps['runtime']['materialOf']>): Verdict {
+    const chain = material[est.keyType];
+    const predicted = est.suite === d.suite && est.keyType === d.keyType;
+    return {
+      outcome: 'HUBTLS_ACCEPTED',
+      reason: explain(d) + (predicted ? '' : ` (engine negotiated ${est.version} ${est.suite} with the ${est.keyType.toUpperCase()} chain instead)`),
+      negotiated: { version: est.version, suite: est.suite, alpn: est.alpn },
+      chain: chain && { id: chain.chainId, keyType: chain.keyType, leafSha256: chain.leafSha256, root: chain.rootName },
+      clientCert: est.peerCert && { subject: est.peerCert.subject.replace(/\n/g, ', '), sha1: est.peerCert.sha1, sha256: est.peerCert.sha256, notAfter: est.peerCert.notAfter },
+    };
+  }
+
+  private handshakeFailure(e: unknown, d: Accepted): Verdict {
+    const info = e instanceof HandshakeError ? e.info : {};
+    const message = (e as Error).message;
+    const chain = this.deps.runtime.materialOf(d.endpoint)[d.keyType];
+    if (this.timedOut) return { outcome: 'HUBTLS_HANDSHAKE_TIMEOUT', reason: `handshake did not finish within ${this.deps.handshakeTimeoutMs} ms` };
+    if (info.received !== undefined && info.received !== 0) {
+      const rejected = [42, 43, 44, 45, 46, 48, 49, 51].includes(info.received);
+      return {
+        outcome: rejected ? 'HUBTLS_CLIENT_REJECTED_CHAIN' : 'HUBTLS_HANDSHAKE_FAILED',
+        alertReceived: alertName(info.received),
+        reason: rejected
+          ? `client rejected our chain ${chain?.chainId ?? d.chain} (root ${chain?.rootName ?? '?'}) with alert ${alertName(info.received)}(${info.received})`
+          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})`,
+      };
+    }
+    if (info.closed) return { outcome: 'HUBTLS_CLIENT_CLOSED', reason: 'client closed the connection during the handshake without an alert' };
+    if (MALFORMED_BY_OPENSSL.test(message)) return { outcome: 'HUBTLS_MALFORMED_HELLO', reason: `OpenSSL rejected the ClientHello as malformed: ${message}` };
+    return { outcome: 'HUBTLS_HANDSHAKE_FAILED', reason: `TLS engine refused the handshake: ${message}` };
+  }
+
+  private startSession(est: Established, endpointName: string): void {
+    est.stream.on('error', () => {}); // after-TLS modes report their own outcomes
+    const endpoint = this.deps.runtime.endpoint(endpointName);
+    const ctx = { conn: this.id, peer: this.peer, endpoint, established: est, bus: this.deps.bus, now: () => this.deps.runtime.clock.now() };
+    try {
+      afterMode(endpoint.after).start(ctx);
+    } catch (e) {
+      this.deps.bus.publish({ type: 'notice', level: 'error', what: 'after-tls', msg: `after-TLS mode ${endpoint.after} failed: ${(e as Error).message}`, conn: this.id });
+      est.stream.destroy();
+    }
+  }
+
+  private onEarlyFailure(e: unknown): void {
+    clearTimeout(this.timer);
+    if (this.timedOut) return this.report({ outcome: 'HUBTLS_HELLO_TIMEOUT', reason: `no complete ClientHello within ${this.deps.handshakeTimeoutMs} ms` });
+    if (e instanceof HelloReadError) return this.onHelloReadError(e);
+    if (e instanceof ClientHelloParseError) {
+      this.sendAlert(ALERT.decodeError, 0x0301);
+      return this.report({ outcome: 'HUBTLS_MALFORMED_HELLO', reason: e.message, alertSent: alertName(ALERT.decodeError) });
+    }
+    this.socket.destroy();
+    this.report({ outcome: 'HUBTLS_HANDSHAKE_FAILED', reason: `internal error: ${(e as Error).message}` });
+  }
+
+  private onHelloReadError(e: HelloReadError): void {
+    if (e.fault === 'closed') return this.report({ outcome: 'HUBTLS_CLIENT_CLOSED', reason: e.message });
+    if (e.fault === 'not-tls') {
+      this.socket.destroy();
+      return this.report({ outcome: 'HUBTLS_NOT_TLS', reason: e.message });
+    }
+    const alert = e.fault === 'record-overflow' ? ALERT.recordOverflow : ALERT.decodeError;
+    this.sendAlert(alert, 0x0301);
+    this.report({ outcome: 'HUBTLS_MALFORMED_HELLO', reason: e.message, alertSent: alertName(alert) });
+  }
+
+  private report(v: Verdict): void {
+    if (this.reported) return;
+    this.reported = true;
+    const durationMs = Number(process.hrtime.bigint() - this.started) / 1e6;
+    this.deps.bus.publish({ type: 'handshake', conn: this.id, listener: this.listenerName, peer: this.peer, ...v, durationMs: Math.round(durationMs * 100) / 100 });
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The default engine: Node's tls (OpenSSL) on the already-peeked socket. The ClientHello bytes
+ * were pushed back into the socket, so OpenSSL reads the handshake from its first byte.
+ */
+import tls from 'node:tls';
+import type { Socket } from 'node:net';
+import { describeTlsError } from '../alerts.js';
+import { HandshakeError, type Engine, type Established, type HandshakePlan, type PeerCertInfo } from './types.js';
+import type { KeyType } from '../policy/types.js';
+
+function peerCert(t: tls.TLSSocket): PeerCertInfo | undefined {
+  const c = t.getPeerX509Certificate();
+  if (!c) return undefined;
+  const chain: Buffer[] = [];
+  for (let d: tls.DetailedPeerCertificate | undefined = t.getPeerCertificate(true); d?.raw && !chain.some((b) => b.equals(d!.raw)); d = d.issuerCertificate) chain.push(d.raw);
+  return {
+    subject: c.subject,
+    commonName: /(?:^|\n)CN=([^\n]*)/.exec(c.subject)?.[1],
+    issuer: c.issuer,
+    sha1: c.fingerprint.replace(/:/g, '').toLowerCase(),
+    sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
+    notBefore: new Date(c.validFrom).toISOString(),
+    notAfter: new Date(c.validTo).toISOString(),
+    chainDer: chain,
+  };
+}
+
+function servedKeyType(t: tls.TLSSocket): KeyType {
+  const cert = t.getCertificate() as (tls.PeerCertificate & { asn1Curve?: string; nistCurve?: string }) | null;
+  return cert && (cert.asn1Curve || cert.nistCurve) ? 'ec' : 'rsa';
+}
+
+function established(t: tls.TLSSocket): Established {
+  return {
+    stream: t,
+    version: t.getProtocol() ?? 'unknown',
+    suite: t.getCipher()?.standardName ?? 'unknown',
+    keyType: servedKeyType(t),
+    alpn: t.alpnProtocol ?? undefined,
+    peerCert: peerCert(t),
+    tlsSocket: t,
+  };
+}
+
+export const opensslEngine: Engine = {
+  name: 'openssl',
+  handshake(socket: Socket, plan: HandshakePlan): Promise<Established> {
+    return new Promise((resolve, reject) => {
+      const t = new tls.TLSSocket(socket, {
+        isServer: true,
+        secureContext: plan.secureContext(),
+        requestCert: plan.clientCert !== 'none',
+        rejectUnauthorized: plan.clientCert === 'require',
+      });
+      const fail = (err: unknown) => {
+        const info = describeTlsError(err);
+        reject(new HandshakeError(info.reason, { received: info.received, code: info.code }));
+      };
+      t.once('error', fail);
+      t.once('close', () => reject(new HandshakeError('peer closed the connection during the handshake', { closed: true })));
+      t.once('secure', () => {
+        t.off('error', fail);
+        resolve(established(t));
+      });
+    });
+  },
+};

@@ -1,0 +1,57 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type tls from 'node:tls';
+import type { Accepted, EngineName, KeyType } from '../policy/types.js';
+import type { EffectiveProfile } from '../../profiles/effective.js';
+import type { ClientCertMode, EndpointMaterial } from '../contexts.js';
+
+/** Everything an engine needs to run one accepted handshake. */
+export interface HandshakePlan {
+  decision: Accepted;
+  profile: EffectiveProfile;
+  material: EndpointMaterial;
+  clientCert: ClientCertMode;
+  /** OpenSSL context for this plan (built lazily, cached by the caller). */
+  secureContext: () => tls.SecureContext;
+  recordVersion: number;
+}
+
+export interface PeerCertInfo {
+  subject: string;
+  commonName?: string;
+  issuer: string;
+  sha1: string;
+  sha256: string;
+  notBefore: string;
+  notAfter: string;
+  /** DER of the leaf and the chain the client sent (leaf first). */
+  chainDer: Buffer[];
+}
+
+/** A finished handshake: the decrypted stream and what was negotiated. */
+export interface Established {
+  stream: Duplex;
+  version: string;
+  suite: string;
+  keyType: KeyType;
+  alpn?: string | false;
+  peerCert?: PeerCertInfo;
+  /** The underlying TLS socket when the engine is OpenSSL (for getPeerCertificate & co). */
+  tlsSocket?: tls.TLSSocket;
+}
+
+/** A handshake that did not finish: what the peer said, or what the engine objected to. */
+export class HandshakeError extends Error {
+  constructor(
+    message: string,
+    readonly info: { received?: number; sent?: number; code?: string; closed?: boolean },
+  ) {
+    super(message);
+    this.name = 'HandshakeError';
+  }
+}
+
+export interface Engine {
+  name: EngineName;
+  handshake(socket: Socket, plan: HandshakePlan): Promise<Established>;
+}

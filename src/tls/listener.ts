@@ -1,0 +1,89 @@
+/**
+ * One TCP listener (host:port) serving one or more endpoints, routed by SNI. It owns the sockets;
+ * each connection runs through Connection, whose verdict is published on the bus.
+ */
+import net from 'node:net';
+import { HubtlsError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { Runtime } from '../scenario/runtime.js';
+import type { ListenerSpec } from '../scenario/compile.js';
+import type { ContextCache } from './contexts.js';
+import type { Engine } from './engines/types.js';
+import type { EngineName } from './policy/types.js';
+import { Connection } from './connection.js';
+
+export interface ListenerDeps {
+  runtime: Runtime;
+  bus: EventBus;
+  contexts: ContextCache;
+  engines: Partial<Record<EngineName, Engine>> & { openssl: Engine };
+  handshakeTimeoutMs: number;
+  /** See StartOptions.precheck. */
+  precheck: boolean;
+}
+
+let nextConnId = 1;
+
+export class HubListener {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    readonly spec: ListenerSpec,
+    private readonly deps: ListenerDeps,
+  ) {
+    this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+  }
+
+  get name(): string {
+    const a = this.server.address() as net.AddressInfo | null;
+    return `${this.spec.host}:${a?.port ?? this.spec.port}`;
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    void new Connection(socket, nextConnId++, this.name, this.spec.endpoints, this.deps).run();
+  }
+
+  listen(): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException) => reject(bindError(e, this.spec));
+      this.server.once('error', onError);
+      this.server.listen(this.spec.port, this.spec.host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting; with `drain` false, open connections are dropped at once. */
+  async close(drain = false): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (!drain) this.dropAll();
+    await closed;
+  }
+
+  /** Drops every open connection (Azure restarting a gateway): devices see the new state on reconnect. */
+  dropAll(): number {
+    const n = this.sockets.size;
+    for (const s of this.sockets) s.destroy();
+    return n;
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+}
+
+function bindError(e: NodeJS.ErrnoException, spec: ListenerSpec): HubtlsError {
+  const where = `${spec.host}:${spec.port}`;
+  if (e.code === 'EADDRINUSE') return new HubtlsError('HUBTLS_PORT_IN_USE', `port ${where} is already in use`, 'stop the other process or pick another port with --port N (0 = any free port)');
+  if (e.code === 'EACCES') return new HubtlsError('HUBTLS_PORT_DENIED', `not allowed to listen on ${where}`, 'ports below 1024 need privileges; use --port N');
+  if (e.code === 'EADDRNOTAVAIL') return new HubtlsError('HUBTLS_ADDRESS_UNAVAILABLE', `address ${spec.host} is not on this machine`, 'use 127.0.0.1 or an address of this machine');
+  return new HubtlsError('HUBTLS_LISTEN_FAILED', `cannot listen on ${where}: ${e.message}`);
+}
