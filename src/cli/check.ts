@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { PkiStore } from '../pki/store.js';
+import { loadScenario } from '../scenario/load.js';
+import { compileScenario } from '../scenario/compile.js';
+import { afterModeNames } from '../after/registry.js';
+import { print, reportError } from './output.js';
+import { certsDirOption } from './options.js';
+
+async function check(files: string[], o: { certs: string }): Promise<void> {
+  const pki = await PkiStore.open(o.certs);
+  const ctx = { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() };
+  let failed = 0;
+  for (const file of files) {
+    try {
+      const s = compileScenario(loadScenario(file, ctx));
+      print(`${file}: ok (${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'} on ${s.listeners.map((l) => `${l.host}:${l.port}`).join(', ')})`);
+    } catch (e) {
+      failed++;
+      reportError(e);
+    }
+  }
+  if (failed) process.exitCode = 2;
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('validate scenario files without starting anything')
+    .argument('<files...>', 'scenario files')
+    .option(...certsDirOption)
+    .action(check);
+}

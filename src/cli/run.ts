@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { startHub, type Hub } from '../hub.js';
+import { EventBus } from '../events/bus.js';
+import { createLogger, type Logger } from '../events/logger.js';
+import { attachLogSink } from '../events/log-sink.js';
+import { say, reportError } from './output.js';
+import { parsePort, certsDirOption } from './options.js';
+
+export interface RunFlags {
+  port?: number;
+  adminPort?: number;
+  host?: string;
+  admin: boolean;
+  certs: string;
+  logLevel: string;
+}
+
+function announce(hub: Hub): void {
+  const rt = hub.runtime;
+  for (const ep of rt.endpoints()) {
+    const m = rt.materialOf(ep.name);
+    const chain = m.rsa ?? m.ec!;
+    const port = hub.port(ep.name);
+    say(`hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} mqtts://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`);
+  }
+  say(`trust:  npx hubtls certs export --out ./hubtls-trust   (roots as PEM; --format der|c-header)`);
+  if (hub.admin) say(`admin:  ${hub.admin.url}   Authorization: Bearer ${hub.admin.token}`);
+  say('ready. Ctrl-C stops.');
+}
+
+function guardProcess(bus: EventBus): void {
+  // A peer can never kill the process: anything that escapes becomes an error event.
+  process.on('uncaughtException', (e) => bus.publish({ type: 'notice', level: 'error', what: 'uncaught', msg: `uncaught exception: ${e.stack ?? e.message}` }));
+  process.on('unhandledRejection', (e) => bus.publish({ type: 'notice', level: 'error', what: 'unhandled', msg: `unhandled rejection: ${(e as Error)?.stack ?? String(e)}` }));
+}
+
+function onSignals(hub: Hub, log: Logger): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    say(`\n${signal}: closing listeners…`);
+    void hub.close().then(() => {
+      log.info({ event: 'stopped', signal }, 'stopped');
+      log.flush?.();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export async function runScenario(file: string, f: RunFlags): Promise<void> {
+  const log = createLogger({ level: f.logLevel });
+  const bus = new EventBus();
+  attachLogSink(bus, log);
+  try {
+    const hub = await startHub({ scenarioFile: file, certsDir: f.certs, bus, log, overrides: { port: f.port, adminPort: f.adminPort, host: f.host, noAdmin: !f.admin } });
+    guardProcess(bus);
+    onSignals(hub, log);
+    announce(hub);
+  } catch (e) {
+    process.exitCode = reportError(e);
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('start the emulated IoT Hub / DPS endpoints of a scenario')
+    .argument('[scenario]', 'scenario file', 'scenarios/default.yaml')
+    .option('--port <n>', 'listen port for endpoints without their own (0 = any free port)', parsePort)
+    .option('--admin-port <n>', 'admin API port (0 = any free port)', parsePort)
+    .option('--host <addr>', 'listen address for endpoints without their own')
+    .option('--no-admin', 'do not start the admin API')
+    .option(...certsDirOption)
+    .option('--log-level <level>', 'pino level: trace, debug, info, warn, error', process.env.HUBTLS_LOG_LEVEL ?? 'info')
+    .action((file: string, flags: RunFlags) => runScenario(file, flags));
+}
