@@ -57,6 +57,12 @@ export class Runtime {
 
   /** Loads (generating where needed) every endpoint's chains, all in parallel. */
   async prepare(): Promise<void> {
+    // One PKI pass generates every missing key in parallel; the reloads then only read.
+    const validAt = this.clock.now();
+    const requests = this.endpoints().flatMap((ep) =>
+      [ep.chain, ep.eccChain].flatMap((src) => (src && 'catalog' in src ? [{ chainId: src.catalog, kind: ep.kind, generation: ep.generation, validAt }] : [])),
+    );
+    await this.pki.prepare(requests);
     await Promise.all(this.endpoints().map((ep) => this.reload(ep.name)));
   }
 

@@ -173,6 +173,7 @@ export class Connection {
   }
 
   private report(v: Verdict): void {
+    clearTimeout(this.timer);
     if (this.reported) return;
     this.reported = true;
     const durationMs = Number(process.hrtime.bigint() - this.started) / 1e6;
