@@ -56,7 +56,7 @@ export async function startHub(o: StartOptions): Promise<Hub> {
   const opened: Array<{ close(): Promise<void> }> = [];
   try {
     for (const l of listeners) opened.push((await l.listen(), l));
-    const admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken()) : undefined;
+    const admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), listenOf(listeners)) : undefined;
     if (admin) opened.push({ close: () => admin.app.close() });
     return assemble(runtime, bus, listeners, admin, opened);
   } catch (e) {
@@ -65,9 +65,17 @@ export async function startHub(o: StartOptions): Promise<Hub> {
   }
 }
 
-async function startAdmin(runtime: Runtime, cfg: { host: string; port: number }, token: string) {
+/** The bound address of the listener serving an endpoint (the scenario may say port 0). */
+function listenOf(listeners: HubListener[]): (endpoint: string) => { host: string; port: number } {
+  return (endpoint) => {
+    const l = listeners.find((x) => x.spec.endpoints.includes(endpoint))!;
+    return { host: l.spec.host, port: l.port };
+  };
+}
+
+async function startAdmin(runtime: Runtime, cfg: { host: string; port: number }, token: string, listen: ReturnType<typeof listenOf>) {
   const app: FastifyInstance = Fastify({ logger: false });
-  await app.register(adminPlugin, { runtime, token });
+  await app.register(adminPlugin, { runtime, token, hooks: { listenOf: listen } });
   try {
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (e) {

@@ -1,43 +1,76 @@
 /**
- * The admin plane as a fastify plugin: /healthz is open, everything else needs the bearer token.
- * Errors use one shape: { error: { code: 'HUBTLS_…', message } }.
+ * The admin plane as a fastify plugin. /healthz is open; every other route needs the bearer token
+ * (header, or ?token= for the browser). Errors use one shape: { error: { code: 'HUBTLS_…', message, hint? } }.
+ * The OpenAPI document is served at /docs/json.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { FastifySSEPlugin } from 'fastify-sse-v2';
 import type { Runtime } from '../scenario/runtime.js';
-import { tokenMatches } from './token.js';
+import { HandshakeRing } from '../events/ring.js';
+import { HubMetrics } from '../events/metrics.js';
+import { requestAuthorized } from './token.js';
+import { ErrorBody, installErrorHandling, sendError } from './errors.js';
+import { stateOf } from './state.js';
+import type { AdminContext, AdminHooks } from './context.js';
+import { stateRoutes } from './routes/state.js';
+import { timelineRoutes } from './routes/timeline.js';
+import { certRoutes } from './routes/certs.js';
+import { liveRoutes } from './routes/live.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 
 export interface AdminOptions {
   runtime: Runtime;
   token: string;
+  hooks?: AdminHooks;
+  /** Include Node process metrics (CPU, memory, event loop) in /metrics. Default true. */
+  processMetrics?: boolean;
 }
 
-function stateOf(runtime: Runtime) {
-  return {
-    scenario: runtime.scenario.name,
-    clock: { now: runtime.clock.now().toISOString(), simulated: runtime.clock.simulated },
-    endpoints: runtime.endpoints().map((ep) => {
-      const m = runtime.materialOf(ep.name);
-      return {
-        name: ep.name,
-        kind: ep.kind,
-        hostnames: ep.hostnames,
-        profile: runtime.profileOf(ep).id,
-        clientCert: ep.clientCert,
-        after: ep.after,
-        chains: Object.fromEntries(Object.entries(m).map(([t, c]) => [t, { id: c!.chainId, root: c!.rootName, leafSha256: c!.leafSha256 }])),
-      };
-    }),
-  };
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Fastify's default ajv silently strips unknown fields; a typo in a control call must be a 400 instead. */
+function strictValidator(app: FastifyInstance): void {
+  const ajv = addFormats(new Ajv({ useDefaults: true, coerceTypes: 'array', strict: false }));
+  app.setValidatorCompiler(({ schema }) => ajv.compile(schema));
 }
 
-export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app: FastifyInstance, opts) => {
-  app.get('/healthz', async () => ({ ok: true }));
-  app.register(async (secured) => {
-    secured.addHook('onRequest', async (req, reply) => {
-      if (!tokenMatches(req.headers.authorization, opts.token)) {
-        await reply.code(401).send({ error: { code: 'HUBTLS_ADMIN_UNAUTHORIZED', message: 'missing or wrong bearer token (printed at start, or set HUBTLS_ADMIN_TOKEN)' } });
-      }
-    });
-    secured.get('/state', async () => stateOf(opts.runtime));
+const OPENAPI = {
+  openapi: {
+    info: { title: 'hubtls admin API', version: '1', description: 'Control and observe a running hubtls scenario. Errors: { error: { code, message, hint } }.' },
+    components: { securitySchemes: { bearer: { type: 'http' as const, scheme: 'bearer', description: 'printed at start, or HUBTLS_ADMIN_TOKEN' } } },
+    security: [{ bearer: [] }],
+  },
+};
+
+function context(app: FastifyInstance, o: AdminOptions): AdminContext {
+  const rt = o.runtime;
+  const ring = new HandshakeRing(rt.bus);
+  const metrics = new HubMetrics(rt.bus, { openConnections: () => Object.fromEntries(rt.endpoints().map((e) => [e.name, rt.openConnections(e.name)])) }, { processMetrics: o.processMetrics ?? true });
+  app.addHook('onClose', async () => (ring.close(), metrics.close()));
+  const hooks = o.hooks ?? {};
+  const listenOf = hooks.listenOf ?? ((n: string) => ({ host: rt.endpoint(n).host, port: rt.endpoint(n).port }));
+  return { runtime: rt, ring, metrics, hooks, state: () => stateOf(rt, { listenOf, handshakesTotal: () => ring.total, devices: hooks.devices }) };
+}
+
+function secured(app: FastifyInstance, ctx: AdminContext, token: string): void {
+  app.addHook('onRequest', async (req, reply) => {
+    if (requestAuthorized(req.headers.authorization, req.query, token)) return;
+    await sendError(reply, 401, { code: 'HUBTLS_ADMIN_UNAUTHORIZED', message: 'missing or wrong bearer token', hint: 'send "Authorization: Bearer TOKEN" (printed at start, or set HUBTLS_ADMIN_TOKEN); the dashboard URL carries it as ?token=' });
   });
+  for (const routes of [stateRoutes, timelineRoutes, certRoutes, liveRoutes, dashboardRoutes]) routes(app, ctx);
+  app.get('/docs/json', { schema: { summary: 'this OpenAPI document', tags: ['docs'] } }, async () => app.swagger());
+}
+
+export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, opts) => {
+  app.addSchema(ErrorBody);
+  installErrorHandling(app);
+  strictValidator(app);
+  await app.register(swagger, OPENAPI);
+  await app.register(FastifySSEPlugin, { retryDelay: 2000 });
+  const ctx = context(app, opts);
+  app.get('/healthz', { schema: { summary: 'liveness (no token needed)', tags: ['health'], security: [] } }, async () => ({ ok: true }));
+  await app.register(async (inner) => secured(inner, ctx, opts.token));
 };

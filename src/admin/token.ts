@@ -7,8 +7,21 @@ export function adminToken(env = process.env): string {
 
 export function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer (.+)$/.exec(header ?? '');
-  if (!m) return false;
-  const a = Buffer.from(m[1]!);
+  return !!m && sameToken(m[1]!, token);
+}
+
+export function sameToken(given: string, token: string): boolean {
+  const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The header, or `?token=` (RFC 6750 §2.3 style): a browser cannot put a header on the dashboard
+ * page load or on an EventSource, so the printed dashboard URL carries the token.
+ */
+export function requestAuthorized(header: string | undefined, query: unknown, token: string): boolean {
+  if (tokenMatches(header, token)) return true;
+  const q = (query ?? {}) as Record<string, unknown>;
+  return typeof q.token === 'string' && sameToken(q.token, token);
 }

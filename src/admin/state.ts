@@ -1,0 +1,77 @@
+/**
+ * The admin API's view of the running scenario: endpoints with the chains they serve now (every
+ * served certificate, for the dashboard's chain drawing), clock, devices, counters.
+ */
+import { X509Certificate } from 'node:crypto';
+import type { Runtime } from '../scenario/runtime.js';
+import type { ChainMaterial } from '../tls/contexts.js';
+import { CHAINS } from '../pki/chains.js';
+import type { CertViewT, ChainViewT, StateT } from './schemas.js';
+
+/** What the admin plane knows beyond the runtime: bound ports, counters, registries of other layers. */
+export interface StateExtras {
+  /** Real bound address of each endpoint's listener. */
+  listenOf(endpoint: string): { host: string; port: number };
+  handshakesTotal(): number;
+  devices?(): Array<{ deviceId: string; [k: string]: unknown }>;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const cnOf = (dn: string) => /(?:^|\n)CN=([^\n]*)/.exec(dn)?.[1] ?? dn.split('\n').at(-1) ?? dn;
+const oneLine = (dn: string) => dn.split('\n').join(', ');
+
+function certView(pem: string): CertViewT {
+  const c = new X509Certificate(pem);
+  return {
+    subject: oneLine(c.subject),
+    cn: cnOf(c.subject),
+    issuer: oneLine(c.issuer),
+    keyType: c.publicKey.asymmetricKeyType === 'ec' ? 'ec' : 'rsa',
+    notBefore: new Date(c.validFrom).toISOString(),
+    notAfter: new Date(c.validTo).toISOString(),
+    sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
+  };
+}
+
+/** Material objects are replaced on every change, so a WeakMap caches each parse exactly as long as it is served. */
+const views = new WeakMap<ChainMaterial, ChainViewT>();
+
+export function chainView(m: ChainMaterial): ChainViewT {
+  let v = views.get(m);
+  if (!v) {
+    const rootId = CHAINS.find((c) => c.id === m.chainId)?.rootId;
+    const served = (m.certPem.match(PEM_CERT) ?? []).map(certView);
+    v = { id: m.chainId, keyType: m.keyType, root: m.rootName, ...(rootId ? { rootId } : {}), leafSha256: m.leafSha256, served };
+    views.set(m, v);
+  }
+  return v;
+}
+
+function endpointState(runtime: Runtime, name: string, x: StateExtras): StateT['endpoints'][number] {
+  const ep = runtime.endpoint(name);
+  const m = runtime.materialOf(name);
+  return {
+    name: ep.name,
+    kind: ep.kind,
+    hostnames: ep.hostnames,
+    isDefault: ep.isDefault,
+    listen: x.listenOf(ep.name),
+    profile: runtime.profileOf(ep).id,
+    clientCert: ep.clientCert,
+    after: ep.after,
+    generation: ep.generation,
+    openConnections: runtime.openConnections(ep.name),
+    chains: { ...(m.rsa ? { rsa: chainView(m.rsa) } : {}), ...(m.ec ? { ec: chainView(m.ec) } : {}) },
+  };
+}
+
+export function stateOf(runtime: Runtime, x: StateExtras): StateT {
+  const s = runtime.scenario;
+  return {
+    scenario: { name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}) },
+    clock: { now: runtime.clock.now().toISOString(), simulated: runtime.clock.simulated },
+    endpoints: runtime.endpoints().map((ep) => endpointState(runtime, ep.name, x)),
+    devices: x.devices?.() ?? [],
+    handshakes: { total: x.handshakesTotal() },
+  };
+}
