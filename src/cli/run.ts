@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { startHub, type Hub } from '../hub.js';
 import { EventBus } from '../events/bus.js';
-import { createLogger, type Logger } from '../events/logger.js';
+import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from '../events/logger.js';
 import { attachLogSink } from '../events/log-sink.js';
 import { say, reportError } from './output.js';
 import { parsePort, certsDirOption } from './options.js';
@@ -13,6 +13,7 @@ export interface RunFlags {
   admin: boolean;
   certs: string;
   logLevel: string;
+  logFormat?: LogFormat;
 }
 
 function announce(hub: Hub): void {
@@ -24,7 +25,10 @@ function announce(hub: Hub): void {
     say(`hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} mqtts://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`);
   }
   say(`trust:  npx hubtls certs export --out ./hubtls-trust   (roots as PEM; --format der|c-header)`);
-  if (hub.admin) say(`admin:  ${hub.admin.url}   Authorization: Bearer ${hub.admin.token}`);
+  if (hub.admin) {
+    say(`admin:  ${hub.admin.url}   Authorization: Bearer ${hub.admin.token}   (API: ${hub.admin.url}/docs/json)`);
+    say(`dashboard: ${hub.admin.url}/dashboard?token=${hub.admin.token}`);
+  }
   say('ready. Ctrl-C stops.');
 }
 
@@ -51,7 +55,7 @@ function onSignals(hub: Hub, log: Logger): void {
 }
 
 export async function runScenario(file: string, f: RunFlags): Promise<void> {
-  const log = createLogger({ level: f.logLevel });
+  const log = createLogger({ level: f.logLevel, format: f.logFormat });
   const bus = new EventBus();
   attachLogSink(bus, log);
   try {
@@ -75,5 +79,6 @@ export function registerRunCommand(program: Command): void {
     .option('--no-admin', 'do not start the admin API')
     .option(...certsDirOption)
     .option('--log-level <level>', 'pino level: trace, debug, info, warn, error', process.env.HUBTLS_LOG_LEVEL ?? 'info')
+    .addOption(new Option('--log-format <format>', 'events as JSON lines, or pretty lines for a person (auto: pretty on a terminal)').choices(LOG_FORMATS).env('HUBTLS_LOG_FORMAT').default('auto'))
     .action((file: string, flags: RunFlags) => runScenario(file, flags));
 }

@@ -1,11 +1,23 @@
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
+
+/** json: one JSON line per event (pipelines, CI); pretty: coloured lines for a person; auto: pretty on a TTY. */
+export type LogFormat = 'json' | 'pretty' | 'auto';
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 
 export interface LoggerConfig {
   level?: string;
   /** Where JSON lines go; defaults to stdout. Tests pass a stream to capture events. */
   destination?: DestinationStream;
+  /** Only for stdout; default HUBTLS_LOG_FORMAT, else auto. */
+  format?: LogFormat;
+}
+
+/** Pretty only when asked, or when stdout is a terminal: a pipe or CI log always gets JSON. */
+export function wantsPretty(format: LogFormat = (process.env.HUBTLS_LOG_FORMAT as LogFormat | undefined) ?? 'auto', isTty = !!process.stdout.isTTY): boolean {
+  return format === 'pretty' || (format === 'auto' && isTty);
 }
 
 /** One pino logger for the whole process; components take children with `{ component }`. */
@@ -15,7 +27,9 @@ export function createLogger(config: LoggerConfig = {}): Logger {
     base: { app: 'hubtls' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return config.destination ? pino(options, config.destination) : pino(options);
+  if (config.destination) return pino(options, config.destination);
+  if (wantsPretty(config.format)) return pino(options, pretty({ colorize: !!process.stdout.isTTY, ignore: 'app,pid,hostname,hello', singleLine: true, translateTime: 'SYS:HH:MM:ss.l', sync: true }));
+  return pino(options);
 }
 
 /** A logger that drops everything: for library use and unit tests that do not look at logs. */
