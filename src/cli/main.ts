@@ -8,6 +8,7 @@ import { registerProfilesCommand } from './profiles.js';
 import { registerCertsCommand } from './certs.js';
 import { registerCheckCommand } from './check.js';
 import { registerInspectCommand } from './inspect.js';
+import { registerTestCommand } from './test.js';
 import { reportError } from './output.js';
 
 // `hubtls certs list | head` closes our stdout early: that is the reader's choice, not an error.
@@ -26,6 +27,7 @@ registerCheckCommand(program);
 registerProfilesCommand(program);
 registerCertsCommand(program);
 registerInspectCommand(program);
+registerTestCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   process.exitCode = reportError(e);

@@ -57,6 +57,8 @@ export interface Overrides {
   adminPort?: number;
   host?: string;
   noAdmin?: boolean;
+  /** Every listener on a free port, whatever the file says (`hubtls test`: scenarios side by side, CI). */
+  ephemeral?: boolean;
 }
 
 function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
@@ -102,12 +104,19 @@ function markDefaults(endpoints: CompiledEndpoint[], listeners: ListenerSpec[]):
   }
 }
 
+/** After grouping, so endpoints that share a port in the file still share one listener. */
+function makeEphemeral(endpoints: CompiledEndpoint[], listeners: ListenerSpec[]): void {
+  for (const l of listeners) l.port = 0;
+  for (const ep of endpoints) ep.port = 0;
+}
+
 export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): CompiledScenario {
   const d = loaded.doc;
   const listen = { host: o.host ?? d.listen?.host ?? DEFAULTS.host, port: o.port ?? d.listen?.port ?? DEFAULTS.port };
   const endpoints = d.endpoints.map((ep) => compileEndpoint(ep, loaded.baseDir, listen));
   const listeners = groupListeners(endpoints);
   markDefaults(endpoints, listeners);
+  if (o.ephemeral) makeEphemeral(endpoints, listeners);
   return {
     file: loaded.file,
     name: d.name,

@@ -3,6 +3,7 @@
  * prints and the TypeScript type the loader returns).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { OUTCOME_CODES } from '../events/outcomes.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
 const Host = Type.String({ minLength: 1, description: 'address to bind, e.g. 127.0.0.1' });
@@ -40,6 +41,20 @@ export const Endpoint = Type.Object(
   { additionalProperties: false },
 );
 
+const outcomeCode = (description = 'an outcome code (README: Outcome codes)') => Type.Union(OUTCOME_CODES.map((c) => Type.Literal(c)), { description });
+
+/** What `hubtls test --client CMD` checks after running the device command against this scenario. */
+export const Expect = Type.Object(
+  {
+    exitCode: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 255 }), Type.Literal('nonzero')], { description: "the device command's exit code (0, 1, … or \"nonzero\")" })),
+    outcome: Type.Optional(outcomeCode('every handshake had this outcome, and there was at least one')),
+    outcomes: Type.Optional(Type.Array(outcomeCode(), { minItems: 1, description: 'the handshakes, in order, had exactly these outcomes' })),
+    includes: Type.Optional(Type.Array(outcomeCode(), { minItems: 1, description: 'each of these outcomes occurred at least once (retries allowed)' })),
+    timeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, description: 'time limit for the device command (default: --timeout)' })),
+  },
+  { additionalProperties: false, description: 'expectations for `hubtls test`; a scenario without them is skipped there' },
+);
+
 export const Scenario = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
@@ -59,6 +74,7 @@ export const Scenario = Type.Object(
     ),
     handshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
     endpoints: Type.Array(Endpoint, { minItems: 1 }),
+    expect: Type.Optional(Expect),
   },
   { additionalProperties: false, $id: 'https://hubtls.dev/schema/scenario.json' },
 );
@@ -66,3 +82,4 @@ export const Scenario = Type.Object(
 export type ScenarioFile = Static<typeof Scenario>;
 export type EndpointFile = Static<typeof Endpoint>;
 export type ChainRefFile = Static<typeof ChainRef>;
+export type ExpectFile = Static<typeof Expect>;

@@ -27,6 +27,8 @@ let nextConnId = 1;
 export class HubListener {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Connections accepted so far; each ends in exactly one handshake event (`hubtls test` waits for them all). */
+  accepted = 0;
 
   constructor(
     readonly spec: ListenerSpec,
@@ -45,6 +47,7 @@ export class HubListener {
   }
 
   private onConnection(socket: net.Socket): void {
+    this.accepted++;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     void new Connection(socket, nextConnId++, this.name, this.spec.endpoints, this.deps).run();

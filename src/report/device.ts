@@ -1,0 +1,69 @@
+/**
+ * Runs the user's device command (firmware test harness, SDK sample, openssl s_client) in a shell
+ * with the scenario's addresses in its environment, bounded in time; the whole process group is
+ * killed on timeout so a hung device cannot hang CI.
+ */
+import { spawn } from 'node:child_process';
+import type { Hub } from '../hub.js';
+
+export interface DeviceResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** stdout and stderr interleaved, the last OUTPUT_LIMIT characters. */
+  output: string;
+}
+
+const OUTPUT_LIMIT = 32_768;
+
+export interface TrustFiles {
+  dir: string;
+  bundle: string;
+  legacyBundle: string;
+  deviceId: string;
+  deviceCert: string;
+  deviceKey: string;
+}
+
+/** The name a device dials for an endpoint: its first host name, "*" filled the way Azure's are. */
+export function dialName(kind: 'iothub' | 'dps', hostnames: string[]): string {
+  const h = hostnames[0] ?? 'localhost';
+  return h.startsWith('*.') ? `${kind === 'dps' ? 'global' : 'myhub'}${h.slice(1)}` : h;
+}
+
+/** HUBTLS_HOST/PORT/HOSTNAME for the (first) hub, HUBTLS_DPS_* for DPS, HUBTLS_PORT_<ENDPOINT> for each, trust files, admin. */
+export function deviceEnv(hub: Hub, trust: TrustFiles): Record<string, string> {
+  const env: Record<string, string> = {
+    HUBTLS_SCENARIO: hub.runtime.scenario.name, HUBTLS_SCENARIO_FILE: hub.runtime.scenario.file,
+    HUBTLS_CA: trust.bundle, HUBTLS_CA_LEGACY: trust.legacyBundle, HUBTLS_CA_DIR: trust.dir,
+    HUBTLS_DEVICE_ID: trust.deviceId, HUBTLS_DEVICE_CERT: trust.deviceCert, HUBTLS_DEVICE_KEY: trust.deviceKey,
+  };
+  const eps = hub.runtime.endpoints();
+  for (const ep of eps) env[`HUBTLS_PORT_${ep.name.toUpperCase().replace(/-/g, '_')}`] = String(hub.port(ep.name));
+  for (const [prefix, ep] of [['HUBTLS', eps.find((e) => e.kind === 'iothub') ?? eps[0]], ['HUBTLS_DPS', eps.find((e) => e.kind === 'dps')]] as const) {
+    if (!ep) continue;
+    Object.assign(env, { [`${prefix}_HOST`]: ep.host === '0.0.0.0' ? '127.0.0.1' : ep.host, [`${prefix}_PORT`]: String(hub.port(ep.name)), [`${prefix}_HOSTNAME`]: dialName(ep.kind, ep.hostnames) });
+  }
+  if (hub.admin) Object.assign(env, { HUBTLS_ADMIN_URL: hub.admin.url, HUBTLS_ADMIN_TOKEN: hub.admin.token });
+  return env;
+}
+
+export function runDevice(command: string, env: Record<string, string>, timeoutMs: number): Promise<DeviceResult> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    let timedOut = false;
+    const keep = (d: Buffer) => (output = (output + d.toString('utf8')).slice(-OUTPUT_LIMIT));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    }, timeoutMs);
+    child.on('error', (e) => keep(Buffer.from(`\nhubtls: cannot start the device command: ${e.message}\n`)));
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode, signal, timedOut, output });
+    });
+  });
+}
