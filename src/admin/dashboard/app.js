@@ -31,10 +31,18 @@ const OUTCOME_CLASS = {
   HUBTLS_FAULT_INJECTED: 'o-fault',
 };
 
+const KEY = { rsa: 'RSA', ec: 'ECC' };
+
 function certBox(cert, extraClass) {
   const title = `${cert.subject}\nissuer: ${cert.issuer}\nvalid ${cert.notBefore} – ${cert.notAfter}\nSHA-256 ${cert.sha256}`;
   return el('li', { class: `cert ${cert.keyType} ${extraClass}`.trim(), title },
-    el('span', { class: 'cn' }, cert.cn), `${cert.keyType.toUpperCase()} · until ${cert.notAfter.slice(0, 10)}`);
+    el('span', { class: 'cn' }, cert.cn), `${KEY[cert.keyType]} · until ${cert.notAfter.slice(0, 10)}`);
+}
+
+function rootBox(chain) {
+  const cn = /CN=([^,]*)$/.exec(chain.root)?.[1] ?? chain.root;
+  return el('li', { class: `cert ${chain.keyType} root`, title: `${chain.root}\nthe device must trust this root; it is never served` },
+    el('span', { class: 'cn' }, cn), 'root · the device must trust it');
 }
 
 /** The chain as devices see it: leaf → intermediates → the root they must trust (dashed: not served). */
@@ -44,8 +52,7 @@ function chainList(chain) {
     if (i > 0) list.append(el('li', { class: 'link' }, '→'));
     list.append(certBox(cert, i === 0 ? 'leaf' : 'intermediate'));
   });
-  const rootCn = /CN=([^,]*)$/.exec(chain.root)?.[1] ?? chain.root;
-  list.append(el('li', { class: 'link' }, '→'), certBox({ subject: chain.root, cn: rootCn, issuer: chain.root, keyType: chain.keyType, notBefore: '', notAfter: 'root (not served)', sha256: '' }, 'root'));
+  list.append(el('li', { class: 'link' }, '→'), rootBox(chain));
   return list;
 }
 
@@ -56,7 +63,7 @@ function renderEndpoints() {
     const card = el('div', { class: 'endpoint', 'data-endpoint': ep.name },
       el('h3', {}, `${ep.name} (${ep.kind}) — profile ${ep.profile}`),
       el('div', { class: 'meta' }, `${ep.listen.host}:${ep.listen.port} · SNI ${ep.hostnames.join(', ')}${ep.isDefault ? ' (default)' : ''} · open ${ep.openConnections} · leaf generation ${ep.generation}`));
-    for (const c of Object.values(ep.chains)) card.append(el('div', { class: 'meta' }, `${c.keyType.toUpperCase()} chain ${c.id}`), chainList(c));
+    for (const c of Object.values(ep.chains)) card.append(el('div', { class: 'meta' }, `${KEY[c.keyType]} chain ${c.id}`), chainList(c));
     box.append(card);
   }
   $('#scenario').textContent = `scenario ${state.scenario.name}`;
