@@ -17,6 +17,7 @@ import { stateOf } from './state.js';
 import type { AdminContext, AdminHooks } from './context.js';
 import { stateRoutes } from './routes/state.js';
 import { timelineRoutes } from './routes/timeline.js';
+import { controlRoutes } from './routes/control.js';
 import { certRoutes } from './routes/certs.js';
 import { liveRoutes } from './routes/live.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -60,7 +61,7 @@ function secured(app: FastifyInstance, ctx: AdminContext, token: string): void {
     if (requestAuthorized(req.headers.authorization, req.query, token)) return;
     await sendError(reply, 401, { code: 'HUBTLS_ADMIN_UNAUTHORIZED', message: 'missing or wrong bearer token', hint: 'send "Authorization: Bearer TOKEN" (printed at start, or set HUBTLS_ADMIN_TOKEN); the dashboard URL carries it as ?token=' });
   });
-  for (const routes of [stateRoutes, timelineRoutes, certRoutes, liveRoutes, dashboardRoutes]) routes(app, ctx);
+  for (const routes of [stateRoutes, timelineRoutes, controlRoutes, certRoutes, liveRoutes, dashboardRoutes]) routes(app, ctx);
   app.get('/docs/json', { schema: { summary: 'this OpenAPI document', tags: ['docs'] } }, async () => app.swagger());
 }
 

@@ -48,6 +48,8 @@ export const State = Open({
   clock: Type.Object({ now: Type.String({ format: 'date-time' }), simulated: Type.Boolean() }),
   endpoints: Type.Array(EndpointState),
   devices: Type.Array(Open({ deviceId: Type.String() }), { description: 'the device registry (empty until devices are registered)' }),
+  timeline: Type.Array(Open({ id: Type.String(), state: Type.String() }), { description: 'timeline steps with their state (done, waiting, running, pending, failed)' }),
+  faults: Type.Array(Open({ id: Type.String(), endpoint: Type.String(), fault: Type.String(), active: Type.Boolean() }), { description: 'declared and started faults' }),
   handshakes: Type.Object({ total: Type.Integer({ description: 'handshake events since start' }) }),
 });
 

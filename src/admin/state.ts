@@ -7,6 +7,7 @@ import type { Runtime } from '../scenario/runtime.js';
 import type { ChainMaterial } from '../tls/contexts.js';
 import { CHAINS } from '../pki/chains.js';
 import type { CertViewT, ChainViewT, StateT } from './schemas.js';
+import { timelineLayer } from './context.js';
 
 /** What the admin plane knows beyond the runtime: bound ports, counters, registries of other layers. */
 export interface StateExtras {
@@ -72,6 +73,8 @@ export function stateOf(runtime: Runtime, x: StateExtras): StateT {
     clock: { now: runtime.clock.now().toISOString(), simulated: runtime.clock.simulated },
     endpoints: runtime.endpoints().map((ep) => endpointState(runtime, ep.name, x)),
     devices: x.devices?.() ?? [],
+    timeline: (timelineLayer(runtime).timeline?.statuses() ?? []) as StateT['timeline'],
+    faults: (timelineLayer(runtime).faults?.list?.() ?? []) as StateT['faults'],
     handshakes: { total: x.handshakesTotal() },
   };
 }

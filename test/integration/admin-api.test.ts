@@ -15,6 +15,7 @@ const SECURED: Array<['GET' | 'POST', string]> = [
   ['GET', '/state'], ['GET', '/handshakes'], ['GET', '/catalog'], ['GET', '/events'], ['GET', '/metrics'], ['GET', '/docs/json'],
   ['GET', '/dashboard'], ['GET', '/'], ['GET', '/certs/roots'], ['GET', '/certs/roots/digicert-g2'], ['GET', '/certs/devices/dev-1'],
   ['POST', '/timeline/migrate'], ['POST', '/timeline/chain'], ['POST', '/timeline/clock'], ['POST', '/timeline/profile'], ['POST', '/timeline/drop'],
+  ['POST', '/timeline/trigger'], ['POST', '/timeline/fault'], ['POST', '/scenario/reload'],
 ];
 
 t.test('admin API', async (t) => {
@@ -190,6 +191,18 @@ t.test('admin API', async (t) => {
     const root = await app.inject({ method: 'GET', url: `/?token=${TOKEN}` });
     t.equal(root.statusCode, 302);
     t.equal(root.headers.location, `/dashboard?token=${TOKEN}`);
+  });
+
+  await t.test('trigger, fault and reload: validated bodies; 501 where the timeline layer is not built in', async (t) => {
+    t.equal((await call('POST', '/timeline/trigger', {})).json().error.code, 'HUBTLS_ADMIN_BAD_REQUEST', 'step is required');
+    t.equal((await call('POST', '/timeline/fault', { probability: 2 })).statusCode, 400);
+    for (const [url, body] of [['/timeline/trigger', { step: 'migrate' }], ['/timeline/fault', { fault: 'reset', endpoint: 'hub' }], ['/scenario/reload', {}]] as const) {
+      const r = await call('POST', url, body);
+      t.equal(r.statusCode, 501, url);
+      t.match(r.json().error, { code: 'HUBTLS_ADMIN_NOT_AVAILABLE', hint: /timeline/ });
+    }
+    const s = (await call('GET', '/state')).json();
+    t.same([s.timeline, s.faults], [[], []]);
   });
 
   await t.test('unknown routes use the same error shape', async (t) => {

@@ -66,6 +66,8 @@ function renderEndpoints() {
     for (const c of Object.values(ep.chains)) card.append(el('div', { class: 'meta' }, `${KEY[c.keyType]} chain ${c.id}`), chainList(c));
     box.append(card);
   }
+  $('#steps').replaceChildren(...(state.timeline ?? []).map((st) => el('li', { class: `step ${st.state}`, 'data-step': st.id }, `${st.id} — ${st.state} (${st.trigger}): ${(st.actions ?? []).join(', ')}`)));
+  $('#faults').replaceChildren(...(state.faults ?? []).map((f) => el('li', { class: f.active ? 'fault active' : 'fault', 'data-fault': f.id }, `${f.id}: ${f.fault} on ${f.endpoint} — ${f.active ? 'active' : 'idle'}, acted ${f.acted ?? 0}×`)));
   $('#scenario').textContent = `scenario ${state.scenario.name}`;
   $('#clock').textContent = `${state.clock.now}${state.clock.simulated ? ' (simulated)' : ''}`;
 }
@@ -125,7 +127,11 @@ function wireControls() {
   on('#f-profile', (d) => act('/timeline/profile', d));
   on('#f-clock', (d) => act('/timeline/clock', { to: new Date(`${d.to}Z`).toISOString() }));
   on('#f-drop', (d) => act('/timeline/drop', d));
-  on('#f-fault', (d) => act('/timeline/fault', d));
+  const declared = (id) => (state.faults ?? []).some((f) => f.id === id);
+  on('#f-fault', (d) => act('/timeline/fault', declared(d.fault) ? { id: d.fault } : d));
+  on('#f-trigger', (d) => act('/timeline/trigger', d));
+  $('#b-fault-stop').addEventListener('click', () => act('/timeline/fault', { id: $('#f-fault [name=fault]').value, stop: true }));
+  $('#b-reload').addEventListener('click', () => act('/scenario/reload', {}));
   $('#b-rotate').addEventListener('click', () => act('/timeline/chain', { endpoint: $('#f-chain [name=endpoint]').value, rotate: 'leaf' }));
   $('#b-plus30').addEventListener('click', () => act('/timeline/clock', { advanceSeconds: 30 * 86400 }));
 }
