@@ -67,6 +67,12 @@ t.test('a device command that hangs is killed at the time limit and reported', a
   t.match(run.problems, [/did not finish within 0\.3 s \(killed\)/, /expected HUBTLS_ACCEPTED, but the device made no connection/]);
 });
 
+t.test('only scenarios without expect: nothing was tested, exit 1', async (t) => {
+  const r = await hubtlsTest(['--client', 'true', '--scenarios', `${RUNNER}/d-no-expect.yaml`]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /no scenario has an expect: block, so nothing was tested/);
+});
+
 t.test('no matching scenario file: exit 2 with a hint', async (t) => {
   const r = await hubtlsTest(['--client', 'true', '--scenarios', 'nope/*.yaml']);
   t.equal(r.code, 2);
