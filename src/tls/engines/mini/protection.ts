@@ -10,6 +10,7 @@ import type { CipherParams } from './params.js';
 export class BadRecordMac extends Error {
   constructor(why: string) {
     super(`bad_record_mac: ${why}`);
+    this.name = 'BadRecordMac';
   }
 }
 

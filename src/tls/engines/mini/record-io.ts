@@ -4,7 +4,7 @@
  * record shaper says, for faults) and seals them with the current write protection.
  */
 import type { Socket } from 'node:net';
-import { NullProtection, type Protection } from './protection.js';
+import { BadRecordMac, NullProtection, type Protection } from './protection.js';
 import { TlsAlertError, ContentType } from './wire.js';
 
 export interface TlsRecord {
@@ -66,9 +66,17 @@ export class RecordIO {
 
   private openRecord(raw: Buffer): TlsRecord {
     const type = raw[0]!;
-    const data = this.readProtection.open(type, raw.subarray(5));
+    const data = this.openPayload(type, raw.subarray(5));
     if (data.length > MAX_PLAIN) throw new TlsAlertError(`record plaintext of ${data.length} bytes exceeds 2^14`, { send: 22 });
     return { type, version: raw.readUInt16BE(1), data: Buffer.from(data) };
+  }
+
+  private openPayload(type: number, payload: Buffer): Buffer {
+    try {
+      return this.readProtection.open(type, payload);
+    } catch (e) {
+      throw e instanceof BadRecordMac ? new TlsAlertError(e.message, { send: 20 }) : e;
+    }
   }
 
   private fail(e: Error): void {
