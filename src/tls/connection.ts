@@ -15,6 +15,7 @@ import type { HandshakeEvent, HelloView } from '../events/types.js';
 import type { ListenerDeps } from './listener.js';
 import { contextKey, contextOptions } from './contexts.js';
 import { afterMode } from '../after/registry.js';
+import { recordOverflowHint } from './records/explain.js';
 
 type Verdict = Omit<HandshakeEvent, 'type' | 'conn' | 'listener' | 'peer' | 'durationMs'>;
 
@@ -129,7 +130,7 @@ export class Connection {
         alertReceived: alertName(info.received),
         reason: rejected
           ? `client rejected our chain ${chain?.chainId ?? d.chain} (root ${chain?.rootName ?? '?'}) with alert ${alertName(info.received)}(${info.received})`
-          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})`,
+          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})` + recordOverflowHint(info.received, d),
       };
     }
     if (info.closed) return { outcome: 'HUBTLS_CLIENT_CLOSED', reason: 'client closed the connection during the handshake without an alert' };
