@@ -137,3 +137,11 @@ t.test('client certificate: requested, verified (CertificateVerify) and exposed 
   const none = await sClient(th.port, [...BASE, '-tls1_2']);
   t.ok(none.handshakeOk, 'request mode: a client without a certificate still connects');
 });
+
+t.test('secure renegotiation is advertised, and a renegotiation attempt is refused', async (t) => {
+  const th = await startTestHub(t, oneEndpoint('iothub-legacy', { clientCert: 'none' }));
+  const r = await sClient(th.port, [...BASE, '-tls1_2'], { input: 'R\n' });
+  t.match(r.output, /Secure Renegotiation IS supported/);
+  t.match(r.output, /RENEGOTIATING[\s\S]*no renegotiation/, 'the client is told no_renegotiation');
+  t.equal((await th.nextHandshake()).engine, 'mini');
+});

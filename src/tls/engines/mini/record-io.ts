@@ -37,8 +37,6 @@ export class RecordIO {
   private readonly queue: Buffer[] = [];
   private failure?: Error;
   private wake?: () => void;
-  /** Bytes on the wire per record sent, for tests and fault reports. */
-  readonly sentLengths: number[] = [];
 
   constructor(readonly socket: Socket) {
     socket.on('data', (d: Buffer) => this.onData(d));
@@ -103,7 +101,6 @@ export class RecordIO {
   write(type: number, data: Buffer): void {
     const parts = this.shaper(type, data, this.writeLimit);
     const wire = parts.map((p) => this.frame(type, this.writeProtection.seal(type, p)));
-    for (const w of wire) this.sentLengths.push(w.length - 5);
     if (!this.socket.destroyed) this.socket.write(Buffer.concat(wire));
   }
 
