@@ -9,6 +9,7 @@ import t from 'tap';
 import { startTestHub, oneEndpoint } from '../helpers/hub.js';
 import { sClient } from '../helpers/openssl.js';
 import { startRelay, MAX_OVERHEAD, type WireRecord } from '../helpers/relay.js';
+import { startMiniEcho } from '../helpers/mini-echo.js';
 
 const MFL_ECHOED = /TLS server extension "max fragment length" \(id=1\), len=1/;
 const serverRecords = (records: WireRecord[]) => records.filter((r) => r.from === 'server');
@@ -62,4 +63,16 @@ t.test('a device with a 4 KB receive buffer: passes where MFL is honoured, fails
   const e = await hub.nextHandshake();
   t.same([e.outcome, e.alertReceived, e.engine], ['HUBTLS_HANDSHAKE_FAILED', 'record_overflow', 'mini']);
   t.match(e.reason, /asked for max_fragment_length 4096 and profile iothub-2025 ignores it/, 'the event explains why');
+});
+
+t.test('the mini engine honours max_fragment_length too, application data included', async (t) => {
+  const th = await startTestHub(t, oneEndpoint('iothub-ecc-preview', { clientCert: 'none' }));
+  const echo = await startMiniEcho(t, th.hub);
+  const relay = await startRelay(t, echo.port);
+  const r = await sClient(relay.port, ['-maxfraglen', '512', '-tlsextdebug', '-servername', 'myhub.azure-devices.net'], { input: 'x'.repeat(3000) + '\n' });
+  t.ok(r.handshakeOk, 'handshake');
+  t.match(r.output, MFL_ECHOED, 'echoed by the mini engine');
+  const recs = serverRecords(relay.records);
+  t.ok(recs.filter((x) => x.type === 23).length >= 6, 'the 3 KB echo came back in several application-data records');
+  t.same(recs.filter((x) => !fits(x, 512)).map((x) => x.length), [], `all ${recs.length} server records within 512 bytes of plaintext`);
 });
