@@ -5,7 +5,7 @@
  * Why our own engine and not another library: docs/DESIGN-NOTES.md, "The mini TLS engine".
  */
 import crypto, { type KeyObject } from 'node:crypto';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { HandshakeError, type Engine, type Established, type HandshakePlan, type PeerCertInfo } from '../types.js';
 import type { MiniEngineCaps } from '../../policy/types.js';
 import type { ChainMaterial } from '../../contexts.js';
@@ -64,7 +64,7 @@ function failed(io: RecordIO, e: unknown): HandshakeError {
   return new HandshakeError((e as Error).message, { sent: info.send, received: info.received, closed: info.closed });
 }
 
-export async function miniHandshake(socket: Socket, plan: HandshakePlan, faults: RecordFaults = {}): Promise<Established & { io: RecordIO }> {
+export async function miniHandshake(socket: Duplex, plan: HandshakePlan, faults: RecordFaults = {}): Promise<Established & { io: RecordIO }> {
   const io = new RecordIO(socket);
   try {
     const hs = new ServerHandshake(io, serverConfig(plan, faults));

@@ -3,7 +3,7 @@
  * read protection; splits outgoing data into records no larger than the write limit (or as a
  * record shaper says, for faults) and seals them with the current write protection.
  */
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BadRecordMac, NullProtection, type Protection } from './protection.js';
 import { TlsAlertError, ContentType } from './wire.js';
 
@@ -38,7 +38,8 @@ export class RecordIO {
   private failure?: Error;
   private wake?: () => void;
 
-  constructor(readonly socket: Socket) {
+  /** `socket` is the TCP socket or a stream standing in for it (a fault rewriting bytes). */
+  constructor(readonly socket: Duplex) {
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('close', () => this.fail(new TlsAlertError('peer closed the connection', { closed: true })));
     socket.on('error', (e) => this.fail(new TlsAlertError(`socket error: ${e.message}`, { closed: true })));
