@@ -9,13 +9,13 @@ import { parseClientHello, ClientHelloParseError, type ClientHelloSummary } from
 import { decide } from './policy/decide.js';
 import { explain } from './policy/explain.js';
 import { ALERT, alertName, alertRecord } from './alerts.js';
+import { recordOverflowHint } from './records/explain.js';
 import { HandshakeError, type Established } from './engines/types.js';
 import type { Accepted, Decision } from './policy/types.js';
 import type { HandshakeEvent, HelloView } from '../events/types.js';
 import type { ListenerDeps } from './listener.js';
 import { contextKey, contextOptions } from './contexts.js';
 import { afterMode } from '../after/registry.js';
-import { recordOverflowHint } from './records/explain.js';
 
 type Verdict = Omit<HandshakeEvent, 'type' | 'conn' | 'listener' | 'peer' | 'durationMs'>;
 
