@@ -53,7 +53,7 @@ function context(app: FastifyInstance, o: AdminOptions): AdminContext {
   app.addHook('onClose', async () => (ring.close(), metrics.close()));
   const hooks = o.hooks ?? {};
   const listenOf = hooks.listenOf ?? ((n: string) => ({ host: rt.endpoint(n).host, port: rt.endpoint(n).port }));
-  return { runtime: rt, ring, metrics, hooks, state: () => stateOf(rt, { listenOf, handshakesTotal: () => ring.total, devices: hooks.devices }) };
+  return { runtime: rt, ring, metrics, hooks, state: () => stateOf(rt, { listenOf, handshakesTotal: () => ring.total }) };
 }
 
 function secured(app: FastifyInstance, ctx: AdminContext, token: string): void {

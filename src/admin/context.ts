@@ -20,20 +20,22 @@ export interface NewFault {
 }
 
 /**
- * What the timeline/fault layer adds to the Runtime (trigger a step, start/stop faults, list them).
+ * What other layers add to the Runtime: the timeline/fault engine (trigger a step, start/stop
+ * faults, list them) and the device registry.
  * Looked up at run time, so the admin plane builds with or without that layer; a route whose
  * control is missing answers 501 HUBTLS_ADMIN_NOT_AVAILABLE.
  */
-export interface TimelineLayer {
+export interface LayerControls {
   trigger?(stepId: string): Promise<void>;
   startFault?(ref: string | NewFault): Promise<unknown>;
   stopFault?(id: string): unknown;
   faults?: { list?(): unknown[] };
   timeline?: { statuses(): unknown[] };
+  devices?: { list?(): unknown[] };
 }
 
-export function timelineLayer(runtime: Runtime): TimelineLayer {
-  return runtime as unknown as TimelineLayer;
+export function layerControls(runtime: Runtime): LayerControls {
+  return runtime as unknown as LayerControls;
 }
 
 export function notAvailable(what: string): ApiError {
@@ -43,8 +45,6 @@ export function notAvailable(what: string): ApiError {
 export interface AdminHooks {
   /** Real bound address of an endpoint's listener (default: the scenario's configured one). */
   listenOf?(endpoint: string): { host: string; port: number };
-  /** The device registry, when one is loaded. */
-  devices?(): Array<{ deviceId: string; [k: string]: unknown }>;
   /** Hot reload of the scenario file (default: the running one); refused reloads change nothing. */
   reload?(file?: string): Promise<{ ok: boolean; error?: string; [k: string]: unknown }>;
 }

@@ -47,7 +47,7 @@ export const State = Open({
   scenario: Type.Object({ name: Type.String(), file: Type.String(), description: Type.Optional(Type.String()) }),
   clock: Type.Object({ now: Type.String({ format: 'date-time' }), simulated: Type.Boolean() }),
   endpoints: Type.Array(EndpointState),
-  devices: Type.Array(Open({ deviceId: Type.String() }), { description: 'the device registry (empty until devices are registered)' }),
+  devices: Type.Array(Open({}), { description: 'the device registry: id, auth, connected, telemetry count, twin (no keys)' }),
   timeline: Type.Array(Open({ id: Type.String(), state: Type.String() }), { description: 'timeline steps with their state (done, waiting, running, pending, failed)' }),
   faults: Type.Array(Open({ id: Type.String(), endpoint: Type.String(), fault: Type.String(), active: Type.Boolean() }), { description: 'declared and started faults' }),
   handshakes: Type.Object({ total: Type.Integer({ description: 'handshake events since start' }) }),

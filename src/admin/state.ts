@@ -7,14 +7,13 @@ import type { Runtime } from '../scenario/runtime.js';
 import type { ChainMaterial } from '../tls/contexts.js';
 import { CHAINS } from '../pki/chains.js';
 import type { CertViewT, ChainViewT, StateT } from './schemas.js';
-import { timelineLayer } from './context.js';
+import { layerControls } from './context.js';
 
 /** What the admin plane knows beyond the runtime: bound ports, counters, registries of other layers. */
 export interface StateExtras {
   /** Real bound address of each endpoint's listener. */
   listenOf(endpoint: string): { host: string; port: number };
   handshakesTotal(): number;
-  devices?(): Array<{ deviceId: string; [k: string]: unknown }>;
 }
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -72,9 +71,9 @@ export function stateOf(runtime: Runtime, x: StateExtras): StateT {
     scenario: { name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}) },
     clock: { now: runtime.clock.now().toISOString(), simulated: runtime.clock.simulated },
     endpoints: runtime.endpoints().map((ep) => endpointState(runtime, ep.name, x)),
-    devices: x.devices?.() ?? [],
-    timeline: (timelineLayer(runtime).timeline?.statuses() ?? []) as StateT['timeline'],
-    faults: (timelineLayer(runtime).faults?.list?.() ?? []) as StateT['faults'],
+    devices: (layerControls(runtime).devices?.list?.() ?? []) as StateT['devices'],
+    timeline: (layerControls(runtime).timeline?.statuses() ?? []) as StateT['timeline'],
+    faults: (layerControls(runtime).faults?.list?.() ?? []) as StateT['faults'],
     handshakes: { total: x.handshakesTotal() },
   };
 }

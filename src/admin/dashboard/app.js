@@ -66,6 +66,10 @@ function renderEndpoints() {
     for (const c of Object.values(ep.chains)) card.append(el('div', { class: 'meta' }, `${KEY[c.keyType]} chain ${c.id}`), chainList(c));
     box.append(card);
   }
+  if ((state.devices ?? []).length) {
+    box.append(el('h2', {}, 'Devices'), el('ul', { id: 'devices' }, ...state.devices.map((d) =>
+      el('li', { 'data-device': d.id ?? '' }, `${d.id} — ${d.auth ?? ''} — ${d.connected ? 'connected' : 'not connected'} — ${d.telemetryCount ?? 0} messages`))));
+  }
   $('#steps').replaceChildren(...(state.timeline ?? []).map((st) => el('li', { class: `step ${st.state}`, 'data-step': st.id }, `${st.id} — ${st.state} (${st.trigger}): ${(st.actions ?? []).join(', ')}`)));
   $('#faults').replaceChildren(...(state.faults ?? []).map((f) => el('li', { class: f.active ? 'fault active' : 'fault', 'data-fault': f.id }, `${f.id}: ${f.fault} on ${f.endpoint} — ${f.active ? 'active' : 'idle'}, acted ${f.acted ?? 0}×`)));
   $('#scenario').textContent = `scenario ${state.scenario.name}`;

@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ApiError } from '../errors.js';
-import { needEndpoint, notAvailable, timelineLayer, type AdminContext, type RouteModule } from '../context.js';
+import { needEndpoint, notAvailable, layerControls, type AdminContext, type RouteModule } from '../context.js';
 import { ActionResult, Ok } from '../schemas.js';
 
 export const TriggerBody = Type.Object({ step: Type.String({ minLength: 1, description: 'id of the timeline step to run now (it must be the waiting one)' }) }, { additionalProperties: false });
@@ -28,14 +28,14 @@ type Result = Static<typeof ActionResult>;
 const schema = (summary: string, body: object, tags = ['timeline']) => ({ summary, tags, body, response: Ok(ActionResult) });
 
 async function trigger(ctx: AdminContext, b: Static<typeof TriggerBody>): Promise<Result> {
-  const layer = timelineLayer(ctx.runtime);
+  const layer = layerControls(ctx.runtime);
   if (!layer.trigger) throw notAvailable('triggering timeline steps');
   await layer.trigger.call(ctx.runtime, b.step);
   return { message: `timeline step ${b.step} ran`, state: ctx.state() };
 }
 
 async function fault(ctx: AdminContext, b: Static<typeof FaultBody>): Promise<Result> {
-  const layer = timelineLayer(ctx.runtime);
+  const layer = layerControls(ctx.runtime);
   if (!layer.startFault || !layer.stopFault) throw notAvailable('fault injection');
   if (b.stop) {
     if (!b.id) throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'stopping a fault needs its "id"');
