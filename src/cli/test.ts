@@ -12,6 +12,7 @@ import { HubtlsError } from '../errors.js';
 import { PkiStore } from '../pki/store.js';
 import { prepareTrust, runScenarioTest, type ScenarioRun } from '../report/scenario-test.js';
 import { junitXml } from '../report/junit.js';
+import { killRunningDevices } from '../report/device.js';
 import { print, say } from './output.js';
 import { certsDirOption } from './options.js';
 
@@ -76,6 +77,7 @@ export async function runTests(f: TestFlags): Promise<ScenarioRun[]> {
 }
 
 async function testCommand(f: TestFlags): Promise<void> {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (killRunningDevices(), process.exit(130)));
   const runs = await runTests(f);
   print(resultsTable(runs));
   const count = (s: ScenarioRun['status']) => runs.filter((r) => r.status === s).length;

@@ -48,9 +48,27 @@ export function deviceEnv(hub: Hub, trust: TrustFiles): Record<string, string> {
   return env;
 }
 
+/** Device commands run in their own process group, out of reach of the terminal's Ctrl-C: end them with us. */
+const running = new Set<number>();
+const killGroup = (pid: number) => {
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+};
+let exitHooked = false;
+function endWithUs(pid: number): void {
+  running.add(pid);
+  if (!exitHooked) process.once('exit', killRunningDevices);
+  exitHooked = true;
+}
+
+/** Kills every device command still running (the CLI calls it on Ctrl-C). */
+export function killRunningDevices(): void {
+  running.forEach(killGroup);
+}
+
 export function runDevice(command: string, env: Record<string, string>, timeoutMs: number): Promise<DeviceResult> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid) endWithUs(child.pid);
     let output = '';
     let timedOut = false;
     const keep = (d: Buffer) => (output = (output + d.toString('utf8')).slice(-OUTPUT_LIMIT));
@@ -58,11 +76,12 @@ export function runDevice(command: string, env: Record<string, string>, timeoutM
     child.stderr.on('data', keep);
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      killGroup(child.pid!);
     }, timeoutMs);
     child.on('error', (e) => keep(Buffer.from(`\nhubtls: cannot start the device command: ${e.message}\n`)));
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
+      running.delete(child.pid!);
       resolve({ exitCode, signal, timedOut, output });
     });
   });
