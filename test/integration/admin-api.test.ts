@@ -164,7 +164,12 @@ t.test('admin API', async (t) => {
   });
 
   await t.test('GET /metrics: Prometheus text with handshakes by outcome and profile, latency, connections', async (t) => {
+    const tls = await import('node:tls');
+    const sock = tls.connect({ host: '127.0.0.1', port: th.port, servername: 'myhub.azure-devices.net', rejectUnauthorized: false });
+    await new Promise((res) => sock.once('secureConnect', res));
+    t.teardown(() => void sock.destroy());
     const r = await call('GET', '/metrics');
+    t.match(r.body, /hubtls_active_connections\{endpoint="hub"\} 1\n/, 'the held connection is counted');
     t.match(r.headers['content-type'], /text\/plain/);
     t.match(r.body, /hubtls_handshakes_total\{outcome="HUBTLS_ACCEPTED",profile="iothub-2025",endpoint="hub"\} [1-9]/);
     t.match(r.body, /hubtls_handshakes_total\{outcome="HUBTLS_REFUSED_VERSION",profile="iothub-2025",endpoint="hub"\} 1/);
