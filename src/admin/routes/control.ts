@@ -12,7 +12,7 @@ export const TriggerBody = Type.Object({ step: Type.String({ minLength: 1, descr
 export const FaultBody = Type.Object(
   {
     id: Type.Optional(Type.String({ minLength: 1, description: 'a declared fault to start (or stop), or the id for a new one' })),
-    fault: Type.Optional(Type.String({ minLength: 1, description: 'fault kind for a new fault (reset, stall, truncate-chain, …)' })),
+    fault: Type.Optional(Type.String({ minLength: 1, description: 'fault kind for a new fault (stall, reset-after-hello, truncate-chain, …)' })),
     endpoint: Type.Optional(Type.String({ minLength: 1 })),
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
