@@ -3,17 +3,26 @@
  * single authorised response (a browser cannot add the bearer header to sub-resources).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import type { RouteModule } from '../context.js';
 import { Ok } from '../schemas.js';
 
-/** Next to this module under tsx; from dist/, the source folder the package ships. */
+/**
+ * The assets folder, found by walking up from this module: next to it under tsx (src/admin/), or
+ * <package>/src/admin/dashboard from a compiled or bundled build (dist/src/…, dist/bundle/), which
+ * the package ships for this reason.
+ */
 function assetsDir(): string {
-  const candidates = ['../dashboard/', '../../../../src/admin/dashboard/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
-  const dir = candidates.find((d) => existsSync(`${d}index.html`));
-  if (!dir) throw new Error(`dashboard assets not found in ${candidates.join(' or ')}`);
-  return dir;
+  const tried: string[] = [];
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    for (const candidate of [path.join(dir, 'dashboard'), path.join(dir, 'src', 'admin', 'dashboard')]) {
+      if (existsSync(path.join(candidate, 'index.html'))) return `${candidate}${path.sep}`;
+      tried.push(candidate);
+    }
+    if (dir === path.dirname(dir)) throw new Error(`dashboard assets not found (looked in ${tried.slice(0, 6).join(', ')}, …)`);
+  }
 }
 
 let page: string | undefined;
