@@ -13,6 +13,7 @@ import { hostMatches } from '../tls/policy/route.js';
 import { bodyText } from './mqtt/topics.js';
 import { clip, publishSession, type SessionFields } from './events.js';
 import type { AfterTlsMode, SessionContext } from './types.js';
+import { watchSilentClose } from './silent-close.js';
 
 /** IoT Hub's device-to-cloud message size limit. */
 export const MAX_BODY = 256 * 1024;
@@ -169,8 +170,9 @@ export const httpsMode: AfterTlsMode = {
   name: 'https',
   description: 'HTTPS responder for the device REST API: IoT Hub telemetry POST, DPS register / operation status; per-request SAS or X.509 auth',
   start(ctx) {
-    const server = http.createServer({ keepAlive: true }, (req, res) => handle(ctx, req, res));
-    server.on('clientError', (_e, socket) => socket.destroy());
+    const watch = watchSilentClose(ctx, 'https');
+    const server = http.createServer({ keepAlive: true }, (req, res) => (watch.spoke(), handle(ctx, req, res)));
+    server.on('clientError', (_e, socket) => (watch.spoke(), socket.destroy()));
     server.emit('connection', ctx.established.stream);
   },
 };

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { EventBus } from '../events/bus.js';
 import type { CompiledEndpoint } from '../scenario/compile.js';
 import type { Established } from '../tls/engines/types.js';
@@ -14,6 +15,8 @@ export interface SessionContext {
   now: () => Date;
   /** The hub's device registry and DPS (shared by every endpoint of the scenario). */
   devices: DeviceRegistry;
+  /** The raw TCP socket under the TLS stream (bytes on the wire, e.g. whether a close_notify came). */
+  socket: Socket;
 }
 
 export interface AfterTlsMode {

@@ -17,6 +17,8 @@ import symmetricKey from 'azure-iot-security-symmetric-key';
 import x509Security from 'azure-iot-security-x509';
 
 export const { Client, Message } = azureDevice;
+/** The package's typings declare Http as a namespace; at run time it is the transport class. */
+const HttpTransport = deviceHttp.Http as unknown as new (auth: unknown) => { setOptions(o: unknown): void };
 export type DeviceClient = InstanceType<typeof azureDevice.Client>;
 
 export interface X509Pair {
@@ -64,10 +66,23 @@ export interface HubClientOptions {
   agent?: https.Agent;
 }
 
-/** A device client with its options applied (setOptions is asynchronous: it first tries `ca` as a file name). */
+/**
+ * A device client with its options applied. Client.setOptions is asynchronous (it first tries `ca`
+ * as a file name); with the HTTP transport its promise never settles (azure-iot-device-http 1.14
+ * calls `done` only for receiver options), so there the options go to the transport as it is built.
+ */
 export async function hubClient(o: HubClientOptions): Promise<DeviceClient> {
-  const transport = o.transport === 'https' ? deviceHttp.Http : deviceMqtt.Mqtt;
-  const client = Client.fromConnectionString(o.connectionString, transport as never);
-  await client.setOptions({ ca: o.ca, ...(o.x509 ?? {}), ...(o.agent ? { http: { agent: o.agent } } : {}) } as never);
+  const options = { ca: o.ca, ...(o.x509 ?? {}), ...(o.agent ? { http: { agent: o.agent } } : {}) };
+  if (o.transport === 'https') {
+    const HttpWithOptions = class extends HttpTransport {
+      constructor(auth: unknown) {
+        super(auth);
+        this.setOptions(options);
+      }
+    };
+    return Client.fromConnectionString(o.connectionString, HttpWithOptions as never);
+  }
+  const client = Client.fromConnectionString(o.connectionString, deviceMqtt.Mqtt as never);
+  await client.setOptions(options as never);
   return client;
 }

@@ -35,9 +35,9 @@ export function sessions(th: TestHub): SessionEvent[] {
   return th.events.filter((e): e is SessionEvent => e.type === 'session');
 }
 
-/** The first `session` event (seen or future) matching `pred`. */
-export function nextSession(th: TestHub, pred: (e: SessionEvent) => boolean, timeoutMs = 20_000): Promise<SessionEvent> {
-  return nextEvent(th, (e): e is SessionEvent => e.type === 'session' && pred(e), timeoutMs);
+/** The first `session` event (seen since event index `after`, or future) matching `pred`. */
+export function nextSession(th: TestHub, pred: (e: SessionEvent) => boolean, after = 0, timeoutMs = 20_000): Promise<SessionEvent> {
+  return nextEvent(th, (e): e is SessionEvent => e.type === 'session' && pred(e), timeoutMs, after);
 }
 
 export function nextEvent<T extends HubEvent>(th: TestHub, pred: (e: HubEvent) => e is T, timeoutMs = 20_000, after = 0): Promise<T> {
