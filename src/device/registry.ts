@@ -52,10 +52,30 @@ export class DeviceRegistry {
     this.dps = new DpsService(config, this, now);
   }
 
-  /** Loads the registered CAs and the enrollment groups' CAs (catalog roots come from the PKI store). */
+  /**
+   * Loads the registered CAs and the enrollment groups' CAs (catalog roots come from the PKI store),
+   * and issues the certificates of the scenario's X.509 identities, so `hubtls certs export` hands
+   * devices their certificate and key: CA-signed for x509-ca devices, self-signed where no
+   * thumbprint was given (the thumbprint is then the issued certificate's).
+   */
   async load(pki: PkiStore): Promise<void> {
     const sources = [...this.config.cas, ...this.config.enrollments.flatMap((e) => (e.attestation.type === 'x509-ca' ? [e.attestation.ca] : []))];
-    await Promise.all(sources.map(async (s) => this.caCerts.set(describeCa(s), await loadCa(s, pki))));
+    await Promise.all([...sources.map(async (s) => this.caCerts.set(describeCa(s), await loadCa(s, pki))), this.issueCerts(pki)]);
+  }
+
+  private async issueCerts(pki: PkiStore): Promise<void> {
+    const validAt = this.now();
+    const selfSigned = async (id: string) => (await pki.deviceCert(id, { signer: 'self', validAt })).fingerprint256;
+    const caSigned = this.config.cas.some((c) => describeCa(c) === 'device-root-ca');
+    await Promise.all([
+      ...this.config.devices.map(async (d) => {
+        if (d.auth.type === 'x509-ca' && caSigned) await pki.deviceCert(d.id, { signer: 'ca', validAt });
+        if (d.auth.type === 'x509-thumbprint' && !d.auth.primaryThumbprint) this.upsert({ ...d, auth: { ...d.auth, primaryThumbprint: await selfSigned(d.id) } }, 'scenario');
+      }),
+      ...this.config.enrollments.map(async (e) => {
+        if (e.attestation.type === 'x509' && !e.attestation.primaryThumbprint) e.attestation = { ...e.attestation, primaryThumbprint: await selfSigned(e.id) };
+      }),
+    ]);
   }
 
   /** The CAs registered (verified) in the hub. */

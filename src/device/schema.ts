@@ -21,7 +21,7 @@ export const DeviceEntry = Type.Object(
   {
     id: Type.String({ pattern: "^[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}$", description: 'IoT Hub device id' }),
     auth: Type.Union([Type.Literal('sas'), Type.Literal('x509-thumbprint'), Type.Literal('x509-ca')], {
-      description: 'sas: symmetric key; x509-thumbprint: self-signed certificate by thumbprint; x509-ca: CN = id, signed by a deviceCAs entry',
+      description: 'sas: symmetric key; x509-thumbprint: certificate by thumbprint (omitted: hubtls issues a self-signed one); x509-ca: CN = id, signed by a deviceCAs entry',
     }),
     primaryKey: Type.Optional(Base64Key),
     secondaryKey: Type.Optional(Base64Key),

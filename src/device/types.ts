@@ -2,6 +2,7 @@
 
 export type DeviceAuth =
   | { type: 'sas'; primaryKey: string; secondaryKey?: string }
+  /** primaryThumbprint '' until DeviceRegistry.load() issues the self-signed certificate. */
   | { type: 'x509-thumbprint'; primaryThumbprint: string; secondaryThumbprint?: string }
   | { type: 'x509-ca' };
 

@@ -19,10 +19,10 @@ type Path = Array<string | number>;
 
 const NEEDS: Record<string, Array<keyof DeviceEntryFile & keyof EnrollmentEntryFile>> = {
   sas: ['primaryKey'],
-  'x509-thumbprint': ['primaryThumbprint'],
+  'x509-thumbprint': [],
   'x509-ca': [],
   'symmetric-key': ['primaryKey'],
-  x509: ['primaryThumbprint'],
+  x509: [],
 };
 const KEY_FIELDS = ['primaryKey', 'secondaryKey'] as const;
 const THUMB_FIELDS = ['primaryThumbprint', 'secondaryThumbprint'] as const;

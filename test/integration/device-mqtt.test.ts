@@ -58,11 +58,14 @@ t.test('MQTT CONNECT as IoT Hub judges it', async (t) => {
       { id: 'thermo-sha1', auth: 'x509-thumbprint', primaryThumbprint: self.fingerprint1.toUpperCase().match(/../g)!.join(':') },
       { id: 'gate-ca', auth: 'x509-ca' },
       { id: 'old-gate', auth: 'x509-ca' },
+      { id: 'auto-self', auth: 'x509-thumbprint' },
     ],
   });
+  // No thumbprint in the scenario: hubtls issued a self-signed certificate, the one `certs export` writes.
+  const issued = await store.deviceCert('auto-self', { signer: 'self' });
 
-  await t.test('accepted: SAS (secondary key), X.509 thumbprint SHA-256 secondary and SHA-1 primary, CA-signed', async (t) => {
-    for (const d of [{ id: 'meter-1', sas: sasFor('meter-1', secondary) }, { id: 'thermo-self', cert: self }, { id: 'thermo-sha1', cert: self }, { id: 'gate-ca', cert: caSigned }]) {
+  await t.test('accepted: SAS (secondary key), X.509 thumbprint SHA-256 secondary and SHA-1 primary, CA-signed, hubtls-issued', async (t) => {
+    for (const d of [{ id: 'meter-1', sas: sasFor('meter-1', secondary) }, { id: 'thermo-self', cert: self }, { id: 'thermo-sha1', cert: self }, { id: 'gate-ca', cert: caSigned }, { id: 'auto-self', cert: issued }]) {
       const c = await connect(th, trust, d);
       await c.publishAsync(`devices/${d.id}/messages/events/kind=test`, `from ${d.id}`, { qos: 1 });
       await c.endAsync();
