@@ -51,35 +51,50 @@ function pipeBoth(ctx: SessionContext, up: tls.TLSSocket, started: number, conne
   up.on('error', () => {});
 }
 
+function announce(ctx: SessionContext, up: tls.TLSSocket, target: string, connectMs: number): void {
+  const cert = up.getPeerX509Certificate();
+  const suite = up.getCipher().standardName;
+  publishSession(ctx, 'forward', {
+    action: 'forward-open', ok: true, reason: `upstream ${target} ${up.getProtocol()} ${suite} in ${connectMs} ms`,
+    detail: { upstream: target, servername: (up as tls.TLSSocket & { servername?: string }).servername, protocol: up.getProtocol(), suite, upstreamSubject: cert?.subject.replace(/\n/g, ', '), connectMs },
+  });
+}
+
+function refuse(ctx: SessionContext, target: string, e: Error & { code?: string }): void {
+  publishSession(ctx, 'forward', { action: 'forward-open', ok: false, reason: `upstream ${target} failed: ${e.message}`, detail: { code: e.code } });
+  ctx.established.stream.destroy();
+}
+
+/** Opens the upstream; the device's bytes wait (paused stream) until it is verified and piped. */
+function openUpstream(ctx: SessionContext, opts: UpstreamOptions): void {
+  const started = performance.now();
+  const target = `${opts.host}:${opts.port}`;
+  const device = ctx.established.stream;
+  let up: tls.TLSSocket;
+  try {
+    up = tls.connect(upstreamOptions(ctx, opts));
+  } catch (e) {
+    return refuse(ctx, target, e as Error);
+  }
+  const abort = () => up.destroy();
+  const fail = (e: Error) => refuse(ctx, target, e);
+  device.once('close', abort);
+  up.once('error', fail);
+  up.once('secureConnect', () => {
+    up.off('error', fail);
+    device.off('close', abort);
+    const connectMs = Math.round(performance.now() - started);
+    announce(ctx, up, target, connectMs);
+    pipeBoth(ctx, up, started, connectMs);
+  });
+}
+
 export const forwardMode: AfterTlsMode = {
   name: 'forward',
   description: 'terminate TLS with the emulated policy and chain, open TLS to a real upstream (its own trust) and pipe both ways, logging bytes and timing',
   start(ctx) {
     const opts = ctx.endpoint.afterOptions.upstream;
-    if (!opts) throw new Error('forward needs upstream: { host, port } in the endpoint\'s after field');
-    const started = performance.now();
-    const target = `${opts.host}:${opts.port}`;
-    let up: tls.TLSSocket;
-    try {
-      up = tls.connect(upstreamOptions(ctx, opts));
-    } catch (e) {
-      publishSession(ctx, 'forward', { action: 'forward-open', ok: false, reason: `cannot open upstream ${target}: ${(e as Error).message}` });
-      return void ctx.established.stream.destroy();
-    }
-    const abort = () => up.destroy();
-    ctx.established.stream.once('close', abort);
-    const fail = (e: Error & { code?: string }) => {
-      publishSession(ctx, 'forward', { action: 'forward-open', ok: false, reason: `upstream ${target} failed: ${e.message}`, detail: { code: e.code } });
-      ctx.established.stream.destroy();
-    };
-    up.once('error', fail);
-    up.once('secureConnect', () => {
-      up.off('error', fail);
-      ctx.established.stream.off('close', abort);
-      const connectMs = Math.round(performance.now() - started);
-      const cert = up.getPeerX509Certificate();
-      publishSession(ctx, 'forward', { action: 'forward-open', ok: true, reason: `upstream ${target} ${up.getProtocol()} ${up.getCipher().standardName} in ${connectMs} ms`, detail: { upstream: target, servername: (up as tls.TLSSocket & { servername?: string }).servername, protocol: up.getProtocol(), suite: up.getCipher().standardName, upstreamSubject: cert?.subject.replace(/\n/g, ', '), connectMs } });
-      pipeBoth(ctx, up, started, connectMs);
-    });
+    if (!opts) throw new Error("forward needs upstream: { host, port } in the endpoint's after field");
+    openUpstream(ctx, opts);
   },
 };

@@ -134,7 +134,11 @@ async function dpsRoute(c: Call): Promise<void> {
   const v = c.ctx.devices.dps.attest({ registrationId, idScope, sas: c.req.headers.authorization, peerCert: c.ctx.established.peerCert, now: c.ctx.now() });
   if (!v.ok) return unauthorized(c, v, { registrationId });
   if (register) return dpsRegister(c, v, body);
-  const found = c.ctx.devices.dps.status(registrationId, operationId!);
+  dpsStatus(c, registrationId, operationId!);
+}
+
+function dpsStatus(c: Call, registrationId: string, operationId: string): void {
+  const found = c.ctx.devices.dps.status(registrationId, operationId);
   if (!found) {
     json(c.res, 404, azureError(404002, `operation '${operationId}' not found for registration '${registrationId}'`));
     return event(c, { action: 'dps-status', ok: false, status: 404, registrationId, reason: `unknown operation ${operationId}` });

@@ -119,6 +119,16 @@ export class DeviceRegistry {
     };
   }
 
+  /** What the admin API shows, JSON-ready and without keys. Telemetry per device: telemetry(id). */
+  snapshot() {
+    return {
+      idScope: this.config.idScope,
+      devices: this.list(),
+      enrollments: this.config.enrollments.map((e) => ({ kind: e.kind, id: e.id, attestation: e.attestation.type, hub: e.hub, assignedHub: e.assignedHub })),
+      registrations: this.dps.registrations(),
+    };
+  }
+
   recordTelemetry(id: string, msg: TelemetryRecord): void {
     const r = this.records.get(id);
     if (!r) return;

@@ -125,6 +125,11 @@ t.test('registry: DPS attestation, assignment, telemetry ring', async (t) => {
   t.equal(registry.telemetry('two').length, TELEMETRY_KEPT);
   t.equal(registry.telemetry('two')[0]!.body, 'm5', 'oldest dropped first');
   t.equal(view.lastActivity, clock.toISOString(), 'timestamps come from the scenario clock');
+  const snap = registry.snapshot();
+  t.same(snap.registrations.map((r) => r.deviceId), ['one-in-hub', 'two']);
+  t.same(snap.enrollments.map((e) => [e.kind, e.id, e.attestation]), [['individual', 'one', 'symmetric-key'], ['group', 'many', 'symmetric-key']]);
+  const shown = JSON.stringify(snap);
+  t.notOk([groupKey, individualKey, deriveDeviceKey(groupKey, 'two')].some((k) => shown.includes(k)), 'no keys in what the admin API shows');
 });
 
 t.test('a self-signed device certificate is reused by another process and exported (not "repaired")', async (t) => {
