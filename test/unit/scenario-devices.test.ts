@@ -99,3 +99,9 @@ enrollments:
   t.same(s.devices.enrollments[0]!.attestation, { type: 'x509-ca', ca: { catalog: 'device-root-ca' } });
   t.same(s.endpoints.map((e) => [e.after, e.afterOptions.retryAfterSeconds]), [['mqtt', 3], ['mqtt', 1]]);
 });
+
+t.test('the shipped device scenario validates and registers its devices and enrollments', async (t) => {
+  const s = compileScenario(loadScenario('scenarios/devices.yaml', ctx));
+  t.same(s.devices.devices.map((d) => [d.id, d.auth.type]), [['sensor-sas', 'sas'], ['sensor-self', 'x509-thumbprint'], ['sensor-ca', 'x509-ca']]);
+  t.same(s.devices.enrollments.map((e) => [e.id, e.attestation.type, e.assignedHub]), [['factory', 'symmetric-key', 'myhub.azure-devices.net'], ['line-2', 'x509-ca', 'myhub.azure-devices.net']]);
+});
