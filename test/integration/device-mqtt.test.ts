@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import azureDevice from 'azure-iot-device';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey, sessions, type Trust } from '../helpers/devices.js';
@@ -112,6 +113,27 @@ t.test('MQTT CONNECT as IoT Hub judges it', async (t) => {
     await closed;
     c.end(true);
     t.pass('closed after a QoS 2 PUBLISH');
+  });
+
+  await t.test('garbage, a PUBLISH before CONNECT and MQTT 5 close the session, never the process', async (t) => {
+    const send = (bytes: Buffer) => new Promise<Buffer>((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port: th.port, servername: HUB, ca: trust.g2 }, () => s.write(bytes));
+      const got: Buffer[] = [];
+      s.on('data', (b: Buffer) => got.push(b));
+      s.on('error', () => {});
+      s.on('close', () => resolve(Buffer.concat(got)));
+    });
+    const mark = th.events.length;
+    t.same(await send(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f])), Buffer.alloc(0), 'malformed length: closed');
+    t.same(await send(Buffer.from([0x30, 0x05, 0x00, 0x01, 0x61, 0x68, 0x69])), Buffer.alloc(0), 'PUBLISH first: closed');
+    const v5 = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'meter-1', clean: true, keepalive: 0 });
+    t.same([...(await send(v5))], [0x20, 0x02, 0x00, 0x01], 'MQTT 5: CONNACK 1 (unacceptable protocol version), then closed');
+    for (const why of [/malformed MQTT/, /first packet was PUBLISH, not CONNECT/, /protocol version 5 is not supported/]) {
+      const e = await nextSession(th, (e) => e.action === 'disconnect' && why.test(e.reason), mark);
+      t.notOk(e.ok, e.reason);
+    }
+    await connect(th, trust, { id: 'meter-1', sas: sasFor('meter-1', primary) }).then((c) => c.endAsync());
+    t.pass('the hub still serves devices');
   });
 
   await t.test('a Node client that rejects the chain after the handshake is logged as HUBTLS_CLIENT_REJECTED_CHAIN; a polite probe is not', async (t) => {

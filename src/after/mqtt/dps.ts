@@ -61,7 +61,7 @@ export class DpsMqtt implements MqttBehaviour {
     if (topic.startsWith(REGISTER)) return this.register(parseQuery(topic.slice(REGISTER.length)), payload);
     if (topic.startsWith(STATUS)) return this.status(parseQuery(topic.slice(STATUS.length)));
     this.event({ action: 'request', ok: false, reason: `PUBLISH to '${topic}', which DPS does not accept: connection closed` });
-    this.session.close(`unsupported topic ${topic}`);
+    this.session.close(`unsupported topic ${topic}`, true);
   }
 
   private register(q: Record<string, string>, payload: Buffer): void {
@@ -100,7 +100,8 @@ export class DpsMqtt implements MqttBehaviour {
     return granted;
   }
 
-  closed(): void {
-    // registrations outlive their connection; nothing to release
+  closed(reason: string, violation: boolean): void {
+    // Registrations outlive their connection: only a protocol violation is worth telling.
+    if (violation) this.event({ action: 'disconnect', ok: false, reason: `connection closed: ${reason}` });
   }
 }

@@ -64,7 +64,7 @@ export class IotHubMqtt implements MqttBehaviour {
     const method = /^\$iothub\/methods\/res\/(\d+)\/\?(.*)$/.exec(topic);
     if (method) return this.methodResponse(Number(method[1]), parseQuery(method[2]!), payload);
     this.event({ action: 'request', ok: false, reason: `PUBLISH to '${topic}', which IoT Hub does not accept from device ${id}: connection closed` });
-    this.session.close(`unsupported topic ${topic}`);
+    this.session.close(`unsupported topic ${topic}`, true);
   }
 
   private telemetry(rest: string, payload: Buffer): void {
@@ -119,9 +119,10 @@ export class IotHubMqtt implements MqttBehaviour {
     return granted;
   }
 
-  closed(reason: string): void {
+  closed(reason: string, violation: boolean): void {
     if (this.link) this.ctx.devices.links.detach(this.deviceId!, this.link);
-    if (this.link) this.event({ action: 'disconnect', ok: true, reason: `device ${this.deviceId} disconnected: ${reason}` });
+    if (!this.link && !violation) return; // a refused CONNECT was reported already
+    this.event({ action: 'disconnect', ok: !violation, reason: `${this.deviceId ? `device ${this.deviceId}` : 'connection'} closed: ${reason}` });
   }
 
   private makeLink(): DeviceLink {

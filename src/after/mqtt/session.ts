@@ -13,7 +13,8 @@ export interface MqttBehaviour {
   publish(topic: string, payload: Buffer, p: IPublishPacket): void;
   /** Granted QoS for one filter, or 128 to refuse it. */
   subscribe(filter: string, qos: QoS): number;
-  closed(reason: string): void;
+  /** `violation`: hubtls closed it for a protocol violation or timeout (worth an event even before CONNECT). */
+  closed(reason: string, violation: boolean): void;
 }
 
 /** IoT Hub closes a connection that sends no CONNECT soon after TLS. */
@@ -26,6 +27,7 @@ export class MqttSession {
   private behaviour?: MqttBehaviour;
   private connected = false;
   private closing?: string;
+  private violation = false;
   private nextId = 1;
   private idleTimer?: NodeJS.Timeout;
   /** 1.5 × the device's keep-alive (MQTT 3.1.1 §3.1.2.10); 0 = none. */
@@ -36,10 +38,19 @@ export class MqttSession {
   start(behaviour: MqttBehaviour): void {
     this.behaviour = behaviour;
     this.parser.on('packet', (p: Packet) => this.onPacket(p));
-    this.parser.on('error', (e: Error) => this.close(`malformed MQTT from the device: ${e.message}`));
-    this.stream.on('data', (chunk: Buffer) => this.parser.parse(chunk));
+    this.parser.on('error', (e: Error) => this.close(`malformed MQTT from the device: ${e.message}`, true));
+    this.stream.on('data', (chunk: Buffer) => this.feed(chunk));
     this.stream.once('close', () => this.finish(this.closing ?? 'connection closed'));
     this.arm(CONNECT_TIMEOUT_MS, 'no CONNECT within 30 s of the TLS handshake');
+  }
+
+  /** Nothing a device sends may throw out of here: a failure closes this session only. */
+  private feed(chunk: Buffer): void {
+    try {
+      this.parser.parse(chunk);
+    } catch (e) {
+      this.close(`internal error handling the device's packet: ${(e as Error).message}`, true);
+    }
   }
 
   /** Sends a PUBLISH if the device subscribed to a matching filter; false when it did not. */
@@ -52,9 +63,10 @@ export class MqttSession {
   }
 
   /** Ends the session (flushing what was queued); `reason` goes to behaviour.closed(). */
-  close(reason: string): void {
+  close(reason: string, violation = false): void {
     if (this.closing) return;
     this.closing = reason;
+    this.violation = violation;
     this.stream.end();
     this.stream.once('finish', () => this.stream.destroy());
   }
@@ -72,13 +84,13 @@ export class MqttSession {
 
   private arm(ms: number, reason: string): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.close(reason), ms);
+    this.idleTimer = setTimeout(() => this.close(reason, true), ms);
     this.idleTimer.unref();
   }
 
   private onPacket(p: Packet): void {
     if (this.closing) return;
-    if (!this.connected && p.cmd !== 'connect') return this.close(`first packet was ${p.cmd.toUpperCase()}, not CONNECT`);
+    if (!this.connected && p.cmd !== 'connect') return this.close(`first packet was ${p.cmd.toUpperCase()}, not CONNECT`, true);
     if (this.connected && this.keepaliveMs) this.arm(this.keepaliveMs, 'keep-alive expired');
     this.dispatch(p);
   }
@@ -94,15 +106,15 @@ export class MqttSession {
       case 'pingreq': return this.send({ cmd: 'pingresp' });
       case 'disconnect': return this.close('device sent DISCONNECT');
       case 'puback': return;
-      default: return this.close(`unexpected ${p.cmd.toUpperCase()} packet`);
+      default: return this.close(`unexpected ${p.cmd.toUpperCase()} packet`, true);
     }
   }
 
   private onConnect(p: IConnectPacket): void {
-    if (this.connected) return this.close('second CONNECT on one connection');
+    if (this.connected) return this.close('second CONNECT on one connection', true);
     if (p.protocolVersion !== 4 && p.protocolVersion !== 3) {
       this.send({ cmd: 'connack', returnCode: 1, sessionPresent: false });
-      return this.close(`MQTT protocol version ${p.protocolVersion} is not supported (IoT Hub speaks 3.1.1)`);
+      return this.close(`MQTT protocol version ${p.protocolVersion} is not supported (IoT Hub speaks 3.1.1)`, true);
     }
     const rc = this.behaviour!.connect(p);
     this.send({ cmd: 'connack', returnCode: rc, sessionPresent: false });
@@ -114,7 +126,7 @@ export class MqttSession {
   }
 
   private onPublish(p: IPublishPacket): void {
-    if (p.qos === 2) return this.close(`PUBLISH with QoS 2 on ${p.topic}: IoT Hub does not support QoS 2 and closes the connection`);
+    if (p.qos === 2) return this.close(`PUBLISH with QoS 2 on ${p.topic}: IoT Hub does not support QoS 2 and closes the connection`, true);
     this.behaviour!.publish(p.topic, Buffer.from(p.payload), p);
     if (p.qos === 1 && !this.closing) this.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
   }
@@ -132,6 +144,6 @@ export class MqttSession {
     clearTimeout(this.idleTimer);
     const b = this.behaviour;
     this.behaviour = undefined;
-    b?.closed(reason);
+    b?.closed(reason, this.violation);
   }
 }
