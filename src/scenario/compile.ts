@@ -6,6 +6,9 @@ import { resolve } from 'node:path';
 import { resolveEndpointProfile } from '../profiles/effective.js';
 import type { LoadedScenario } from './load.js';
 import type { ChainRefFile, EndpointFile } from './schema.js';
+import { afterModeName, compileAfterOptions, type AfterOptions } from '../after/options.js';
+import { compileDevices } from '../device/compile.js';
+import type { CompiledDevices } from '../device/types.js';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -33,6 +36,7 @@ export interface CompiledEndpoint {
   eccChain?: ChainSource;
   clientCert: 'none' | 'request' | 'require';
   after: string;
+  afterOptions: AfterOptions;
 }
 
 export interface ListenerSpec {
@@ -50,6 +54,7 @@ export interface CompiledScenario {
   handshakeTimeoutMs: number;
   endpoints: CompiledEndpoint[];
   listeners: ListenerSpec[];
+  devices: CompiledDevices;
 }
 
 export interface Overrides {
@@ -81,7 +86,8 @@ function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: stri
     chain: chainSource(ep.chain, baseDir),
     eccChain: wantsEc ? chainSource(ep.eccChain ?? DEFAULTS.eccChain, baseDir) : undefined,
     clientCert: ep.clientCert ?? DEFAULTS.clientCert,
-    after: ep.after ?? DEFAULTS.after,
+    after: afterModeName(ep.after) ?? DEFAULTS.after,
+    afterOptions: compileAfterOptions(ep.after, baseDir),
   };
 }
 
@@ -130,5 +136,6 @@ export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): Comp
     handshakeTimeoutMs: d.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
     endpoints,
     listeners,
+    devices: compileDevices(d, loaded.baseDir),
   };
 }

@@ -12,6 +12,7 @@ import { ScenarioClock } from './clock.js';
 import { resolveChain } from './chains.js';
 import type { ChainSource, CompiledEndpoint, CompiledScenario } from './compile.js';
 import { getProfile } from '../profiles/registry.js';
+import { DeviceRegistry } from '../device/registry.js';
 
 /** An endpoint's mutable state: what the timeline may change while the scenario runs. */
 export interface LiveEndpoint extends CompiledEndpoint {
@@ -25,6 +26,8 @@ export class Runtime {
   private readonly material = new Map<string, EndpointMaterial>();
   private readonly sockets = new Map<string, Set<Socket>>();
   mini?: MiniEngineCaps;
+  /** Devices, enrollments, twins and received telemetry (after-TLS modes and the admin API). */
+  readonly devices: DeviceRegistry;
 
   constructor(
     readonly scenario: CompiledScenario,
@@ -33,6 +36,7 @@ export class Runtime {
   ) {
     this.clock = new ScenarioClock(scenario.clock);
     for (const ep of scenario.endpoints) this.live.set(ep.name, { ...ep, generation: 1 });
+    this.devices = new DeviceRegistry(scenario.devices, () => this.clock.now());
   }
 
   endpoints(): LiveEndpoint[] {
@@ -63,7 +67,7 @@ export class Runtime {
       [ep.chain, ep.eccChain].flatMap((src) => (src && 'catalog' in src ? [{ chainId: src.catalog, kind: ep.kind, generation: ep.generation, validAt }] : [])),
     );
     await this.pki.prepare(requests);
-    await Promise.all(this.endpoints().map((ep) => this.reload(ep.name)));
+    await Promise.all([...this.endpoints().map((ep) => this.reload(ep.name)), this.devices.load(this.pki)]);
   }
 
   /** (Re)loads one endpoint's chains after a change; the old material serves until this resolves. */

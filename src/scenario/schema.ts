@@ -4,6 +4,8 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { OUTCOME_CODES } from '../events/outcomes.js';
+import { AfterRef } from '../after/options.js';
+import { DEVICE_FIELDS } from '../device/schema.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
 const Host = Type.String({ minLength: 1, description: 'address to bind, e.g. 127.0.0.1' });
@@ -36,7 +38,7 @@ export const Endpoint = Type.Object(
     chain: ChainRef,
     eccChain: Type.Optional(ChainRef),
     clientCert: Type.Optional(ClientCertMode),
-    after: Type.Optional(Type.String({ description: 'what happens after TLS: hold | close (more modes as they are registered)' })),
+    after: Type.Optional(AfterRef),
   },
   { additionalProperties: false },
 );
@@ -75,6 +77,7 @@ export const Scenario = Type.Object(
     handshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
     endpoints: Type.Array(Endpoint, { minItems: 1 }),
     expect: Type.Optional(Expect),
+    ...DEVICE_FIELDS,
   },
   { additionalProperties: false, $id: 'https://hubtls.dev/schema/scenario.json' },
 );
