@@ -3,6 +3,7 @@
  * certificate material. Listeners read snapshots of it; the timeline and the admin API change it.
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { PkiStore } from '../pki/store.js';
 import type { EventBus } from '../events/bus.js';
 import { effectiveProfile, resolveEndpointProfile, type EffectiveProfile } from '../profiles/effective.js';
@@ -25,6 +26,7 @@ export class Runtime {
   private readonly live = new Map<string, LiveEndpoint>();
   private readonly material = new Map<string, EndpointMaterial>();
   private readonly sockets = new Map<string, Set<Socket>>();
+  private readonly outer = new WeakMap<Socket, Duplex>();
   mini?: MiniEngineCaps;
   /** Devices, enrollments, twins and received telemetry (after-TLS modes and the admin API). */
   readonly devices: DeviceRegistry;
@@ -106,6 +108,15 @@ export class Runtime {
     socket.once('close', () => set.delete(socket));
   }
 
+  /**
+   * The TLS stream running on a tracked socket once the handshake is done. drop() must destroy that
+   * outer stream: destroying the TCP socket under a live TLSSocket that then writes (an MQTT session
+   * ending with close_notify) crashes Node 20 with SIGSEGV.
+   */
+  session(socket: Socket, stream: Duplex): void {
+    this.outer.set(socket, stream);
+  }
+
   openConnections(endpoint: string): number {
     return this.sockets.get(endpoint)?.size ?? 0;
   }
@@ -115,7 +126,7 @@ export class Runtime {
     let n = 0;
     for (const [name, set] of this.sockets) {
       if (endpoint && name !== endpoint) continue;
-      for (const s of set) s.destroy(), n++;
+      for (const s of set) (this.outer.get(s) ?? s).destroy(), n++;
     }
     this.notice('drop', `dropped ${n} connection(s)${endpoint ? ` of ${endpoint}` : ''}`, { endpoint, dropped: n });
     return n;
