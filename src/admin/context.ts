@@ -20,8 +20,7 @@ export interface NewFault {
 }
 
 /**
- * What other layers add to the Runtime: the timeline/fault engine (trigger a step, start/stop
- * faults, list them) and the device registry.
+ * What the timeline/fault layer adds to the Runtime (trigger a step, start/stop faults, list them).
  * Looked up at run time, so the admin plane builds with or without that layer; a route whose
  * control is missing answers 501 HUBTLS_ADMIN_NOT_AVAILABLE.
  */
@@ -31,7 +30,6 @@ export interface LayerControls {
   stopFault?(id: string): unknown;
   faults?: { list?(): unknown[] };
   timeline?: { statuses(): unknown[] };
-  devices?: { list?(): unknown[] };
 }
 
 export function layerControls(runtime: Runtime): LayerControls {

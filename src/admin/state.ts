@@ -67,11 +67,13 @@ function endpointState(runtime: Runtime, name: string, x: StateExtras): StateT['
 
 export function stateOf(runtime: Runtime, x: StateExtras): StateT {
   const s = runtime.scenario;
+  const { devices, ...provisioning } = runtime.devices.snapshot();
   return {
     scenario: { name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}) },
     clock: { now: runtime.clock.now().toISOString(), simulated: runtime.clock.simulated },
     endpoints: runtime.endpoints().map((ep) => endpointState(runtime, ep.name, x)),
-    devices: (layerControls(runtime).devices?.list?.() ?? []) as StateT['devices'],
+    devices: devices as StateT['devices'],
+    provisioning,
     timeline: (layerControls(runtime).timeline?.statuses() ?? []) as StateT['timeline'],
     faults: (layerControls(runtime).faults?.list?.() ?? []) as StateT['faults'],
     handshakes: { total: x.handshakesTotal() },

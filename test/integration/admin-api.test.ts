@@ -216,3 +216,14 @@ t.test('admin API', async (t) => {
     t.equal(r.json().error.code, 'HUBTLS_ADMIN_NOT_FOUND');
   });
 });
+
+t.test('GET /state shows the device registry and DPS enrollments, never a key', async (t) => {
+  const { call } = await startAdminUnderTest(t, 'scenarios/devices.yaml');
+  const r = await call('GET', '/state');
+  const s = r.json();
+  t.same(s.devices.map((d: { id: string; auth: string }) => [d.id, d.auth]), [['sensor-sas', 'sas'], ['sensor-self', 'x509-thumbprint'], ['sensor-ca', 'x509-ca']]);
+  t.equal(s.devices[0].connected, false);
+  t.equal(s.provisioning.idScope, '0ne00000001');
+  t.same(s.provisioning.enrollments.map((e: { id: string }) => e.id), ['factory', 'line-2']);
+  t.notMatch(r.body, /eZKHEOLEPwXNmaXD4rAngapktndTDq49SmGCDJbe9Qw=|7iXFFlrl5fZvkuPS2XAgNNAgLJn85EylM2zpqazTLA8=|PRIVATE KEY/, 'no SAS key, group key or private key');
+});
