@@ -18,6 +18,8 @@ import { adminPlugin } from './admin/app.js';
 import { adminToken } from './admin/token.js';
 import type { Logger } from './events/logger.js';
 import type { ReadyEvent } from './events/types.js';
+import { startTimeline } from './scenario/timeline-actions.js';
+import { reloadHub, type ReloadResult } from './scenario/reload.js';
 
 export interface StartOptions {
   scenarioFile: string;
@@ -41,6 +43,8 @@ export interface Hub {
   ready: ReadyEvent;
   /** Port of the listener serving `endpoint` (the first listener when omitted). */
   port(endpoint?: string): number;
+  /** Hot reload (SIGHUP, file change): validates `file` (default: the running one) first; see scenario/reload.ts. */
+  reload(file?: string): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -58,7 +62,11 @@ export async function startHub(o: StartOptions): Promise<Hub> {
     for (const l of listeners) opened.push((await l.listen(), l));
     const admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken()) : undefined;
     if (admin) opened.push({ close: () => admin.app.close() });
-    return assemble(runtime, bus, listeners, admin, opened);
+    const hub = assemble(runtime, bus, listeners, admin, opened);
+    const target = { runtime, bus, pki, deps, listeners, overrides: o.overrides };
+    hub.reload = (file = o.scenarioFile) => reloadHub(target, file);
+    startTimeline(runtime);
+    return hub;
   } catch (e) {
     await Promise.allSettled(opened.map((x) => x.close()));
     throw e;
@@ -93,8 +101,11 @@ function assemble(runtime: Runtime, bus: EventBus, listeners: HubListener[], adm
     admin: admin && { url: admin.url, token: admin.token },
     ready,
     port: (endpoint) => (endpoint ? listeners.find((l) => l.spec.endpoints.includes(endpoint)) : listeners[0])!.port,
+    reload: () => Promise.reject(new Error('not started')),
     close: async () => {
-      await Promise.allSettled(opened.map((x) => x.close()));
+      runtime.timeline?.stop();
+      // `listeners` is current (a reload may have added some): close them all, and the admin API.
+      await Promise.allSettled([...listeners.map((l) => l.close()), ...opened.filter((x) => !(x instanceof HubListener)).map((x) => x.close())]);
     },
   };
 }

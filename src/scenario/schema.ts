@@ -3,6 +3,8 @@
  * prints and the TypeScript type the loader returns).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { FaultUse } from '../faults/schema.js';
+import { timelineStep } from './timeline-schema.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
 const Host = Type.String({ minLength: 1, description: 'address to bind, e.g. 127.0.0.1' });
@@ -17,6 +19,8 @@ export const UserChain = Type.Object(
 );
 
 export const ChainRef = Type.Union([Type.String({ description: 'catalog chain id, see `hubtls certs list`' }), UserChain]);
+
+const TimelineStep = timelineStep(ChainRef);
 
 export const ClientCertMode = Type.Union([Type.Literal('none'), Type.Literal('request'), Type.Literal('require')], {
   description: 'request (Azure on MQTT/AMQP): ask for a device certificate, judge it after TLS; require: refuse without one',
@@ -36,6 +40,7 @@ export const Endpoint = Type.Object(
     eccChain: Type.Optional(ChainRef),
     clientCert: Type.Optional(ClientCertMode),
     after: Type.Optional(Type.String({ description: 'what happens after TLS: hold | close (more modes as they are registered)' })),
+    faults: Type.Optional(Type.Array(FaultUse, { description: 'faults acting on this endpoint\'s connections (see `hubtls faults`)' })),
   },
   { additionalProperties: false },
 );
@@ -59,6 +64,7 @@ export const Scenario = Type.Object(
     ),
     handshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
     endpoints: Type.Array(Endpoint, { minItems: 1 }),
+    timeline: Type.Optional(Type.Array(TimelineStep, { description: 'steps run one after the other, each when its trigger fires' })),
   },
   { additionalProperties: false, $id: 'https://hubtls.dev/schema/scenario.json' },
 );
@@ -66,3 +72,5 @@ export const Scenario = Type.Object(
 export type ScenarioFile = Static<typeof Scenario>;
 export type EndpointFile = Static<typeof Endpoint>;
 export type ChainRefFile = Static<typeof ChainRef>;
+export type StepFile = Static<typeof TimelineStep>;
+export type { FaultUseFile } from '../faults/schema.js';

@@ -1,0 +1,115 @@
+/**
+ * Hot reload: validate the new file completely, then apply it without dropping anyone.
+ * - An invalid file is refused with all its problems; the running scenario stays as it was.
+ * - Endpoints change in place: open connections keep going with what they negotiated; new
+ *   connections meet the new definition. Endpoints whose definition did not change keep their
+ *   live state (a chain a step switched to, a rotated leaf).
+ * - Listeners: a host:port the new file no longer uses stops accepting (its open connections stay
+ *   until they end); a new host:port is bound first, so a port in use refuses the whole reload.
+ * - The timeline keeps its place when the file's timeline is unchanged, else the new one starts.
+ */
+import { HubtlsError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { PkiStore } from '../pki/store.js';
+import { afterModeNames } from '../after/registry.js';
+import { HubListener, type ListenerDeps } from '../tls/listener.js';
+import { loadScenario } from './load.js';
+import { compileScenario, type CompiledScenario, type ListenerSpec, type Overrides } from './compile.js';
+import type { Runtime } from './runtime.js';
+import { startTimeline } from './timeline-actions.js';
+
+/** The parts of a running hub a reload touches; `listeners` is the hub's own array (changed in place). */
+export interface ReloadTarget {
+  runtime: Runtime;
+  bus: EventBus;
+  pki: PkiStore;
+  deps: ListenerDeps;
+  listeners: HubListener[];
+  overrides?: Overrides;
+}
+
+export interface ReloadResult {
+  ok: boolean;
+  /** Why it was refused (all problems), when ok is false. */
+  error?: string;
+  changed: string[];
+  removed: string[];
+  listenersAdded: string[];
+  listenersRemoved: string[];
+  timelineRestarted: boolean;
+}
+
+const key = (l: { host: string; port: number }) => `${l.host}:${l.port}`;
+
+function refused(bus: EventBus, file: string, e: unknown): ReloadResult {
+  const error = e instanceof HubtlsError ? `${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}` : String((e as Error)?.message ?? e);
+  bus.publish({ type: 'notice', level: 'warn', what: 'reload-refused', msg: `reload of ${file} refused; the running scenario stays: ${error}`, file, error });
+  return { ok: false, error, changed: [], removed: [], listenersAdded: [], listenersRemoved: [], timelineRestarted: false };
+}
+
+function compile(t: ReloadTarget, file: string): CompiledScenario {
+  const loaded = loadScenario(file, { chainIds: t.pki.listChains().map((c) => c.id), afterModes: afterModeNames() });
+  return compileScenario(loaded, t.overrides);
+}
+
+/** Binds the listeners the new scenario adds; on failure closes those already bound and throws. */
+async function bindNew(t: ReloadTarget, specs: ListenerSpec[]): Promise<HubListener[]> {
+  const bound: HubListener[] = [];
+  try {
+    for (const spec of specs) {
+      const l = new HubListener(spec, t.deps);
+      await l.listen();
+      bound.push(l);
+    }
+    return bound;
+  } catch (e) {
+    await Promise.allSettled(bound.map((l) => l.close(true)));
+    throw e;
+  }
+}
+
+function swapListeners(t: ReloadTarget, next: CompiledScenario, added: HubListener[]): HubListener[] {
+  const wanted = new Map(next.listeners.map((s) => [key(s), s]));
+  const gone = t.listeners.filter((l) => !wanted.has(key(l.spec)));
+  for (const l of t.listeners) l.spec = wanted.get(key(l.spec)) ?? l.spec;
+  t.listeners.splice(0, t.listeners.length, ...t.listeners.filter((l) => !gone.includes(l)), ...added);
+  for (const l of gone) void l.close(true); // stop accepting; open connections end on their own
+  return gone;
+}
+
+function restartTimeline(rt: Runtime, before: CompiledScenario): boolean {
+  if (JSON.stringify(before.timeline) === JSON.stringify(rt.scenario.timeline)) return false;
+  rt.timeline?.stop();
+  startTimeline(rt);
+  return true;
+}
+
+export async function reloadHub(t: ReloadTarget, file: string): Promise<ReloadResult> {
+  let next: CompiledScenario;
+  let added: HubListener[];
+  try {
+    next = compile(t, file);
+    const have = new Set(t.listeners.map((l) => key(l.spec)));
+    added = await bindNew(t, next.listeners.filter((s) => !have.has(key(s))));
+  } catch (e) {
+    return refused(t.bus, file, e);
+  }
+  const before = t.runtime.scenario;
+  let adopted: { changed: string[]; removed: string[] };
+  try {
+    adopted = await t.runtime.adopt(next);
+  } catch (e) {
+    await Promise.allSettled(added.map((l) => l.close(true)));
+    return refused(t.bus, file, e);
+  }
+  const { changed, removed } = adopted;
+  const gone = swapListeners(t, next, added);
+  const result: ReloadResult = {
+    ok: true, changed, removed,
+    listenersAdded: added.map((l) => l.name), listenersRemoved: gone.map((l) => l.name),
+    timelineRestarted: restartTimeline(t.runtime, before),
+  };
+  const what = [changed.length && `changed ${changed.join(', ')}`, removed.length && `removed ${removed.join(', ')}`, added.length && `listening on ${result.listenersAdded.join(', ')}`, gone.length && `stopped listening on ${result.listenersRemoved.join(', ')}`, result.timelineRestarted && 'timeline restarted'].filter(Boolean);
+  t.bus.publish({ type: 'notice', level: 'info', what: 'reload', msg: `reloaded ${file}: ${what.join('; ') || 'nothing changed'}`, file, ...result });
+  return result;
+}
