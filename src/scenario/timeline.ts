@@ -110,12 +110,12 @@ export class Timeline {
     const simMs = t.at.getTime() - this.host.clock.now().getTime();
     if (simMs <= 0) return this.setTimer(step, 0, `scenario clock reached ${t.at.toISOString()}`);
     const realMs = simMs / this.host.clock.rate;
-    if (realMs > MAX_TIMER_MS) this.timer = setTimeout(() => this.arm(), MAX_TIMER_MS).unref();
+    if (realMs > MAX_TIMER_MS) this.timer = setTimeout(() => this.arm(), MAX_TIMER_MS);
     else this.setTimer(step, realMs, `scenario clock reached ${t.at.toISOString()}`);
   }
 
   private setTimer(step: CompiledStep, ms: number, by: string): void {
-    this.timer = setTimeout(() => void this.fire(step, by).catch(() => {}), ms).unref();
+    this.timer = setTimeout(() => void this.fire(step, by).catch(() => {}), ms);
   }
 
   private onHandshake(endpoint: string | undefined): void {
