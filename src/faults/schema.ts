@@ -3,14 +3,21 @@
  * fault's own TypeBox schema (if fault is X then params follow X's schema), so the published JSON
  * Schema completes and checks params in editors too.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { FAULTS, faultNames } from './registry.js';
 
+/** A params schema where fields with a default may be left out (the defaults fill them in). */
+function withOptionalDefaults(params: TObject): TObject {
+  const required = (params.required ?? []).filter((k) => (params.properties[k] as { default?: unknown }).default === undefined);
+  const { required: _all, ...rest } = params;
+  return (required.length ? { ...rest, required } : rest) as TObject;
+}
+
 function paramsRule(f: (typeof FAULTS)[number]): Record<string, unknown> {
-  const needsParams = (f.params.required?.length ?? 0) > 0;
+  const params = withOptionalDefaults(f.params);
   return {
     if: { properties: { fault: { const: f.name } }, required: ['fault'] },
-    then: { properties: { params: f.params }, ...(needsParams ? { required: ['params'] } : {}) },
+    then: { properties: { params }, ...(params.required?.length ? { required: ['params'] } : {}) },
   };
 }
 
