@@ -23,6 +23,7 @@ export const killAfter = defineFault({
   summary: 'kill the TCP connection after N seconds or N bytes',
   params: Params,
   check: (p) => (p.seconds === undefined && p.bytes === undefined ? 'params.seconds or params.bytes (or both)' : undefined),
+  example: { seconds: 30 },
   explain: (p) => `the TCP connection is ${p.how === 'close' ? 'closed (FIN, no close_notify)' : 'reset (RST)'} ${limits(p)}, whatever the device is doing then`,
   create: (p, ctx) => {
     const kill = (why: string) => {

@@ -10,6 +10,7 @@ export const serveDefect = defineFault({
     { additionalProperties: false },
   ),
   chains: (p) => [p.chain],
+  example: { chain: 'expired' },
   explain: (p) => `the server presents chain ${p.chain} instead of its own; a device that verifies the server refuses it, one that still connects does not check what it should`,
   create: (p, ctx) => ({
     material(served) {

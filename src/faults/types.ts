@@ -86,6 +86,8 @@ export interface FaultDefinition<P extends TObject = TObject> {
   summary: string;
   /** TypeBox schema of `params` (defaults are applied before create/explain see them). */
   params: P;
+  /** Params for `hubtls faults` and docs when the defaults alone are not valid. */
+  example?: Static<P>;
   /** What a device sees, in words, for these params. */
   explain(params: Static<P>): string;
   /** Rules one JSON Schema cannot say well (e.g. "seconds or bytes"); returns what was expected. */

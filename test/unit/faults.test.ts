@@ -11,16 +11,11 @@ import { RecordBuffer, frameRecord, handshakeMessages, CONTENT, HANDSHAKE } from
 import type { FaultSpec } from '../../src/faults/types.js';
 
 const spec = (over: Partial<FaultSpec>): FaultSpec => ({ id: 'f', endpoint: 'hub', fault: 'stall', params: {}, active: true, ...over });
-const EXAMPLE_PARAMS: Record<string, Record<string, unknown>> = {
-  'delay-server-hello': { ms: 100 },
-  'kill-after': { seconds: 2 },
-  'serve-defect': { chain: 'expired' },
-};
 
 t.test('every fault: a name, a summary, valid example params and an explanation of what a device sees', async (t) => {
   t.same(faultNames(), ['reset-after-hello', 'close-after-server-hello', 'delay-server-hello', 'slow-bytes', 'stall', 'kill-after', 'truncate-chain', 'serve-defect']);
   for (const f of FAULTS) {
-    const params = withDefaults(f, EXAMPLE_PARAMS[f.name] ?? {});
+    const params = withDefaults(f, f.example ?? {});
     t.same(paramProblems(f, params), [], `${f.name}: example params are valid`);
     t.match(f.explain(params as never), /device|server|connection|client/, `${f.name}: ${f.explain(params as never)}`);
     t.ok(f.summary.length > 10);
