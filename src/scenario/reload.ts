@@ -68,17 +68,27 @@ async function bindNew(t: ReloadTarget, specs: ListenerSpec[]): Promise<HubListe
   }
 }
 
-function swapListeners(t: ReloadTarget, next: CompiledScenario, added: HubListener[]): HubListener[] {
+/** Returns the names (host:bound port) of the listeners that stopped accepting. */
+function swapListeners(t: ReloadTarget, next: CompiledScenario, added: HubListener[]): string[] {
   const wanted = new Map(next.listeners.map((s) => [key(s), s]));
   const gone = t.listeners.filter((l) => !wanted.has(key(l.spec)));
   for (const l of t.listeners) l.spec = wanted.get(key(l.spec)) ?? l.spec;
   t.listeners.splice(0, t.listeners.length, ...t.listeners.filter((l) => !gone.includes(l)), ...added);
+  const names = gone.map((l) => l.name);
   for (const l of gone) void l.close(true); // stop accepting; open connections end on their own
-  return gone;
+  return names;
+}
+
+/** A timeline as written: the same shape may still target other endpoints ("every endpoint" grew). */
+function shape(s: CompiledScenario): string {
+  return JSON.stringify(s.timeline, (k, v: unknown) => (k === 'endpoints' ? undefined : v));
 }
 
 function restartTimeline(rt: Runtime, before: CompiledScenario): boolean {
-  if (JSON.stringify(before.timeline) === JSON.stringify(rt.scenario.timeline)) return false;
+  if (rt.timeline && shape(before) === shape(rt.scenario)) {
+    rt.timeline.adoptSteps(rt.scenario.timeline);
+    return false;
+  }
   rt.timeline?.stop();
   startTimeline(rt);
   return true;
@@ -106,7 +116,7 @@ export async function reloadHub(t: ReloadTarget, file: string): Promise<ReloadRe
   const gone = swapListeners(t, next, added);
   const result: ReloadResult = {
     ok: true, changed, removed,
-    listenersAdded: added.map((l) => l.name), listenersRemoved: gone.map((l) => l.name),
+    listenersAdded: added.map((l) => l.name), listenersRemoved: gone,
     timelineRestarted: restartTimeline(t.runtime, before),
   };
   const what = [changed.length && `changed ${changed.join(', ')}`, removed.length && `removed ${removed.join(', ')}`, added.length && `listening on ${result.listenersAdded.join(', ')}`, gone.length && `stopped listening on ${result.listenersRemoved.join(', ')}`, result.timelineRestarted && 'timeline restarted'].filter(Boolean);

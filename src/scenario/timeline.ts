@@ -45,7 +45,7 @@ export class Timeline {
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly steps: readonly CompiledStep[],
+    private steps: readonly CompiledStep[],
     private readonly host: TimelineHost,
   ) {
     this.status = steps.map((s) => ({ id: s.id, index: s.index, trigger: describeTrigger(s.trigger), actions: s.actions.map(describeAction), state: 'pending' }));
@@ -74,6 +74,15 @@ export class Timeline {
     return this.idle;
   }
 
+  /**
+   * Same steps from a reloaded file whose targets changed (an endpoint added to "every endpoint"):
+   * the timeline keeps its place and pending triggers, later actions use the new targets.
+   */
+  adoptSteps(steps: readonly CompiledStep[]): void {
+    this.steps = steps;
+    steps.forEach((s, i) => (this.status[i]!.actions = s.actions.map(describeAction)));
+  }
+
   /** The step waiting now; undefined once the timeline has finished. */
   get current(): CompiledStep | undefined {
     return this.steps[this.cursor];
@@ -87,7 +96,7 @@ export class Timeline {
     if (this.running || step.index > this.cursor) {
       throw new HubtlsError('HUBTLS_STEP_NOT_NEXT', `timeline step "${id}" is not the next one: steps run in order and "${this.current!.id}" (${describeTrigger(this.current!.trigger)}) is ${this.running ? 'running' : 'waiting'}`, `trigger "${this.current!.id}" first`);
     }
-    await this.fire(step, 'admin trigger');
+    await this.fire(step.index, 'admin trigger');
   }
 
   /** The scenario clock jumped: an `at` step may be due now, or later than armed. */
@@ -102,20 +111,20 @@ export class Timeline {
     if (this.stopped || !step) return;
     this.status[step.index]!.state = 'waiting';
     const t = step.trigger;
-    if (t.kind === 'at') this.armAt(step, t);
-    if (t.kind === 'delay') this.setTimer(step, t.ms, `delay ${t.ms} ms`);
+    if (t.kind === 'at') this.armAt(step.index, t);
+    if (t.kind === 'delay') this.setTimer(step.index, t.ms, `delay ${t.ms} ms`);
   }
 
-  private armAt(step: CompiledStep, t: Extract<Trigger, { kind: 'at' }>): void {
+  private armAt(index: number, t: Extract<Trigger, { kind: 'at' }>): void {
     const simMs = t.at.getTime() - this.host.clock.now().getTime();
-    if (simMs <= 0) return this.setTimer(step, 0, `scenario clock reached ${t.at.toISOString()}`);
+    if (simMs <= 0) return this.setTimer(index, 0, `scenario clock reached ${t.at.toISOString()}`);
     const realMs = simMs / this.host.clock.rate;
     if (realMs > MAX_TIMER_MS) this.timer = setTimeout(() => this.arm(), MAX_TIMER_MS);
-    else this.setTimer(step, realMs, `scenario clock reached ${t.at.toISOString()}`);
+    else this.setTimer(index, realMs, `scenario clock reached ${t.at.toISOString()}`);
   }
 
-  private setTimer(step: CompiledStep, ms: number, by: string): void {
-    this.timer = setTimeout(() => void this.fire(step, by).catch(() => {}), ms);
+  private setTimer(index: number, ms: number, by: string): void {
+    this.timer = setTimeout(() => void this.fire(index, by).catch(() => {}), ms);
   }
 
   private onHandshake(endpoint: string | undefined): void {
@@ -123,14 +132,15 @@ export class Timeline {
     if (this.running || this.stopped || t?.kind !== 'after') return;
     if (t.endpoint !== undefined && t.endpoint !== endpoint) return;
     this.counted += 1;
-    if (this.counted >= t.connections) void this.fire(this.current!, `${t.connections} connection(s)${t.endpoint ? ` to ${t.endpoint}` : ''}`);
+    if (this.counted >= t.connections) void this.fire(this.cursor, `${t.connections} connection(s)${t.endpoint ? ` to ${t.endpoint}` : ''}`);
   }
 
-  private fire(step: CompiledStep, by: string): Promise<void> {
-    if (this.running || this.stopped || step !== this.current) return this.idle;
+  /** By index, not by step object: a reload may have swapped the step objects meanwhile. */
+  private fire(index: number, by: string): Promise<void> {
+    if (this.running || this.stopped || index !== this.cursor || !this.current) return this.idle;
     this.running = true;
     clearTimeout(this.timer);
-    this.idle = this.run(step, by);
+    this.idle = this.run(this.current, by);
     return this.idle;
   }
 
