@@ -99,11 +99,18 @@ export class ConnectionFaults {
     for (const a of this.armed) a.hooks.established?.(est);
   }
 
+  /** "fault x (kind) did this (and 3 more times)": one phrase per fault, however often it acted. */
+  private said(id: string): string {
+    const mine = this.records.filter((r) => r.id === id);
+    const more = mine.length > 1 ? ` (and ${mine.length - 1} more)` : '';
+    return `fault ${id} (${mine[0]!.fault}) ${mine[0]!.detail ?? 'acted'}${more}`;
+  }
+
   /** The handshake verdict with the faults that acted; later acts become notices. */
   verdict<V extends { outcome: OutcomeCode; reason: string }>(v: V): V & { faults?: FaultRecord[] } {
     this.reported = true;
     if (this.records.length === 0) return v;
-    const said = this.records.map((r) => `fault ${r.id} (${r.fault}) ${r.detail ?? 'acted'}`).join('; ');
+    const said = [...new Set(this.records.map((r) => r.id))].map((id) => this.said(id)).join('; ');
     const outcome = OWN_OUTCOMES.includes(v.outcome) ? v.outcome : 'HUBTLS_FAULT_INJECTED';
     return { ...v, outcome, reason: `${said}: ${this.records[0]!.explanation}; then ${v.reason}`, faults: [...this.records] };
   }

@@ -87,6 +87,7 @@ function shape(s: CompiledScenario): string {
 function restartTimeline(rt: Runtime, before: CompiledScenario): boolean {
   if (rt.timeline && shape(before) === shape(rt.scenario)) {
     rt.timeline.adoptSteps(rt.scenario.timeline);
+    rt.timeline.clockMoved(); // the reload may have set another clock start or rate
     return false;
   }
   rt.timeline?.stop();
