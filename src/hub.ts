@@ -13,6 +13,7 @@ import { compileScenario, type Overrides } from './scenario/compile.js';
 import { ContextCache } from './tls/contexts.js';
 import { HubListener, type ListenerDeps } from './tls/listener.js';
 import { opensslEngine } from './tls/engines/openssl.js';
+import { miniEngine, miniCaps } from './tls/engines/mini/index.js';
 import { afterModeNames } from './after/registry.js';
 import { adminPlugin } from './admin/app.js';
 import { adminToken } from './admin/token.js';
@@ -55,7 +56,8 @@ export async function startHub(o: StartOptions): Promise<Hub> {
   const scenario = compileScenario(loaded, o.overrides);
   const runtime = new Runtime(scenario, pki, bus);
   await runtime.prepare();
-  const deps: ListenerDeps = { runtime, bus, contexts: new ContextCache(), engines: { openssl: opensslEngine }, handshakeTimeoutMs: scenario.handshakeTimeoutMs, precheck: o.precheck ?? true };
+  runtime.mini = miniCaps;
+  const deps: ListenerDeps = { runtime, bus, contexts: new ContextCache(), engines: { openssl: opensslEngine, mini: miniEngine }, handshakeTimeoutMs: scenario.handshakeTimeoutMs, precheck: o.precheck ?? true };
   const listeners = scenario.listeners.map((spec) => new HubListener(spec, deps));
   const opened: Array<{ close(): Promise<void> }> = [];
   try {

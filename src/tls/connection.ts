@@ -9,6 +9,7 @@ import { parseClientHello, ClientHelloParseError, type ClientHelloSummary } from
 import { decide } from './policy/decide.js';
 import { explain } from './policy/explain.js';
 import { ALERT, alertName, alertRecord } from './alerts.js';
+import { recordOverflowHint } from './records/explain.js';
 import { HandshakeError, type Established } from './engines/types.js';
 import type { Accepted, Decision } from './policy/types.js';
 import type { HandshakeEvent, HelloView } from '../events/types.js';
@@ -155,7 +156,7 @@ export class Connection {
         alertReceived: alertName(info.received),
         reason: rejected
           ? `client rejected our chain ${chain?.chainId ?? d.chain} (root ${chain?.rootName ?? '?'}) with alert ${alertName(info.received)}(${info.received})`
-          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})`,
+          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})` + recordOverflowHint(info.received, d),
       };
     }
     if (info.closed) return { outcome: 'HUBTLS_CLIENT_CLOSED', reason: 'client closed the connection during the handshake without an alert' };
