@@ -9,6 +9,7 @@ import type { EndpointMaterial, ChainMaterial } from '../tls/contexts.js';
 import type { Established } from '../tls/engines/types.js';
 import type { HelloView } from '../events/types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
+import type { RecordFaults } from '../tls/records/faults.js';
 import { FaultWire } from './wire.js';
 import type { FaultInstance } from './fault-set.js';
 import type { FaultContext, FaultHooks, FaultRecord, FaultTakeover } from './types.js';
@@ -33,8 +34,8 @@ interface Armed {
   hooks: FaultHooks;
 }
 
-/** Outcomes that describe the connection better than "a fault acted" (the client's own verdict). */
-const OWN_OUTCOMES: readonly OutcomeCode[] = ['HUBTLS_CLIENT_REJECTED_CHAIN'];
+/** A client refusing our certificates says more than "a fault acted" (the fault is still listed). */
+const CERTIFICATE_ALERTS = ['bad_certificate', 'unsupported_certificate', 'certificate_revoked', 'certificate_expired', 'certificate_unknown', 'unknown_ca'];
 
 export class ConnectionFaults {
   readonly records: FaultRecord[] = [];
@@ -94,6 +95,18 @@ export class ConnectionFaults {
     return s2c.length || c2s.length ? new FaultWire(socket, s2c, c2s) : socket;
   }
 
+  /**
+   * Record faults for the mini engine, merged; `apply()` records that they act (call it only when
+   * the connection does go to the mini engine).
+   */
+  recordFaults(): { faults: RecordFaults; apply(): void; ids: string[] } | undefined {
+    const asking = this.armed.filter((a) => a.hooks.records);
+    if (asking.length === 0) return undefined;
+    const faults = Object.assign({}, ...asking.map((a) => a.hooks.records!.faults)) as RecordFaults;
+    const apply = () => asking.forEach((a) => this.act(a.inst, a.hooks.records!.detail));
+    return { faults, apply, ids: asking.map((a) => a.inst.spec.id) };
+  }
+
   established(est: Established): void {
     this.phase = 'established';
     for (const a of this.armed) a.hooks.established?.(est);
@@ -107,11 +120,12 @@ export class ConnectionFaults {
   }
 
   /** The handshake verdict with the faults that acted; later acts become notices. */
-  verdict<V extends { outcome: OutcomeCode; reason: string }>(v: V): V & { faults?: FaultRecord[] } {
+  verdict<V extends { outcome: OutcomeCode; reason: string; alertReceived?: string }>(v: V): V & { faults?: FaultRecord[] } {
     this.reported = true;
     if (this.records.length === 0) return v;
     const said = [...new Set(this.records.map((r) => r.id))].map((id) => this.said(id)).join('; ');
-    const outcome = OWN_OUTCOMES.includes(v.outcome) ? v.outcome : 'HUBTLS_FAULT_INJECTED';
+    const own = v.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN' && CERTIFICATE_ALERTS.includes(v.alertReceived ?? '');
+    const outcome = own ? v.outcome : 'HUBTLS_FAULT_INJECTED';
     return { ...v, outcome, reason: `${said}: ${this.records[0]!.explanation}; then ${v.reason}`, faults: [...this.records] };
   }
 }

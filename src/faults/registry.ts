@@ -11,6 +11,9 @@ import { stall } from './stall.js';
 import { killAfter } from './kill-after.js';
 import { truncateChain } from './truncate-chain.js';
 import { serveDefect } from './serve-defect.js';
+import { oversizeRecords } from './oversize-records.js';
+import { tinyRecords } from './tiny-records.js';
+import { badSignature } from './bad-signature.js';
 
 export const FAULTS: readonly AnyFault[] = [
   resetAfterHello,
@@ -21,6 +24,9 @@ export const FAULTS: readonly AnyFault[] = [
   killAfter,
   truncateChain,
   serveDefect,
+  oversizeRecords,
+  tinyRecords,
+  badSignature,
 ];
 
 const BY_NAME = new Map(FAULTS.map((f) => [f.name, f]));

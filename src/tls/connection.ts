@@ -18,7 +18,9 @@ import { contextKey, contextOptions } from './contexts.js';
 import { afterMode } from '../after/registry.js';
 import type { ConnectionFaults } from '../faults/connection-faults.js';
 import type { EndpointMaterial } from './contexts.js';
-import { defectNote } from '../scenario/defect-note.js';
+import { insecureAcceptance } from './records/verdict.js';
+import type { RecordFaults } from './records/faults.js';
+import type { Engine } from './engines/types.js';
 
 type Verdict = Omit<HandshakeEvent, 'type' | 'conn' | 'listener' | 'peer' | 'durationMs'>;
 
@@ -43,6 +45,8 @@ export class Connection {
   private timer: NodeJS.Timeout;
   /** Scenario faults acting on this connection (none for most connections). */
   private faults?: ConnectionFaults;
+  /** Record-level faults the mini engine carries out on this connection, if any. */
+  private recordFaults?: RecordFaults;
   private readonly acceptedAt = Date.now();
   /** Captured at once: a destroyed socket no longer knows its peer. */
   readonly peer: string;
@@ -113,13 +117,13 @@ export class Connection {
     const profile = this.deps.runtime.profileOf(ep);
     const served = this.deps.runtime.materialOf(ep.name);
     const { material, key } = this.faults?.material(served) ?? { material: served, key: '' };
-    const engine = this.deps.engines[d.engine] ?? this.deps.engines.openssl!;
+    const engine = this.pickEngine(d);
     const only = d.chain ? d.keyType : undefined; // pre-check off: both chains, OpenSSL alone picks
     const secureContext = () => this.deps.contexts.get(contextKey(ep.name, profile, material, ep.clientCert, only) + key, () => contextOptions(profile, material, ep.clientCert, only));
     const base = { endpoint: d.endpoint, profile: d.profile, hello: helloView(hello), engine: engine.name, mfl: d.mfl, notes: d.notes };
     try {
       const wire = this.faults?.wire(this.socket) ?? this.socket;
-      const est = await engine.handshake(wire, { decision: d, profile, material, clientCert: ep.clientCert, secureContext, recordVersion });
+      const est = await engine.handshake(wire, { decision: d, profile, material, clientCert: ep.clientCert, secureContext, recordVersion, recordFaults: this.recordFaults });
       clearTimeout(this.timer);
       this.report({ ...base, ...this.acceptedFields(d, est, material) });
       this.faults?.established(est);
@@ -130,11 +134,23 @@ export class Connection {
     }
   }
 
+  /** decide()'s engine, or the mini engine when a fault asks for record-level misbehaviour it can run. */
+  private pickEngine(d: Accepted): Engine {
+    const rec = this.faults?.recordFaults();
+    const mini = this.deps.engines.mini;
+    if (rec && mini && this.deps.runtime.mini?.supports(d.version, d.suite)) {
+      rec.apply();
+      this.recordFaults = rec.faults;
+      return mini;
+    }
+    if (rec) d.notes.push(`fault ${rec.ids.join(', ')} not applied: record-level faults run on the mini engine, which does not run ${d.version} ${d.suite}`);
+    return this.deps.engines[d.engine] ?? this.deps.engines.openssl!;
+  }
+
   private acceptedFields(d: Accepted, est: Established, material: EndpointMaterial): Verdict {
     const chain = material[est.keyType];
     const predicted = est.suite === d.suite && est.keyType === d.keyType;
-    const defect = defectNote(chain?.chainId);
-    if (defect) d.notes.push(defect);
+    d.notes.push(...insecureAcceptance(this.recordFaults, chain?.chainId));
     return {
       outcome: 'HUBTLS_ACCEPTED',
       reason: explain(d) + (predicted ? '' : ` (engine negotiated ${est.version} ${est.suite} with the ${est.keyType.toUpperCase()} chain instead)`),
@@ -156,7 +172,7 @@ export class Connection {
         alertReceived: alertName(info.received),
         reason: rejected
           ? `client rejected our chain ${chain?.chainId ?? d.chain} (root ${chain?.rootName ?? '?'}) with alert ${alertName(info.received)}(${info.received})`
-          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})` + recordOverflowHint(info.received, d),
+          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})` + recordOverflowHint(info.received, d, this.recordFaults),
       };
     }
     if (info.closed) return { outcome: 'HUBTLS_CLIENT_CLOSED', reason: 'client closed the connection during the handshake without an alert' };

@@ -111,3 +111,34 @@ t.test('fault-serve-defect: every 3rd connection gets the expired leaf', async (
   t.match(third, { outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN', alertReceived: 'certificate_expired', faults: [{ id: 'bad-gateway', detail: 'served chain expired' }] });
   t.same(th.hub.runtime.faults.list().map((f) => [f.id, f.seen, f.acted]), [['bad-gateway', 3, 1]]);
 });
+
+t.test('fault-oversize-records: a device that asked for 512-byte records gets 16 KB ones and refuses them', async (t) => {
+  const th = await startTestHub(t, 'scenarios/fault-oversize-records.yaml');
+  const r = await sClient(th.port, ['-servername', 'myhub.azure-devices.net', '-maxfraglen', '512']);
+  t.notOk(r.handshakeOk, 's_client refuses the handshake');
+  const e = await th.nextHandshake();
+  t.match(e, { outcome: 'HUBTLS_FAULT_INJECTED', engine: 'mini', alertReceived: 'record_overflow', faults: [{ fault: 'oversize-records' }] });
+  t.match(e.reason, /hubtls sent 16384-byte records although max_fragment_length 512 was agreed, and the client refused them as it should/);
+  t.equal(verdict(await sClient(th.port, ['-servername', 'myhub.azure-devices.net', '-verify_return_error', '-CAfile', trust.file(ROOT.g2)])), 0, 'a device that did not ask for small records sees nothing wrong');
+});
+
+t.test('fault-tiny-records: 1-byte handshake records, reassembled by OpenSSL and Node', async (t) => {
+  const th = await startTestHub(t, 'scenarios/fault-tiny-records.yaml');
+  const r = await sClient(th.port, ['-servername', 'myhub.azure-devices.net', '-verify_return_error', '-CAfile', trust.file(ROOT.g2), '-msg']);
+  t.equal(verdict(r), 0, 'openssl connects and verifies');
+  const oneByte = r.output.match(/^\s*16 03 03 00 01\s*$/gm)?.length ?? 0;
+  t.ok(oneByte > 1000, `${oneByte} one-byte handshake records seen by openssl`);
+  t.ok((await nodeConnect(th.port, { ca })).ok, 'Node connects');
+  t.match(await th.nextHandshake(), { outcome: 'HUBTLS_FAULT_INJECTED', engine: 'mini', negotiated: { version: 'TLSv1.2' }, faults: [{ detail: 'sent the handshake in 1-byte records' }] });
+});
+
+t.test('fault-bad-signature: every real client refuses the key exchange with decrypt_error', async (t) => {
+  const th = await startTestHub(t, 'scenarios/fault-bad-signature.yaml');
+  const r = await sClient(th.port, ['-servername', 'myhub.azure-devices.net', '-CAfile', trust.file(ROOT.g2)]);
+  t.notOk(r.handshakeOk);
+  t.match(r.output, /bad signature|decrypt/i);
+  const node = await nodeConnect(th.port, { verify: false });
+  t.notOk(node.ok, `Node refuses too, even without chain verification (${node.code})`);
+  const events = [await th.nextHandshake(), await th.nextHandshake((h) => h.conn !== th.handshakes()[0]!.conn)];
+  for (const e of events) t.match(e, { outcome: 'HUBTLS_FAULT_INJECTED', alertReceived: 'decrypt_error', faults: [{ fault: 'bad-signature' }] });
+});

@@ -13,7 +13,7 @@ import type { FaultSpec } from '../../src/faults/types.js';
 const spec = (over: Partial<FaultSpec>): FaultSpec => ({ id: 'f', endpoint: 'hub', fault: 'stall', params: {}, active: true, ...over });
 
 t.test('every fault: a name, a summary, valid example params and an explanation of what a device sees', async (t) => {
-  t.same(faultNames(), ['reset-after-hello', 'close-after-server-hello', 'delay-server-hello', 'slow-bytes', 'stall', 'kill-after', 'truncate-chain', 'serve-defect']);
+  t.same(faultNames(), ['reset-after-hello', 'close-after-server-hello', 'delay-server-hello', 'slow-bytes', 'stall', 'kill-after', 'truncate-chain', 'serve-defect', 'oversize-records', 'tiny-records', 'bad-signature']);
   for (const f of FAULTS) {
     const params = withDefaults(f, f.example ?? {});
     t.same(paramProblems(f, params), [], `${f.name}: example params are valid`);
