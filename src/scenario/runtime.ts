@@ -13,10 +13,10 @@ import { resolveChain } from './chains.js';
 import type { ChainSource, CompiledEndpoint, CompiledScenario } from './compile.js';
 import { getProfile } from '../profiles/registry.js';
 import { HubtlsError } from '../errors.js';
-import type { ChainMaterial } from '../tls/contexts.js';
 import { FaultSet, view, type FaultView } from '../faults/fault-set.js';
+import { FaultChains } from '../faults/chains.js';
 import { ConnectionFaults, type ConnectionSide } from '../faults/connection-faults.js';
-import { checkFaultSpec, faultDefinition, withDefaults } from '../faults/params.js';
+import { checkFaultSpec } from '../faults/params.js';
 import type { FaultSpec } from '../faults/types.js';
 import { nextIntermediate } from './timeline-rotation.js';
 import type { Timeline } from './timeline.js';
@@ -45,8 +45,8 @@ export class Runtime {
   mini?: MiniEngineCaps;
   /** The scenario's faults: declared, active, counters. */
   readonly faults: FaultSet;
-  /** Chains faults serve (serve-defect), by `<kind>:<chainId>`. */
-  private readonly faultChains = new Map<string, ChainMaterial>();
+  /** Chains faults serve (serve-defect), loaded before they start. */
+  private readonly faultChains: FaultChains;
   /** Endpoints a reload removed: their open connections still look them up. */
   private readonly retired = new Map<string, LiveEndpoint>();
   /** Set by the hub when the scenario's timeline runs. */
@@ -62,6 +62,7 @@ export class Runtime {
     for (const ep of scenario.endpoints) this.live.set(ep.name, { ...ep, generation: 1 });
     this.faults = new FaultSet(opts.random);
     this.faults.replace(scenario.faults);
+    this.faultChains = new FaultChains(pki, () => this.clock.now());
   }
 
   endpoints(): LiveEndpoint[] {
@@ -91,8 +92,9 @@ export class Runtime {
     const requests = this.endpoints().flatMap((ep) =>
       [ep.chain, ep.eccChain].flatMap((src) => (src && 'catalog' in src ? [{ chainId: src.catalog, kind: ep.kind, generation: ep.generation, validAt }] : [])),
     );
-    await this.pki.prepare([...requests, ...this.faultChainRequests(this.faults.all().map((f) => f.spec))]);
-    await Promise.all([...this.endpoints().map((ep) => this.reload(ep.name)), this.loadFaultChains(this.faults.all().map((f) => f.spec))]);
+    const faults = this.faults.all().map((f) => f.spec);
+    await this.pki.prepare([...requests, ...this.faultChains.requests(faults, this.kindOf)]);
+    await Promise.all([...this.endpoints().map((ep) => this.reload(ep.name)), this.faultChains.load(faults, this.kindOf)]);
   }
 
   /** (Re)loads one endpoint's chains after a change; the old material serves until this resolves. */
@@ -206,15 +208,14 @@ export class Runtime {
     if (chosen.length === 0) return undefined;
     const kind = this.endpoint(endpoint).kind;
     const lateAct: ConnectionSide['lateAct'] = (r) => this.notice('fault', `conn ${side.conn}: fault ${r.id} (${r.fault}) ${r.detail ?? 'acted'}`, { conn: side.conn, endpoint, fault: r });
-    return new ConnectionFaults(chosen, { ...side, lateAct, chain: (id) => this.faultChain(kind, id) });
+    return new ConnectionFaults(chosen, { ...side, lateAct, chain: (id) => this.faultChains.get(kind, id) });
   }
 
   /** Starts a declared fault by id, or adds and starts a new one. */
   async startFault(ref: string | NewFault): Promise<FaultView> {
     const id = typeof ref === 'string' ? ref : this.addFault(ref);
     const f = this.faults.get(id);
-    await this.pki.prepare(this.faultChainRequests([f.spec]));
-    await this.loadFaultChains([f.spec]);
+    await this.faultChains.load([f.spec], this.kindOf);
     this.faults.setActive(id, true);
     this.notice('fault-start', `fault ${id} (${f.def.name}) started on ${f.spec.endpoint}: ${view(f).explanation}`, { fault: view(f) });
     return view(f);
@@ -235,21 +236,7 @@ export class Runtime {
     return id;
   }
 
-  private faultChainRequests(specs: readonly FaultSpec[], endpoints: readonly CompiledEndpoint[] = this.endpoints()) {
-    const validAt = this.clock.now();
-    return specs.flatMap((s) => {
-      const def = faultDefinition(s.fault);
-      const kind = endpoints.find((e) => e.name === s.endpoint)!.kind;
-      return (def.chains?.(withDefaults(def, s.params) as never) ?? []).map((chainId) => ({ chainId, kind, generation: 1, validAt }));
-    });
-  }
-
-  private async loadFaultChains(specs: readonly FaultSpec[], endpoints?: readonly CompiledEndpoint[]): Promise<void> {
-    await Promise.all(this.faultChainRequests(specs, endpoints).map(async (r) => {
-      const m = await resolveChain({ source: { catalog: r.chainId }, kind: r.kind, generation: 1, validAt: r.validAt }, this.pki);
-      this.faultChains.set(`${r.kind}:${r.chainId}`, m);
-    }));
-  }
+  private readonly kindOf = (endpoint: string) => this.endpoint(endpoint).kind;
 
   /**
    * A reloaded scenario. Endpoints whose definition is unchanged keep their live state (chain a step
@@ -260,7 +247,7 @@ export class Runtime {
     const before = new Map(this.scenario.endpoints.map((e) => [e.name, JSON.stringify(e)]));
     const changed = next.endpoints.filter((e) => before.get(e.name) !== JSON.stringify(e)).map((e) => ({ ...e, generation: 1 }));
     const staged = await Promise.all(changed.map(async (ep) => ({ ep, material: await this.loadMaterial(ep) })));
-    await this.loadFaultChains(next.faults, next.endpoints);
+    await this.faultChains.load(next.faults, (e) => next.endpoints.find((x) => x.name === e)!.kind);
     const removed = [...before.keys()].filter((n) => !next.endpoints.some((e) => e.name === n));
     for (const n of removed) this.retired.set(n, this.live.get(n)!), this.live.delete(n);
     for (const { ep, material } of staged) this.live.set(ep.name, ep), this.material.set(ep.name, material), this.retired.delete(ep.name);
@@ -268,12 +255,6 @@ export class Runtime {
     if (JSON.stringify(next.clock) !== JSON.stringify(this.scenario.clock)) this.clock.reset(next.clock);
     this.scenario = next;
     return { changed: changed.map((e) => e.name), removed };
-  }
-
-  private faultChain(kind: string, chainId: string): ChainMaterial {
-    const m = this.faultChains.get(`${kind}:${chainId}`);
-    if (!m) throw new Error(`fault chain ${chainId} (${kind}) is not loaded`);
-    return m;
   }
 
   private notice(what: string, msg: string, fields: Record<string, unknown>): void {
