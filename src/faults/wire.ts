@@ -21,8 +21,9 @@ function wireOut(next: (b: Buffer) => Promise<void>, socket: Socket): WireOut {
   return {
     push: (b) => (socket.destroyed ? Promise.resolve() : next(b)),
     delay: (ms) => new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      socket.once('close', () => (clearTimeout(timer), resolve()));
+      const done = () => (clearTimeout(timer), socket.off('close', done), resolve());
+      const timer = setTimeout(done, ms);
+      socket.once('close', done);
     }),
     end: () => void socket.end(),
     reset: () => void socket.resetAndDestroy(),
