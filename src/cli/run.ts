@@ -42,7 +42,7 @@ function onReload(hub: Hub, file: string, watch: boolean): () => void {
   const reload = (why: string) => {
     queue = queue.then(async () => {
       const r = await hub.reload(file);
-      if (r.ok) say(`${why}: reloaded ${file}${r.changed.length ? ` (changed: ${r.changed.join(', ')})` : ''}`);
+      if (r.ok) say(`${why}: reloaded ${file}${r.changed.length ? ` (changed: ${r.changed.join(', ')})` : ''}${r.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
       else say(`${why}: reload refused, still running the previous scenario:\n${r.error}`);
     });
   };

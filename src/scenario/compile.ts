@@ -9,6 +9,9 @@ import type { ChainRefFile, EndpointFile } from './schema.js';
 import type { FaultSpec } from '../faults/types.js';
 import { faultSpecs, withoutLocation } from '../faults/compile.js';
 import { compileTimeline, type CompiledStep } from './timeline-compile.js';
+import { afterModeName, compileAfterOptions, type AfterOptions } from '../after/options.js';
+import { compileDevices } from '../device/compile.js';
+import type { CompiledDevices } from '../device/types.js';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -36,6 +39,7 @@ export interface CompiledEndpoint {
   eccChain?: ChainSource;
   clientCert: 'none' | 'request' | 'require';
   after: string;
+  afterOptions: AfterOptions;
 }
 
 export interface ListenerSpec {
@@ -55,6 +59,7 @@ export interface CompiledScenario {
   listeners: ListenerSpec[];
   faults: FaultSpec[];
   timeline: CompiledStep[];
+  devices: CompiledDevices;
 }
 
 export interface Overrides {
@@ -84,7 +89,8 @@ function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: stri
     chain: chainSource(ep.chain, baseDir),
     eccChain: wantsEc ? chainSource(ep.eccChain ?? DEFAULTS.eccChain, baseDir) : undefined,
     clientCert: ep.clientCert ?? DEFAULTS.clientCert,
-    after: ep.after ?? DEFAULTS.after,
+    after: afterModeName(ep.after) ?? DEFAULTS.after,
+    afterOptions: compileAfterOptions(ep.after, baseDir),
   };
 }
 
@@ -128,5 +134,6 @@ export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): Comp
     listeners,
     faults: faultSpecs(d.endpoints).map(withoutLocation),
     timeline: compileTimeline(d.timeline, endpoints.map((e) => e.name), loaded.baseDir),
+    devices: compileDevices(d, loaded.baseDir),
   };
 }

@@ -37,6 +37,8 @@ export interface ReloadResult {
   listenersAdded: string[];
   listenersRemoved: string[];
   timelineRestarted: boolean;
+  /** What the reload did not apply, in words. */
+  warnings: string[];
 }
 
 const key = (l: { host: string; port: number }) => `${l.host}:${l.port}`;
@@ -44,7 +46,7 @@ const key = (l: { host: string; port: number }) => `${l.host}:${l.port}`;
 function refused(bus: EventBus, file: string, e: unknown): ReloadResult {
   const error = e instanceof HubtlsError ? `${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}` : String((e as Error)?.message ?? e);
   bus.publish({ type: 'notice', level: 'warn', what: 'reload-refused', msg: `reload of ${file} refused; the running scenario stays: ${error}`, file, error });
-  return { ok: false, error, changed: [], removed: [], listenersAdded: [], listenersRemoved: [], timelineRestarted: false };
+  return { ok: false, error, changed: [], removed: [], listenersAdded: [], listenersRemoved: [], timelineRestarted: false, warnings: [] };
 }
 
 function compile(t: ReloadTarget, file: string): CompiledScenario {
@@ -77,6 +79,12 @@ function swapListeners(t: ReloadTarget, next: CompiledScenario, added: HubListen
   const names = gone.map((l) => l.name);
   for (const l of gone) void l.close(true); // stop accepting; open connections end on their own
   return names;
+}
+
+/** The device registry keeps telemetry, twins and DPS registrations: it is built once, at start. */
+function deviceWarning(before: CompiledScenario, next: CompiledScenario): string[] {
+  if (JSON.stringify(before.devices) === JSON.stringify(next.devices)) return [];
+  return ['devices, device CAs and enrollments are not reloaded (the registry keeps telemetry and twins): restart hubtls to apply them'];
 }
 
 /** A timeline as written: the same shape may still target other endpoints ("every endpoint" grew). */
@@ -119,8 +127,9 @@ export async function reloadHub(t: ReloadTarget, file: string): Promise<ReloadRe
     ok: true, changed, removed,
     listenersAdded: added.map((l) => l.name), listenersRemoved: gone,
     timelineRestarted: restartTimeline(t.runtime, before),
+    warnings: deviceWarning(before, next),
   };
-  const what = [changed.length && `changed ${changed.join(', ')}`, removed.length && `removed ${removed.join(', ')}`, added.length && `listening on ${result.listenersAdded.join(', ')}`, gone.length && `stopped listening on ${result.listenersRemoved.join(', ')}`, result.timelineRestarted && 'timeline restarted'].filter(Boolean);
-  t.bus.publish({ type: 'notice', level: 'info', what: 'reload', msg: `reloaded ${file}: ${what.join('; ') || 'nothing changed'}`, file, ...result });
+  const what = [changed.length && `changed ${changed.join(', ')}`, removed.length && `removed ${removed.join(', ')}`, added.length && `listening on ${result.listenersAdded.join(', ')}`, gone.length && `stopped listening on ${result.listenersRemoved.join(', ')}`, result.timelineRestarted && 'timeline restarted', ...result.warnings].filter(Boolean);
+  t.bus.publish({ type: 'notice', level: result.warnings.length ? 'warn' : 'info', what: 'reload', msg: `reloaded ${file}: ${what.join('; ') || 'nothing changed'}`, file, ...result });
   return result;
 }

@@ -30,6 +30,7 @@ export interface NewFault {
   probability?: number;
   everyNth?: number;
 }
+import { DeviceRegistry } from '../device/registry.js';
 
 /** An endpoint's mutable state: what the timeline may change while the scenario runs. */
 export interface LiveEndpoint extends CompiledEndpoint {
@@ -51,6 +52,8 @@ export class Runtime {
   private readonly retired = new Map<string, LiveEndpoint>();
   /** Set by the hub when the scenario's timeline runs. */
   timeline?: Timeline;
+  /** Devices, enrollments, twins and received telemetry (after-TLS modes and the admin API). */
+  readonly devices: DeviceRegistry;
 
   constructor(
     public scenario: CompiledScenario,
@@ -63,6 +66,7 @@ export class Runtime {
     this.faults = new FaultSet(opts.random);
     this.faults.replace(scenario.faults);
     this.faultChains = new FaultChains(pki, () => this.clock.now());
+    this.devices = new DeviceRegistry(scenario.devices, () => this.clock.now());
   }
 
   endpoints(): LiveEndpoint[] {
@@ -94,7 +98,7 @@ export class Runtime {
     );
     const faults = this.faults.all().map((f) => f.spec);
     await this.pki.prepare([...requests, ...this.faultChains.requests(faults, this.kindOf)]);
-    await Promise.all([...this.endpoints().map((ep) => this.reload(ep.name)), this.faultChains.load(faults, this.kindOf)]);
+    await Promise.all([...this.endpoints().map((ep) => this.reload(ep.name)), this.faultChains.load(faults, this.kindOf), this.devices.load(this.pki)]);
   }
 
   /** (Re)loads one endpoint's chains after a change; the old material serves until this resolves. */

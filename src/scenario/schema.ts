@@ -5,6 +5,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { FaultUse } from '../faults/schema.js';
 import { timelineStep } from './timeline-schema.js';
+import { AfterRef } from '../after/options.js';
+import { DEVICE_FIELDS } from '../device/schema.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
 const Host = Type.String({ minLength: 1, description: 'address to bind, e.g. 127.0.0.1' });
@@ -39,7 +41,7 @@ export const Endpoint = Type.Object(
     chain: ChainRef,
     eccChain: Type.Optional(ChainRef),
     clientCert: Type.Optional(ClientCertMode),
-    after: Type.Optional(Type.String({ description: 'what happens after TLS: hold | close (more modes as they are registered)' })),
+    after: Type.Optional(AfterRef),
     faults: Type.Optional(Type.Array(FaultUse, { description: 'faults acting on this endpoint\'s connections (see `hubtls faults`)' })),
   },
   { additionalProperties: false },
@@ -65,6 +67,7 @@ export const Scenario = Type.Object(
     handshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
     endpoints: Type.Array(Endpoint, { minItems: 1 }),
     timeline: Type.Optional(Type.Array(TimelineStep, { description: 'steps run one after the other, each when its trigger fires' })),
+    ...DEVICE_FIELDS,
   },
   { additionalProperties: false, $id: 'https://hubtls.dev/schema/scenario.json' },
 );

@@ -183,7 +183,7 @@ export class Connection {
   private startSession(est: Established, endpointName: string): void {
     est.stream.on('error', () => {}); // after-TLS modes report their own outcomes
     const endpoint = this.deps.runtime.endpoint(endpointName);
-    const ctx = { conn: this.id, peer: this.peer, endpoint, established: est, bus: this.deps.bus, now: () => this.deps.runtime.clock.now() };
+    const ctx = { conn: this.id, peer: this.peer, endpoint, established: est, bus: this.deps.bus, now: () => this.deps.runtime.clock.now(), devices: this.deps.runtime.devices, socket: this.socket };
     try {
       afterMode(endpoint.after).start(ctx);
     } catch (e) {

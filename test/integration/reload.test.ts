@@ -95,6 +95,16 @@ t.test('the timeline keeps its place across a reload unless the file changed it'
   t.match(await nextNotice(th, 'step', { step: 'other' }), { ok: true });
 });
 
+t.test('devices are not reloaded: the reload says so', async (t) => {
+  const file = scenarioFile(doc([hub()]));
+  const th = await startTestHub(t, file);
+  const key = Buffer.alloc(32, 7).toString('base64');
+  writeFileSync(file, stringify({ ...doc([hub()]), devices: [{ id: 'meter-1', auth: 'sas', primaryKey: key, secondaryKey: key }] }));
+  const r = await th.hub.reload();
+  t.match(r, { ok: true, warnings: [/devices, device CAs and enrollments are not reloaded .*restart hubtls/] });
+  t.match(await nextNotice(th, 'reload'), { level: 'warn' });
+});
+
 t.test('hubtls run: reloads on file change and on SIGHUP, refuses a broken file', async (t) => {
   const file = scenarioFile(doc([hub()]));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--port', '0', '--no-admin', file], { env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR }, stdio: ['ignore', 'pipe', 'pipe'] });
