@@ -103,33 +103,44 @@ function restartTimeline(rt: Runtime, before: CompiledScenario): boolean {
   return true;
 }
 
-export async function reloadHub(t: ReloadTarget, file: string): Promise<ReloadResult> {
-  let next: CompiledScenario;
-  let added: HubListener[];
+/** Everything that can fail, before anything is swapped: validate, bind new listeners, load every chain. */
+async function stage(t: ReloadTarget, file: string): Promise<{ next: CompiledScenario; added: HubListener[]; adopted: { changed: string[]; removed: string[] } }> {
+  const next = compile(t, file);
+  const have = new Set(t.listeners.map((l) => key(l.spec)));
+  const added = await bindNew(t, next.listeners.filter((s) => !have.has(key(s))));
   try {
-    next = compile(t, file);
-    const have = new Set(t.listeners.map((l) => key(l.spec)));
-    added = await bindNew(t, next.listeners.filter((s) => !have.has(key(s))));
-  } catch (e) {
-    return refused(t.bus, file, e);
-  }
-  const before = t.runtime.scenario;
-  let adopted: { changed: string[]; removed: string[] };
-  try {
-    adopted = await t.runtime.adopt(next);
+    return { next, added, adopted: await t.runtime.adopt(next) };
   } catch (e) {
     await Promise.allSettled(added.map((l) => l.close(true)));
+    throw e;
+  }
+}
+
+function announce(bus: EventBus, file: string, r: ReloadResult): void {
+  const what = [
+    r.changed.length && `changed ${r.changed.join(', ')}`, r.removed.length && `removed ${r.removed.join(', ')}`,
+    r.listenersAdded.length && `listening on ${r.listenersAdded.join(', ')}`, r.listenersRemoved.length && `stopped listening on ${r.listenersRemoved.join(', ')}`,
+    r.timelineRestarted && 'timeline restarted', ...r.warnings,
+  ].filter(Boolean);
+  bus.publish({ type: 'notice', level: r.warnings.length ? 'warn' : 'info', what: 'reload', msg: `reloaded ${file}: ${what.join('; ') || 'nothing changed'}`, file, ...r });
+}
+
+export async function reloadHub(t: ReloadTarget, file: string): Promise<ReloadResult> {
+  const before = t.runtime.scenario;
+  let staged: Awaited<ReturnType<typeof stage>>;
+  try {
+    staged = await stage(t, file);
+  } catch (e) {
     return refused(t.bus, file, e);
   }
-  const { changed, removed } = adopted;
-  const gone = swapListeners(t, next, added);
+  const { next, added, adopted } = staged;
   const result: ReloadResult = {
-    ok: true, changed, removed,
-    listenersAdded: added.map((l) => l.name), listenersRemoved: gone,
+    ok: true, ...adopted,
+    listenersAdded: added.map((l) => l.name),
+    listenersRemoved: swapListeners(t, next, added),
     timelineRestarted: restartTimeline(t.runtime, before),
     warnings: deviceWarning(before, next),
   };
-  const what = [changed.length && `changed ${changed.join(', ')}`, removed.length && `removed ${removed.join(', ')}`, added.length && `listening on ${result.listenersAdded.join(', ')}`, gone.length && `stopped listening on ${result.listenersRemoved.join(', ')}`, result.timelineRestarted && 'timeline restarted', ...result.warnings].filter(Boolean);
-  t.bus.publish({ type: 'notice', level: result.warnings.length ? 'warn' : 'info', what: 'reload', msg: `reloaded ${file}: ${what.join('; ') || 'nothing changed'}`, file, ...result });
+  announce(t.bus, file, result);
   return result;
 }
