@@ -39,6 +39,7 @@ const CERTIFICATE_ALERTS = ['bad_certificate', 'unsupported_certificate', 'certi
 
 export class ConnectionFaults {
   readonly records: FaultRecord[] = [];
+  private readonly actedIds = new Set<string>();
   private readonly armed: Armed[];
   private reported = false;
   private phase: 'handshake' | 'established' = 'handshake';
@@ -62,7 +63,8 @@ export class ConnectionFaults {
   private act(inst: FaultInstance, detail?: string): void {
     const record: FaultRecord = { id: inst.spec.id, fault: inst.def.name, explanation: inst.def.explain(inst.params as never), detail };
     if (this.records.some((r) => r.id === record.id && r.detail === detail)) return;
-    if (!this.records.some((r) => r.id === record.id)) inst.acted += 1;
+    if (!this.actedIds.has(record.id)) inst.acted += 1; // counts connections, not acts
+    this.actedIds.add(record.id);
     if (this.reported) this.side.lateAct(record);
     else this.records.push(record);
   }

@@ -23,12 +23,12 @@ export interface FaultContext {
   endpoint: string;
   /** The raw TCP socket (reset or end it to act on the connection). */
   socket: Socket;
-  /** process.hrtime-free wall clock ms of the TCP accept (for "after N seconds"). */
+  /** Wall-clock time of the TCP accept, in ms (Date.now()), for "N seconds after accept". */
   acceptedAt: number;
   /** Bytes of the ClientHello records already read before any hook ran. */
   helloBytes: number;
   hello: HelloView;
-  /** 'handshake' until TLS is established, then 'established'; 'ended' once a verdict is final. */
+  /** 'handshake' until TLS is established, then 'established'. */
   phase(): 'handshake' | 'established';
   /**
    * Records that this fault acted on the connection, with what it did in words ("reset the
