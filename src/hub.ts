@@ -16,9 +16,12 @@ import { opensslEngine } from './tls/engines/openssl.js';
 import { miniEngine, miniCaps } from './tls/engines/mini/index.js';
 import { afterModeNames } from './after/registry.js';
 import { adminPlugin } from './admin/app.js';
+import type { AdminHooks } from './admin/context.js';
 import { adminToken } from './admin/token.js';
 import type { Logger } from './events/logger.js';
 import type { ReadyEvent } from './events/types.js';
+import { startTimeline } from './scenario/timeline-actions.js';
+import { reloadHub, type ReloadResult } from './scenario/reload.js';
 
 export interface StartOptions {
   scenarioFile: string;
@@ -42,6 +45,8 @@ export interface Hub {
   ready: ReadyEvent;
   /** Port of the listener serving `endpoint` (the first listener when omitted). */
   port(endpoint?: string): number;
+  /** Hot reload (SIGHUP, file change): validates `file` (default: the running one) first; see scenario/reload.ts. */
+  reload(file?: string): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -58,26 +63,34 @@ export async function startHub(o: StartOptions): Promise<Hub> {
   const opened: Array<{ close(): Promise<void> }> = [];
   try {
     for (const l of listeners) opened.push((await l.listen(), l));
-    const admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), listenOf(listeners)) : undefined;
+    // The admin plane starts before the hub object exists; its reload route reaches hub.reload through this.
+    const late: { reload?: Hub['reload'] } = {};
+    const hooks: AdminHooks = { listenOf: listenOf(listeners), reload: (file) => late.reload!(file) };
+    const admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), hooks) : undefined;
     if (admin) opened.push({ close: () => admin.app.close() });
-    return assemble(runtime, bus, listeners, admin, opened);
+    const hub = assemble(runtime, bus, listeners, admin, opened);
+    const target = { runtime, bus, pki, deps, listeners, overrides: o.overrides };
+    hub.reload = (file = o.scenarioFile) => reloadHub(target, file);
+    late.reload = hub.reload;
+    startTimeline(runtime);
+    return hub;
   } catch (e) {
     await Promise.allSettled(opened.map((x) => x.close()));
     throw e;
   }
 }
 
-/** The bound address of the listener serving an endpoint (the scenario may say port 0). */
-function listenOf(listeners: HubListener[]): (endpoint: string) => { host: string; port: number } {
+/** The bound address of the listener serving an endpoint (the scenario may say port 0; a reload may add listeners). */
+function listenOf(listeners: HubListener[]): (endpoint: string) => { host: string; port: number } | undefined {
   return (endpoint) => {
-    const l = listeners.find((x) => x.spec.endpoints.includes(endpoint))!;
-    return { host: l.spec.host, port: l.port };
+    const l = listeners.find((x) => x.spec.endpoints.includes(endpoint));
+    return l && { host: l.spec.host, port: l.port };
   };
 }
 
-async function startAdmin(runtime: Runtime, cfg: { host: string; port: number }, token: string, listen: ReturnType<typeof listenOf>) {
+async function startAdmin(runtime: Runtime, cfg: { host: string; port: number }, token: string, hooks: AdminHooks) {
   const app: FastifyInstance = Fastify({ logger: false });
-  await app.register(adminPlugin, { runtime, token, hooks: { listenOf: listen } });
+  await app.register(adminPlugin, { runtime, token, hooks });
   try {
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (e) {
@@ -103,8 +116,11 @@ function assemble(runtime: Runtime, bus: EventBus, listeners: HubListener[], adm
     admin: admin && { url: admin.url, token: admin.token },
     ready,
     port: (endpoint) => (endpoint ? listeners.find((l) => l.spec.endpoints.includes(endpoint)) : listeners[0])!.port,
+    reload: () => Promise.reject(new Error('not started')),
     close: async () => {
-      await Promise.allSettled(opened.map((x) => x.close()));
+      runtime.timeline?.stop();
+      // `listeners` is current (a reload may have added some): close them all, and the admin API.
+      await Promise.allSettled([...listeners.map((l) => l.close()), ...opened.filter((x) => !(x instanceof HubListener)).map((x) => x.close())]);
     },
   };
 }

@@ -52,7 +52,7 @@ function context(app: FastifyInstance, o: AdminOptions): AdminContext {
   const metrics = new HubMetrics(rt.bus, { openConnections: () => Object.fromEntries(rt.endpoints().map((e) => [e.name, rt.openConnections(e.name)])) }, { processMetrics: o.processMetrics ?? true });
   app.addHook('onClose', async () => (ring.close(), metrics.close()));
   const hooks = o.hooks ?? {};
-  const listenOf = hooks.listenOf ?? ((n: string) => ({ host: rt.endpoint(n).host, port: rt.endpoint(n).port }));
+  const listenOf = (n: string) => hooks.listenOf?.(n) ?? { host: rt.endpoint(n).host, port: rt.endpoint(n).port };
   return { runtime: rt, ring, metrics, hooks, state: () => stateOf(rt, { listenOf, handshakesTotal: () => ring.total }) };
 }
 

@@ -9,42 +9,15 @@ import type { ChainDef } from '../pki/types.js';
 import { ApiError } from './errors.js';
 import type { StateT } from './schemas.js';
 
-/** A fault given through the API: like a scenario's fault use, on one endpoint. */
-export interface NewFault {
-  endpoint: string;
-  fault: string;
-  params?: Record<string, unknown>;
-  id?: string;
-  probability?: number;
-  everyNth?: number;
-}
-
-/**
- * What the timeline/fault layer adds to the Runtime (trigger a step, start/stop faults, list them).
- * Looked up at run time, so the admin plane builds with or without that layer; a route whose
- * control is missing answers 501 HUBTLS_ADMIN_NOT_AVAILABLE.
- */
-export interface LayerControls {
-  trigger?(stepId: string): Promise<void>;
-  startFault?(ref: string | NewFault): Promise<unknown>;
-  stopFault?(id: string): unknown;
-  faults?: { list?(): unknown[] };
-  timeline?: { statuses(): unknown[] };
-}
-
-export function layerControls(runtime: Runtime): LayerControls {
-  return runtime as unknown as LayerControls;
-}
-
-export function notAvailable(what: string): ApiError {
-  return new ApiError(501, 'HUBTLS_ADMIN_NOT_AVAILABLE', `${what} is not available in this build`, 'the timeline and fault engine provides it (scenario timeline:/faults:)');
+export function notAvailable(what: string, hint: string): ApiError {
+  return new ApiError(501, 'HUBTLS_ADMIN_NOT_AVAILABLE', `${what} is not available here`, hint);
 }
 
 export interface AdminHooks {
   /** Real bound address of an endpoint's listener (default: the scenario's configured one). */
-  listenOf?(endpoint: string): { host: string; port: number };
+  listenOf?(endpoint: string): { host: string; port: number } | undefined;
   /** Hot reload of the scenario file (default: the running one); refused reloads change nothing. */
-  reload?(file?: string): Promise<{ ok: boolean; error?: string; [k: string]: unknown }>;
+  reload?(file?: string): Promise<{ ok: boolean; error?: string }>;
 }
 
 export interface AdminContext {

@@ -7,7 +7,6 @@ import type { Runtime } from '../scenario/runtime.js';
 import type { ChainMaterial } from '../tls/contexts.js';
 import { CHAINS } from '../pki/chains.js';
 import type { CertViewT, ChainViewT, StateT } from './schemas.js';
-import { layerControls } from './context.js';
 
 /** What the admin plane knows beyond the runtime: bound ports, counters, registries of other layers. */
 export interface StateExtras {
@@ -74,8 +73,8 @@ export function stateOf(runtime: Runtime, x: StateExtras): StateT {
     endpoints: runtime.endpoints().map((ep) => endpointState(runtime, ep.name, x)),
     devices: devices as StateT['devices'],
     provisioning,
-    timeline: (layerControls(runtime).timeline?.statuses() ?? []) as StateT['timeline'],
-    faults: (layerControls(runtime).faults?.list?.() ?? []) as StateT['faults'],
+    timeline: runtime.timeline?.statuses() ?? [],
+    faults: runtime.faults.list(),
     handshakes: { total: x.handshakesTotal() },
   };
 }

@@ -9,6 +9,8 @@ import { registerCertsCommand } from './certs.js';
 import { registerCheckCommand } from './check.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerTestCommand } from './test.js';
+import { registerSchemaCommand } from './schema.js';
+import { registerFaultsCommand } from './faults.js';
 import { reportError } from './output.js';
 
 // `hubtls certs list | head` closes our stdout early: that is the reader's choice, not an error.
@@ -28,6 +30,8 @@ registerProfilesCommand(program);
 registerCertsCommand(program);
 registerInspectCommand(program);
 registerTestCommand(program);
+registerSchemaCommand(program);
+registerFaultsCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   process.exitCode = reportError(e);

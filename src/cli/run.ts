@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { watchFile, unwatchFile } from 'node:fs';
 import { startHub, type Hub } from '../hub.js';
 import { EventBus } from '../events/bus.js';
 import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from '../events/logger.js';
@@ -14,6 +15,7 @@ export interface RunFlags {
   certs: string;
   logLevel: string;
   logFormat?: LogFormat;
+  watch: boolean;
 }
 
 function announce(hub: Hub): void {
@@ -38,12 +40,29 @@ function guardProcess(bus: EventBus): void {
   process.on('unhandledRejection', (e) => bus.publish({ type: 'notice', level: 'error', what: 'unhandled', msg: `unhandled rejection: ${(e as Error)?.stack ?? String(e)}` }));
 }
 
-function onSignals(hub: Hub, log: Logger): void {
+/** SIGHUP or a change of the file: validate it and apply it; an invalid file leaves the running scenario as it is. */
+function onReload(hub: Hub, file: string, watch: boolean): () => void {
+  let queue = Promise.resolve();
+  const reload = (why: string) => {
+    queue = queue.then(async () => {
+      const r = await hub.reload(file);
+      if (r.ok) say(`${why}: reloaded ${file}${r.changed.length ? ` (changed: ${r.changed.join(', ')})` : ''}${r.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
+      else say(`${why}: reload refused, still running the previous scenario:\n${r.error}`);
+    });
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  // Polling survives editors that save by rename; one stat every 500 ms costs nothing.
+  if (watch) watchFile(file, { interval: 500 }, (now, before) => now.mtimeMs !== before.mtimeMs && reload('file changed'));
+  return () => unwatchFile(file);
+}
+
+function onSignals(hub: Hub, log: Logger, beforeClose: () => void = () => {}): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(130);
     stopping = true;
     say(`\n${signal}: closing listeners…`);
+    beforeClose();
     void hub.close().then(() => {
       log.info({ event: 'stopped', signal }, 'stopped');
       log.flush?.();
@@ -61,7 +80,7 @@ export async function runScenario(file: string, f: RunFlags): Promise<void> {
   try {
     const hub = await startHub({ scenarioFile: file, certsDir: f.certs, bus, log, overrides: { port: f.port, adminPort: f.adminPort, host: f.host, noAdmin: !f.admin } });
     guardProcess(bus);
-    onSignals(hub, log);
+    onSignals(hub, log, onReload(hub, file, f.watch));
     announce(hub);
   } catch (e) {
     process.exitCode = reportError(e);
@@ -77,6 +96,7 @@ export function registerRunCommand(program: Command): void {
     .option('--admin-port <n>', 'admin API port (0 = any free port)', parsePort)
     .option('--host <addr>', 'listen address for endpoints without their own')
     .option('--no-admin', 'do not start the admin API')
+    .option('--no-watch', 'do not reload the scenario when its file changes (SIGHUP still reloads)')
     .option(...certsDirOption)
     .option('--log-level <level>', 'pino level: trace, debug, info, warn, error', process.env.HUBTLS_LOG_LEVEL ?? 'info')
     .addOption(new Option('--log-format <format>', 'events as JSON lines, or pretty lines for a person (auto: pretty on a terminal)').choices(LOG_FORMATS).env('HUBTLS_LOG_FORMAT').default('auto'))

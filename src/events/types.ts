@@ -1,5 +1,6 @@
 import type { OutcomeCode } from './outcomes.js';
 import type { TlsVersion } from '../profiles/suites.js';
+import type { FaultRecord } from '../faults/types.js';
 
 /** The ClientHello as it appears in events and reports (compact, JSON-friendly). */
 export interface HelloView {
@@ -35,6 +36,8 @@ export interface HandshakeEvent {
   clientCert?: { subject: string; sha1: string; sha256: string; notAfter: string };
   mfl?: { requested: number; mode: string };
   notes?: string[];
+  /** Scenario faults that acted on this connection before the verdict (src/faults/). */
+  faults?: FaultRecord[];
   durationMs: number;
 }
 

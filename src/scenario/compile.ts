@@ -6,6 +6,9 @@ import { resolve } from 'node:path';
 import { resolveEndpointProfile } from '../profiles/effective.js';
 import type { LoadedScenario } from './load.js';
 import type { ChainRefFile, EndpointFile } from './schema.js';
+import type { FaultSpec } from '../faults/types.js';
+import { faultSpecs, withoutLocation } from '../faults/compile.js';
+import { compileTimeline, type CompiledStep } from './timeline-compile.js';
 import { afterModeName, compileAfterOptions, type AfterOptions } from '../after/options.js';
 import { compileDevices } from '../device/compile.js';
 import type { CompiledDevices } from '../device/types.js';
@@ -54,6 +57,8 @@ export interface CompiledScenario {
   handshakeTimeoutMs: number;
   endpoints: CompiledEndpoint[];
   listeners: ListenerSpec[];
+  faults: FaultSpec[];
+  timeline: CompiledStep[];
   devices: CompiledDevices;
 }
 
@@ -66,7 +71,7 @@ export interface Overrides {
   ephemeral?: boolean;
 }
 
-function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
+export function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
   if (typeof ref === 'string') return { catalog: ref };
   return { files: { cert: resolve(baseDir, ref.cert), key: resolve(baseDir, ref.key), ca: ref.ca && resolve(baseDir, ref.ca) } };
 }
@@ -136,6 +141,8 @@ export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): Comp
     handshakeTimeoutMs: d.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
     endpoints,
     listeners,
+    faults: faultSpecs(d.endpoints).map(withoutLocation),
+    timeline: compileTimeline(d.timeline, endpoints.map((e) => e.name), loaded.baseDir),
     devices: compileDevices(d, loaded.baseDir),
   };
 }

@@ -11,6 +11,8 @@ import { findProfile, profileIds } from '../profiles/registry.js';
 import { schemaProblems } from './schema-check.js';
 import { ScenarioError, pathText, show, type Problem } from './problems.js';
 import type { ChainRefFile, EndpointFile, ScenarioFile } from './schema.js';
+import { timelineProblems } from './timeline-check.js';
+import { declaredFaultIds, faultProblems } from '../faults/check.js';
 import { afterProblems } from '../after/options.js';
 import { deviceProblems } from '../device/validate.js';
 
@@ -70,6 +72,10 @@ function semanticProblems(s: ScenarioFile, file: string, ctx: ValidationContext)
   const out: Located[] = [];
   s.endpoints.forEach((ep, i) => out.push(...endpointProblems(ep, ['endpoints', i], dirname(resolve(file)), ctx)));
   out.push(...uniquenessProblems(s));
+  out.push(...faultProblems(s, ctx.chainIds));
+  const baseDir = dirname(resolve(file));
+  const chainRefProblems = (ref: ChainRefFile, at: Array<string | number>) => chainProblems(ref, at, baseDir, ctx);
+  out.push(...timelineProblems(s, { chainIds: ctx.chainIds, faultIds: declaredFaultIds(s), chainProblems: chainRefProblems }));
   out.push(...deviceProblems(s, dirname(resolve(file))).map((p) => problem(p.segs, p.found, p.expected)));
   return out;
 }

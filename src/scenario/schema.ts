@@ -4,6 +4,8 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { OUTCOME_CODES } from '../events/outcomes.js';
+import { FaultUse } from '../faults/schema.js';
+import { timelineStep } from './timeline-schema.js';
 import { AfterRef } from '../after/options.js';
 import { DEVICE_FIELDS } from '../device/schema.js';
 
@@ -20,6 +22,8 @@ export const UserChain = Type.Object(
 );
 
 export const ChainRef = Type.Union([Type.String({ description: 'catalog chain id, see `hubtls certs list`' }), UserChain]);
+
+const TimelineStep = timelineStep(ChainRef);
 
 export const ClientCertMode = Type.Union([Type.Literal('none'), Type.Literal('request'), Type.Literal('require')], {
   description: 'request (Azure on MQTT/AMQP): ask for a device certificate, judge it after TLS; require: refuse without one',
@@ -39,6 +43,7 @@ export const Endpoint = Type.Object(
     eccChain: Type.Optional(ChainRef),
     clientCert: Type.Optional(ClientCertMode),
     after: Type.Optional(AfterRef),
+    faults: Type.Optional(Type.Array(FaultUse, { description: 'faults acting on this endpoint\'s connections (see `hubtls faults`)' })),
   },
   { additionalProperties: false },
 );
@@ -77,6 +82,7 @@ export const Scenario = Type.Object(
     handshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
     endpoints: Type.Array(Endpoint, { minItems: 1 }),
     expect: Type.Optional(Expect),
+    timeline: Type.Optional(Type.Array(TimelineStep, { description: 'steps run one after the other, each when its trigger fires' })),
     ...DEVICE_FIELDS,
   },
   { additionalProperties: false, $id: 'https://hubtls.dev/schema/scenario.json' },
@@ -86,3 +92,5 @@ export type ScenarioFile = Static<typeof Scenario>;
 export type EndpointFile = Static<typeof Endpoint>;
 export type ChainRefFile = Static<typeof ChainRef>;
 export type ExpectFile = Static<typeof Expect>;
+export type StepFile = Static<typeof TimelineStep>;
+export type { FaultUseFile } from '../faults/schema.js';

@@ -1,10 +1,11 @@
 /**
- * Controls that belong to the timeline/fault layer: trigger an `on: admin` step, start or stop a
- * fault, reload the scenario file. Each answers with a message and the state after it.
+ * Controls of the timeline/fault layer: trigger an `on: admin` step, start or stop a fault, reload
+ * the scenario file. Each answers with a message and the state after it; the layer's own errors
+ * (HUBTLS_UNKNOWN_STEP, HUBTLS_STEP_NOT_NEXT, HUBTLS_UNKNOWN_FAULT, …) come back as 400s.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ApiError } from '../errors.js';
-import { needEndpoint, notAvailable, layerControls, type AdminContext, type RouteModule } from '../context.js';
+import { needEndpoint, notAvailable, type AdminContext, type RouteModule } from '../context.js';
 import { ActionResult, Ok } from '../schemas.js';
 
 export const TriggerBody = Type.Object({ step: Type.String({ minLength: 1, description: 'id of the timeline step to run now (it must be the waiting one)' }) }, { additionalProperties: false });
@@ -28,33 +29,29 @@ type Result = Static<typeof ActionResult>;
 const schema = (summary: string, body: object, tags = ['timeline']) => ({ summary, tags, body, response: Ok(ActionResult) });
 
 async function trigger(ctx: AdminContext, b: Static<typeof TriggerBody>): Promise<Result> {
-  const layer = layerControls(ctx.runtime);
-  if (!layer.trigger) throw notAvailable('triggering timeline steps');
-  await layer.trigger.call(ctx.runtime, b.step);
+  await ctx.runtime.trigger(b.step);
   return { message: `timeline step ${b.step} ran`, state: ctx.state() };
 }
 
 async function fault(ctx: AdminContext, b: Static<typeof FaultBody>): Promise<Result> {
-  const layer = layerControls(ctx.runtime);
-  if (!layer.startFault || !layer.stopFault) throw notAvailable('fault injection');
   if (b.stop) {
     if (!b.id) throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'stopping a fault needs its "id"');
-    await layer.stopFault.call(ctx.runtime, b.id);
+    ctx.runtime.stopFault(b.id);
     return { message: `fault ${b.id} stopped`, state: ctx.state() };
   }
   if (b.fault === undefined) {
     if (!b.id) throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'give the "id" of a declared fault, or "fault" and "endpoint" for a new one');
-    await layer.startFault.call(ctx.runtime, b.id);
+    await ctx.runtime.startFault(b.id);
     return { message: `fault ${b.id} started`, state: ctx.state() };
   }
   if (!b.endpoint) throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'a new fault needs the "endpoint" it acts on');
   const { stop: _stop, ...spec } = b;
-  await layer.startFault.call(ctx.runtime, { ...spec, fault: b.fault, endpoint: needEndpoint(ctx.runtime, b.endpoint) });
+  await ctx.runtime.startFault({ ...spec, fault: b.fault, endpoint: needEndpoint(ctx.runtime, b.endpoint) });
   return { message: `fault ${b.fault} started on ${b.endpoint}`, state: ctx.state() };
 }
 
 async function reload(ctx: AdminContext, b: Static<typeof ReloadBody>): Promise<Result> {
-  if (!ctx.hooks.reload) throw notAvailable('scenario reload');
+  if (!ctx.hooks.reload) throw notAvailable('scenario reload', 'the admin plugin was started without the hub\'s reload (startHub wires it)');
   const r = await ctx.hooks.reload(b.file);
   if (!r.ok) throw new ApiError(400, 'HUBTLS_RELOAD_REFUSED', r.error ?? 'the scenario was not reloaded', 'the running scenario is unchanged; `hubtls check FILE` lists every problem');
   return { message: `scenario reloaded from ${b.file ?? ctx.runtime.scenario.file}`, state: ctx.state() };

@@ -56,5 +56,6 @@ export class HandshakeError extends Error {
 
 export interface Engine {
   name: EngineName;
-  handshake(socket: Socket, plan: HandshakePlan): Promise<Established>;
+  /** `socket` is the TCP socket, or a stream standing in for it when a fault rewrites the bytes (src/faults/wire.ts). */
+  handshake(socket: Socket | Duplex, plan: HandshakePlan): Promise<Established>;
 }
