@@ -27,7 +27,7 @@ function el(tag, attrs = {}, ...children) {
 const OUTCOME_CLASS = {
   HUBTLS_ACCEPTED: 'o-ok',
   HUBTLS_REFUSED_VERSION: 'o-refused', HUBTLS_REFUSED_CIPHER: 'o-refused', HUBTLS_REFUSED_SNI: 'o-refused',
-  HUBTLS_CLIENT_REJECTED_CHAIN: 'o-rejected', HUBTLS_MTLS_UNAUTHORIZED: 'o-rejected',
+  HUBTLS_CLIENT_REJECTED_CHAIN: 'o-rejected', HUBTLS_MTLS_UNAUTHORIZED: 'o-rejected', HUBTLS_DEVICE_UNAUTHORIZED: 'o-rejected',
   HUBTLS_FAULT_INJECTED: 'o-fault',
 };
 
