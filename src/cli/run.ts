@@ -5,11 +5,17 @@ import { createLogger, type Logger } from '../events/logger.js';
 import { attachLogSink } from '../events/log-sink.js';
 import { say, reportError } from './output.js';
 import { parsePort, certsDirOption } from './options.js';
+import { InvalidArgumentError } from 'commander';
+import { isLoopback } from '../util/loopback.js';
+import { bundledScenario } from '../util/package-root.js';
 
 export interface RunFlags {
   port?: number;
   adminPort?: number;
   host?: string;
+  adminHost?: string;
+  maxConnections?: number;
+  drainMs: number;
   admin: boolean;
   certs: string;
   logLevel: string;
@@ -25,6 +31,10 @@ function announce(hub: Hub): void {
   }
   say(`trust:  npx hubtls certs export --out ./hubtls-trust   (roots as PEM; --format der|c-header)`);
   if (hub.admin) say(`admin:  ${hub.admin.url}   Authorization: Bearer ${hub.admin.token}`);
+  if (hub.admin && !isLoopback(new URL(hub.admin.url).hostname)) {
+    say(`WARNING: the admin API is reachable beyond this machine (${hub.admin.url}). Anyone with the token can change the hub.`);
+    say('WARNING: keep the token secret, or drop --admin-host to bind 127.0.0.1 only.');
+  }
   say('ready. Ctrl-C stops.');
 }
 
@@ -34,30 +44,31 @@ function guardProcess(bus: EventBus): void {
   process.on('unhandledRejection', (e) => bus.publish({ type: 'notice', level: 'error', what: 'unhandled', msg: `unhandled rejection: ${(e as Error)?.stack ?? String(e)}` }));
 }
 
-function onSignals(hub: Hub, log: Logger): void {
+/**
+ * SIGTERM / SIGINT: stop accepting, let handshakes in flight finish (up to --drain-ms), end sessions
+ * with close_notify, flush the log, exit 0. A second signal exits at once.
+ */
+function onSignals(hub: Hub, log: Logger, drainMs: number): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(130);
     stopping = true;
-    say(`\n${signal}: closing listeners…`);
-    void hub.close().then(() => {
-      log.info({ event: 'stopped', signal }, 'stopped');
-      log.flush?.();
-      process.exit(0);
-    });
+    say(`\n${signal}: closing listeners, draining for up to ${drainMs} ms…`);
+    void hub.shutdown(drainMs).finally(() => log.flush(() => process.exit(0)));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-export async function runScenario(file: string, f: RunFlags): Promise<void> {
+export async function runScenario(file: string | undefined, f: RunFlags): Promise<void> {
   const log = createLogger({ level: f.logLevel });
   const bus = new EventBus();
   attachLogSink(bus, log);
   try {
-    const hub = await startHub({ scenarioFile: file, certsDir: f.certs, bus, log, overrides: { port: f.port, adminPort: f.adminPort, host: f.host, noAdmin: !f.admin } });
+    const overrides = { port: f.port, adminPort: f.adminPort, host: f.host, adminHost: f.adminHost, maxConnections: f.maxConnections, noAdmin: !f.admin };
+    const hub = await startHub({ scenarioFile: file ?? bundledScenario('default.yaml'), certsDir: f.certs, bus, log, overrides });
     guardProcess(bus);
-    onSignals(hub, log);
+    onSignals(hub, log, f.drainMs);
     announce(hub);
   } catch (e) {
     process.exitCode = reportError(e);
@@ -68,12 +79,21 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('start the emulated IoT Hub / DPS endpoints of a scenario')
-    .argument('[scenario]', 'scenario file', 'scenarios/default.yaml')
+    .argument('[scenario]', 'scenario file (default: the bundled scenarios/default.yaml)')
     .option('--port <n>', 'listen port for endpoints without their own (0 = any free port)', parsePort)
     .option('--admin-port <n>', 'admin API port (0 = any free port)', parsePort)
     .option('--host <addr>', 'listen address for endpoints without their own')
+    .option('--admin-host <addr>', 'admin API address (default 127.0.0.1; anything else is reachable from other machines: a warning is printed)')
+    .option('--max-connections <n>', 'open connections over all listeners at most; more are closed with HUBTLS_CONN_LIMIT (0 = no limit)', parseCount)
+    .option('--drain-ms <n>', 'on SIGTERM/SIGINT, how long handshakes in flight may take before sessions are closed', parseCount, 5000)
     .option('--no-admin', 'do not start the admin API')
     .option(...certsDirOption)
     .option('--log-level <level>', 'pino level: trace, debug, info, warn, error', process.env.HUBTLS_LOG_LEVEL ?? 'info')
-    .action((file: string, flags: RunFlags) => runScenario(file, flags));
+    .action((file: string | undefined, flags: RunFlags) => runScenario(file, flags));
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number ≥ 0`);
+  return n;
 }

@@ -33,6 +33,8 @@ export interface CompiledEndpoint {
   eccChain?: ChainSource;
   clientCert: 'none' | 'request' | 'require';
   after: string;
+  /** 0 = no limit. */
+  maxConnections: number;
 }
 
 export interface ListenerSpec {
@@ -48,6 +50,8 @@ export interface CompiledScenario {
   clock: { start?: Date; rate: number };
   admin: { enabled: boolean; host: string; port: number };
   handshakeTimeoutMs: number;
+  /** Global connection limit over all listeners; 0 = no limit. */
+  limits: { maxConnections: number };
   endpoints: CompiledEndpoint[];
   listeners: ListenerSpec[];
 }
@@ -57,6 +61,8 @@ export interface Overrides {
   adminPort?: number;
   host?: string;
   noAdmin?: boolean;
+  adminHost?: string;
+  maxConnections?: number;
 }
 
 function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
@@ -80,6 +86,7 @@ function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: stri
     eccChain: wantsEc ? chainSource(ep.eccChain ?? DEFAULTS.eccChain, baseDir) : undefined,
     clientCert: ep.clientCert ?? DEFAULTS.clientCert,
     after: ep.after ?? DEFAULTS.after,
+    maxConnections: ep.maxConnections ?? 0,
   };
 }
 
@@ -115,10 +122,11 @@ export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): Comp
     clock: { start: d.clock?.start ? new Date(d.clock.start) : undefined, rate: d.clock?.rate ?? 1 },
     admin: {
       enabled: !o.noAdmin && (d.admin?.enabled ?? true),
-      host: d.admin?.host ?? DEFAULTS.adminHost,
+      host: o.adminHost ?? d.admin?.host ?? DEFAULTS.adminHost,
       port: o.adminPort ?? d.admin?.port ?? DEFAULTS.adminPort,
     },
     handshakeTimeoutMs: d.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+    limits: { maxConnections: o.maxConnections ?? d.limits?.maxConnections ?? 0 },
     endpoints,
     listeners,
   };

@@ -36,6 +36,7 @@ export const Endpoint = Type.Object(
     eccChain: Type.Optional(ChainRef),
     clientCert: Type.Optional(ClientCertMode),
     after: Type.Optional(Type.String({ description: 'what happens after TLS: hold | close (more modes as they are registered)' })),
+    maxConnections: Type.Optional(Type.Integer({ minimum: 0, description: 'open connections routed to this endpoint at most; more are closed with HUBTLS_CONN_LIMIT (0 = no limit)' })),
   },
   { additionalProperties: false },
 );
@@ -58,6 +59,12 @@ export const Scenario = Type.Object(
       ),
     ),
     handshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
+    limits: Type.Optional(
+      Type.Object(
+        { maxConnections: Type.Optional(Type.Integer({ minimum: 0, description: 'open connections over all listeners at most; more are closed at accept with HUBTLS_CONN_LIMIT (0 = no limit)' })) },
+        { additionalProperties: false },
+      ),
+    ),
     endpoints: Type.Array(Endpoint, { minItems: 1 }),
   },
   { additionalProperties: false, $id: 'https://hubtls.dev/schema/scenario.json' },
