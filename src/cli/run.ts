@@ -53,8 +53,10 @@ function onSignals(hub: Hub, log: Logger, drainMs: number): void {
   const stop = (signal: string) => {
     if (stopping) process.exit(130);
     stopping = true;
-    say(`\n${signal}: closing listeners, draining for up to ${drainMs} ms…`);
-    void hub.shutdown(drainMs).finally(() => log.flush(() => process.exit(0)));
+    // shutdown() closes the listeners synchronously, so once this line is out, nothing new gets in.
+    const done = hub.shutdown(drainMs);
+    say(`\n${signal}: listeners closed, draining for up to ${drainMs} ms…`);
+    void done.finally(() => log.flush(() => process.exit(0)));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
