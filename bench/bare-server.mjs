@@ -14,4 +14,4 @@ server.on('tlsClientError', () => {});
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ event: 'ready', listeners: [{ port: server.address().port }] }) + '\n');
 });
-process.on('SIGTERM', () => process.exit(0));
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));

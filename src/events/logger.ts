@@ -15,7 +15,10 @@ export function createLogger(config: LoggerConfig = {}): Logger {
     base: { app: 'hubtls' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return config.destination ? pino(options, config.destination) : pino(options);
+  // stdout is written asynchronously: a synchronous write blocks the event loop whenever the reader
+  // (a pipe, docker's log driver, a terminal) is slower than the handshakes, and measurably slowed
+  // every handshake (bench/RESULTS.md). pino flushes it at exit; run.ts flushes on SIGTERM.
+  return pino(options, config.destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /** A logger that drops everything: for library use and unit tests that do not look at logs. */
