@@ -22,9 +22,10 @@ export function tlsConnect(port: number, servername = 'myhub.azure-devices.net',
   });
 }
 
-/** Resolves once `socket` is closed (by either side). */
+/** Resolves once `socket` is closed (by either side; a reset is a close too). */
 export function closed(socket: net.Socket): Promise<void> {
-  return socket.closed || socket.destroyed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
+  if (socket.closed || socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 /** The next notice with `what` published on the bus. */
