@@ -13,6 +13,7 @@ import { compileScenario, type Overrides } from './scenario/compile.js';
 import { ContextCache } from './tls/contexts.js';
 import { HubListener, type ListenerDeps } from './tls/listener.js';
 import { opensslEngine } from './tls/engines/openssl.js';
+import { miniEngine, miniCaps } from './tls/engines/mini/index.js';
 import { afterModeNames } from './after/registry.js';
 import { adminPlugin } from './admin/app.js';
 import { adminToken } from './admin/token.js';
@@ -20,6 +21,8 @@ import { ConnectionLimits } from './tls/limits.js';
 import { isLoopback } from './util/loopback.js';
 import type { Logger } from './events/logger.js';
 import type { ReadyEvent } from './events/types.js';
+import { startTimeline } from './scenario/timeline-actions.js';
+import { reloadHub, type ReloadResult } from './scenario/reload.js';
 
 export interface StartOptions {
   scenarioFile: string;
@@ -49,6 +52,8 @@ export interface Hub {
   ready: ReadyEvent;
   /** Port of the listener serving `endpoint` (the first listener when omitted). */
   port(endpoint?: string): number;
+  /** Hot reload (SIGHUP, file change): validates `file` (default: the running one) first; see scenario/reload.ts. */
+  reload(file?: string): Promise<ReloadResult>;
   /** Stops at once: listeners closed, every connection dropped. */
   close(): Promise<void>;
   /**
@@ -66,8 +71,9 @@ export async function startHub(o: StartOptions): Promise<Hub> {
   const scenario = compileScenario(loaded, o.overrides);
   const runtime = new Runtime(scenario, pki, bus);
   await runtime.prepare();
+  runtime.mini = miniCaps;
   const limits = new ConnectionLimits(scenario.limits, bus);
-  const deps: ListenerDeps = { runtime, bus, contexts: new ContextCache(), engines: { openssl: opensslEngine }, handshakeTimeoutMs: scenario.handshakeTimeoutMs, precheck: o.precheck ?? true, limits };
+  const deps: ListenerDeps = { runtime, bus, contexts: new ContextCache(), engines: { openssl: opensslEngine, mini: miniEngine }, handshakeTimeoutMs: scenario.handshakeTimeoutMs, precheck: o.precheck ?? true, limits };
   const listeners = scenario.listeners.map((spec) => new HubListener(spec, deps));
   const opened: Array<{ close(): Promise<void> }> = [];
   try {
@@ -75,7 +81,11 @@ export async function startHub(o: StartOptions): Promise<Hub> {
     const admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken()) : undefined;
     if (admin) opened.push({ close: () => admin.app.close() });
     if (admin && !isLoopback(scenario.admin.host)) warnAdminExposed(bus, scenario.admin.host, admin.url);
-    return assemble(runtime, bus, listeners, admin, opened);
+    const hub = assemble(runtime, bus, listeners, admin, opened);
+    const target = { runtime, bus, pki, deps, listeners, overrides: o.overrides };
+    hub.reload = (file = o.scenarioFile) => reloadHub(target, file);
+    startTimeline(runtime);
+    return hub;
   } catch (e) {
     await Promise.allSettled(opened.map((x) => x.close()));
     throw e;
@@ -104,10 +114,12 @@ function warnAdminExposed(bus: EventBus, host: string, url: string): void {
   bus.publish({ type: 'notice', level: 'warn', what: 'admin-exposed', msg, host });
 }
 
-async function shutdownAll(bus: EventBus, listeners: HubListener[], opened: Array<{ close(): Promise<void> }>, drainMs: number): Promise<void> {
+async function shutdownAll(runtime: Runtime, bus: EventBus, listeners: HubListener[], opened: Array<{ close(): Promise<void> }>, drainMs: number): Promise<void> {
   const started = Date.now();
+  runtime.timeline?.stop();
+  // `listeners` is current (a reload may have added some); `opened` holds the admin API besides.
   const done = await Promise.all(listeners.map((l) => l.shutdown(drainMs)));
-  await Promise.allSettled(opened.map((x) => x.close()));
+  await Promise.allSettled(opened.filter((x) => !(x instanceof HubListener)).map((x) => x.close()));
   const sum = (k: 'inFlight' | 'ended') => done.reduce((n, d) => n + d[k], 0);
   const msg = `stopped: ${sum('inFlight')} handshake(s) in flight drained, ${sum('ended')} connection(s) closed in ${Date.now() - started} ms`;
   bus.publish({ type: 'notice', level: 'info', what: 'stopped', msg, inFlight: sum('inFlight'), closed: sum('ended') });
@@ -128,9 +140,12 @@ function assemble(runtime: Runtime, bus: EventBus, listeners: HubListener[], adm
     admin: admin && { url: admin.url, token: admin.token, routes: admin.routes },
     ready,
     port: (endpoint) => (endpoint ? listeners.find((l) => l.spec.endpoints.includes(endpoint)) : listeners[0])!.port,
+    reload: () => Promise.reject(new Error('not started')),
     close: async () => {
-      await Promise.allSettled(opened.map((x) => x.close()));
+      runtime.timeline?.stop();
+      // `listeners` is current (a reload may have added some): close them all, and the admin API.
+      await Promise.allSettled([...listeners.map((l) => l.close()), ...opened.filter((x) => !(x instanceof HubListener)).map((x) => x.close())]);
     },
-    shutdown: (drainMs) => shutdownAll(bus, listeners, opened, drainMs),
+    shutdown: (drainMs) => shutdownAll(runtime, bus, listeners, opened, drainMs),
   };
 }

@@ -4,8 +4,11 @@
 import type { AfterTlsMode } from './types.js';
 import { holdMode } from './hold.js';
 import { closeMode } from './close.js';
+import { mqttMode } from './mqtt/mode.js';
+import { httpsMode } from './https.js';
+import { forwardMode } from './forward.js';
 
-const MODES = new Map<string, AfterTlsMode>([holdMode, closeMode].map((m) => [m.name, m]));
+const MODES = new Map<string, AfterTlsMode>([holdMode, closeMode, mqttMode, httpsMode, forwardMode].map((m) => [m.name, m]));
 
 export function afterModeNames(): string[] {
   return [...MODES.keys()];

@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
 import { PkiStore } from '../pki/store.js';
 import { loadScenario } from '../scenario/load.js';
-import { compileScenario } from '../scenario/compile.js';
+import { compileScenario, type CompiledScenario } from '../scenario/compile.js';
 import { afterModeNames } from '../after/registry.js';
 import { print, reportError } from './output.js';
 import { certsDirOption } from './options.js';
+
+function extras(s: CompiledScenario): string {
+  const n = (k: number, what: string) => (k ? `, ${k} ${what}${k === 1 ? '' : 's'}` : '');
+  return n(s.faults.length, 'fault') + n(s.timeline.length, 'timeline step');
+}
 
 async function check(files: string[], o: { certs: string }): Promise<void> {
   const pki = await PkiStore.open(o.certs);
@@ -13,7 +18,7 @@ async function check(files: string[], o: { certs: string }): Promise<void> {
   for (const file of files) {
     try {
       const s = compileScenario(loadScenario(file, ctx));
-      print(`${file}: ok (${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'} on ${s.listeners.map((l) => `${l.host}:${l.port}`).join(', ')})`);
+      print(`${file}: ok (${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'} on ${s.listeners.map((l) => `${l.host}:${l.port}`).join(', ')}${extras(s)})`);
     } catch (e) {
       failed++;
       reportError(e);

@@ -7,6 +7,8 @@ import { registerRunCommand } from './run.js';
 import { registerProfilesCommand } from './profiles.js';
 import { registerCertsCommand } from './certs.js';
 import { registerCheckCommand } from './check.js';
+import { registerSchemaCommand } from './schema.js';
+import { registerFaultsCommand } from './faults.js';
 import { reportError } from './output.js';
 
 // `hubtls certs list | head` closes our stdout early: that is the reader's choice, not an error.
@@ -24,6 +26,8 @@ registerRunCommand(program);
 registerCheckCommand(program);
 registerProfilesCommand(program);
 registerCertsCommand(program);
+registerSchemaCommand(program);
+registerFaultsCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   process.exitCode = reportError(e);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { watchFile, unwatchFile } from 'node:fs';
 import { startHub, type Hub } from '../hub.js';
 import { EventBus } from '../events/bus.js';
 import { createLogger, type Logger } from '../events/logger.js';
@@ -19,6 +20,7 @@ export interface RunFlags {
   admin: boolean;
   certs: string;
   logLevel: string;
+  watch: boolean;
 }
 
 function announce(hub: Hub): void {
@@ -44,15 +46,32 @@ function guardProcess(bus: EventBus): void {
   process.on('unhandledRejection', (e) => bus.publish({ type: 'notice', level: 'error', what: 'unhandled', msg: `unhandled rejection: ${(e as Error)?.stack ?? String(e)}` }));
 }
 
+/** SIGHUP or a change of the file: validate it and apply it; an invalid file leaves the running scenario as it is. */
+function onReload(hub: Hub, file: string, watch: boolean): () => void {
+  let queue = Promise.resolve();
+  const reload = (why: string) => {
+    queue = queue.then(async () => {
+      const r = await hub.reload(file);
+      if (r.ok) say(`${why}: reloaded ${file}${r.changed.length ? ` (changed: ${r.changed.join(', ')})` : ''}${r.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
+      else say(`${why}: reload refused, still running the previous scenario:\n${r.error}`);
+    });
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  // Polling survives editors that save by rename; one stat every 500 ms costs nothing.
+  if (watch) watchFile(file, { interval: 500 }, (now, before) => now.mtimeMs !== before.mtimeMs && reload('file changed'));
+  return () => unwatchFile(file);
+}
+
 /**
  * SIGTERM / SIGINT: stop accepting, let handshakes in flight finish (up to --drain-ms), end sessions
  * with close_notify, flush the log, exit 0. A second signal exits at once.
  */
-function onSignals(hub: Hub, log: Logger, drainMs: number): void {
+function onSignals(hub: Hub, log: Logger, drainMs: number, beforeClose: () => void = () => {}): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(130);
     stopping = true;
+    beforeClose();
     // shutdown() closes the listeners synchronously, so once this line is out, nothing new gets in.
     const done = hub.shutdown(drainMs);
     say(`\n${signal}: listeners closed, draining for up to ${drainMs} ms…`);
@@ -68,9 +87,10 @@ export async function runScenario(file: string | undefined, f: RunFlags): Promis
   attachLogSink(bus, log);
   try {
     const overrides = { port: f.port, adminPort: f.adminPort, host: f.host, adminHost: f.adminHost, maxConnections: f.maxConnections, noAdmin: !f.admin };
-    const hub = await startHub({ scenarioFile: file ?? bundledScenario('default.yaml'), certsDir: f.certs, bus, log, overrides });
+    const scenarioFile = file ?? bundledScenario('default.yaml');
+    const hub = await startHub({ scenarioFile, certsDir: f.certs, bus, log, overrides });
     guardProcess(bus);
-    onSignals(hub, log, f.drainMs);
+    onSignals(hub, log, f.drainMs, onReload(hub, scenarioFile, f.watch));
     announce(hub);
   } catch (e) {
     process.exitCode = reportError(e);
@@ -89,6 +109,7 @@ export function registerRunCommand(program: Command): void {
     .option('--max-connections <n>', 'open connections over all listeners at most; more are closed with HUBTLS_CONN_LIMIT (0 = no limit)', parseCount)
     .option('--drain-ms <n>', 'on SIGTERM/SIGINT, how long handshakes in flight may take before sessions are closed', parseCount, 5000)
     .option('--no-admin', 'do not start the admin API')
+    .option('--no-watch', 'do not reload the scenario when its file changes (SIGHUP still reloads)')
     .option(...certsDirOption)
     .option('--log-level <level>', 'pino level: trace, debug, info, warn, error', process.env.HUBTLS_LOG_LEVEL ?? 'info')
     .action((file: string | undefined, flags: RunFlags) => runScenario(file, flags));

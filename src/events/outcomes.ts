@@ -55,6 +55,10 @@ export const OUTCOMES = {
     meaning: 'After TLS, the device needed X.509 authentication and did not present an acceptable certificate (CONNACK 5 / 401002).',
     alert: undefined,
   },
+  HUBTLS_DEVICE_UNAUTHORIZED: {
+    meaning: 'After TLS, the device identity or SAS token was refused: unknown device or registration, wrong id scope, bad signature, expired token, wrong resource (CONNACK 5 / 401003).',
+    alert: undefined,
+  },
   HUBTLS_CONN_LIMIT: {
     meaning: 'The connection was closed at once because a connection limit was reached.',
     alert: undefined,

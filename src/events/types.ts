@@ -1,5 +1,6 @@
 import type { OutcomeCode } from './outcomes.js';
 import type { TlsVersion } from '../profiles/suites.js';
+import type { FaultRecord } from '../faults/types.js';
 
 /** The ClientHello as it appears in events and reports (compact, JSON-friendly). */
 export interface HelloView {
@@ -35,6 +36,8 @@ export interface HandshakeEvent {
   clientCert?: { subject: string; sha1: string; sha256: string; notAfter: string };
   mfl?: { requested: number; mode: string };
   notes?: string[];
+  /** Scenario faults that acted on this connection before the verdict (src/faults/). */
+  faults?: FaultRecord[];
   durationMs: number;
 }
 
@@ -54,4 +57,25 @@ export interface NoticeEvent {
   [key: string]: unknown;
 }
 
-export type HubEvent = HandshakeEvent | ReadyEvent | NoticeEvent;
+/** What happened after TLS: a device's MQTT / HTTPS request, or a forwarded connection. */
+export interface SessionEvent {
+  type: 'session';
+  conn: number;
+  endpoint: string;
+  peer: string;
+  protocol: 'mqtt' | 'https' | 'forward';
+  action: 'connect' | 'disconnect' | 'telemetry' | 'twin-get' | 'twin-patch' | 'method' | 'c2d' | 'subscribe' | 'dps-register' | 'dps-status' | 'request' | 'forward-open' | 'forward-close';
+  ok: boolean;
+  /** Set on refusals that have a stable code (HUBTLS_MTLS_UNAUTHORIZED, HUBTLS_DEVICE_UNAUTHORIZED). */
+  outcome?: OutcomeCode;
+  deviceId?: string;
+  registrationId?: string;
+  /** CONNACK return code, HTTP status or DPS status code. */
+  status?: number;
+  /** Azure's numeric error code (401002, 401003, …) on refusals. */
+  errorCode?: number;
+  reason: string;
+  detail?: Record<string, unknown>;
+}
+
+export type HubEvent = HandshakeEvent | ReadyEvent | NoticeEvent | SessionEvent;

@@ -123,8 +123,10 @@ export class Session {
       return { problem: 'not a parsable certificate PEM' };
     }
     if (!cert.checkPrivateKey(key.key)) return { problem: `does not match key ${key.id}`, followOn: key.fresh };
-    const signer = issuer?.cert ?? cert;
-    if (!cert.checkIssued(signer) || !cert.verify(signer.publicKey)) {
+    // A self-signed device certificate is no CA (no keyCertSign): OpenSSL's checkIssued() says it
+    // did not issue itself, so only its signature is checked.
+    const signed = issuer ? cert.checkIssued(issuer.cert) && cert.verify(issuer.cert.publicKey) : cert.verify(cert.publicKey);
+    if (!signed) {
       return { problem: `not signed by the current ${spec.issuerId ?? 'self'}`, followOn: issuer?.fresh ?? false };
     }
     return { ok: this.entry(spec, cert, read.ok, key, false) };

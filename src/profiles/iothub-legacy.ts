@@ -1,5 +1,5 @@
 import type { ProfileDefinition } from './types.js';
-import { AZURE_GROUPS } from './recommended.js';
+import { AZURE_GROUPS, TLS_RSA_LEGACY } from './recommended.js';
 
 /** Listing order of the IoT Hub page (seed 003): recommended first, then the legacy suites. */
 const RECOMMENDED_HUB_ORDER = [
@@ -9,16 +9,7 @@ const RECOMMENDED_HUB_ORDER = [
   'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
 ];
 
-const LEGACY = [
-  'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
-  'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
-  'TLS_RSA_WITH_AES_256_GCM_SHA384',
-  'TLS_RSA_WITH_AES_128_GCM_SHA256',
-  'TLS_RSA_WITH_AES_256_CBC_SHA256',
-  'TLS_RSA_WITH_AES_128_CBC_SHA256',
-  'TLS_RSA_WITH_AES_256_CBC_SHA',
-  'TLS_RSA_WITH_AES_128_CBC_SHA',
-];
+const LEGACY = ['TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', ...TLS_RSA_LEGACY];
 
 export const iothubLegacy: ProfileDefinition = {
   id: 'iothub-legacy',

@@ -30,8 +30,11 @@ export const SUITES_2025 = [
   'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
 ];
 
-/** DPS legacy "Option #1 (better security)" order of the TLS_RSA suites (seed 001). */
-export const DPS_LEGACY_OPTION_1 = [
+/**
+ * The TLS_RSA legacy suites (no forward secrecy), in the order both the IoT Hub page (seed 003) and
+ * DPS's "Option #1 (better security)" (seed 001) list them.
+ */
+export const TLS_RSA_LEGACY = [
   'TLS_RSA_WITH_AES_256_GCM_SHA384',
   'TLS_RSA_WITH_AES_128_GCM_SHA256',
   'TLS_RSA_WITH_AES_256_CBC_SHA256',
@@ -39,6 +42,8 @@ export const DPS_LEGACY_OPTION_1 = [
   'TLS_RSA_WITH_AES_256_CBC_SHA',
   'TLS_RSA_WITH_AES_128_CBC_SHA',
 ];
+
+export const DPS_LEGACY_OPTION_1 = TLS_RSA_LEGACY;
 
 /**
  * DPS legacy "Option #2 (better performance)" order (seed 001). Same set as option 1; since the

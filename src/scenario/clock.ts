@@ -10,16 +10,27 @@ export interface ClockSpec {
 export class ScenarioClock {
   private anchorReal: number;
   private anchorSim: number;
-  private rate: number;
+  private speed: number;
 
   constructor(spec: ClockSpec, private readonly realNow: () => number = Date.now) {
     this.anchorReal = realNow();
     this.anchorSim = spec.start?.getTime() ?? this.anchorReal;
-    this.rate = spec.rate;
+    this.speed = spec.rate;
+  }
+
+  /** Simulated seconds per real second. */
+  get rate(): number {
+    return this.speed;
+  }
+
+  /** Changes the rate from now on (the simulated instant does not jump). */
+  setRate(rate: number): void {
+    this.set(this.now());
+    this.speed = rate;
   }
 
   now(): Date {
-    return new Date(this.anchorSim + (this.realNow() - this.anchorReal) * this.rate);
+    return new Date(this.anchorSim + (this.realNow() - this.anchorReal) * this.speed);
   }
 
   /** Jump to a simulated instant (a timeline step or an admin call); the rate is kept. */
@@ -28,7 +39,13 @@ export class ScenarioClock {
     this.anchorSim = to.getTime();
   }
 
+  /** Starts over from a (reloaded) clock spec. */
+  reset(spec: ClockSpec): void {
+    this.set(spec.start ?? new Date(this.realNow()));
+    this.speed = spec.rate;
+  }
+
   get simulated(): boolean {
-    return this.anchorSim !== this.anchorReal || this.rate !== 1;
+    return this.anchorSim !== this.anchorReal || this.speed !== 1;
   }
 }

@@ -6,6 +6,12 @@ import { resolve } from 'node:path';
 import { resolveEndpointProfile } from '../profiles/effective.js';
 import type { LoadedScenario } from './load.js';
 import type { ChainRefFile, EndpointFile } from './schema.js';
+import type { FaultSpec } from '../faults/types.js';
+import { faultSpecs, withoutLocation } from '../faults/compile.js';
+import { compileTimeline, type CompiledStep } from './timeline-compile.js';
+import { afterModeName, compileAfterOptions, type AfterOptions } from '../after/options.js';
+import { compileDevices } from '../device/compile.js';
+import type { CompiledDevices } from '../device/types.js';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -33,6 +39,7 @@ export interface CompiledEndpoint {
   eccChain?: ChainSource;
   clientCert: 'none' | 'request' | 'require';
   after: string;
+  afterOptions: AfterOptions;
   /** 0 = no limit. */
   maxConnections: number;
 }
@@ -54,6 +61,9 @@ export interface CompiledScenario {
   limits: { maxConnections: number };
   endpoints: CompiledEndpoint[];
   listeners: ListenerSpec[];
+  faults: FaultSpec[];
+  timeline: CompiledStep[];
+  devices: CompiledDevices;
 }
 
 export interface Overrides {
@@ -65,7 +75,7 @@ export interface Overrides {
   maxConnections?: number;
 }
 
-function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
+export function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
   if (typeof ref === 'string') return { catalog: ref };
   return { files: { cert: resolve(baseDir, ref.cert), key: resolve(baseDir, ref.key), ca: ref.ca && resolve(baseDir, ref.ca) } };
 }
@@ -85,7 +95,8 @@ function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: stri
     chain: chainSource(ep.chain, baseDir),
     eccChain: wantsEc ? chainSource(ep.eccChain ?? DEFAULTS.eccChain, baseDir) : undefined,
     clientCert: ep.clientCert ?? DEFAULTS.clientCert,
-    after: ep.after ?? DEFAULTS.after,
+    after: afterModeName(ep.after) ?? DEFAULTS.after,
+    afterOptions: compileAfterOptions(ep.after, baseDir),
     maxConnections: ep.maxConnections ?? 0,
   };
 }
@@ -129,5 +140,8 @@ export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): Comp
     limits: { maxConnections: o.maxConnections ?? d.limits?.maxConnections ?? 0 },
     endpoints,
     listeners,
+    faults: faultSpecs(d.endpoints).map(withoutLocation),
+    timeline: compileTimeline(d.timeline, endpoints.map((e) => e.name), loaded.baseDir),
+    devices: compileDevices(d, loaded.baseDir),
   };
 }

@@ -11,6 +11,10 @@ import { findProfile, profileIds } from '../profiles/registry.js';
 import { schemaProblems } from './schema-check.js';
 import { ScenarioError, pathText, show, type Problem } from './problems.js';
 import type { ChainRefFile, EndpointFile, ScenarioFile } from './schema.js';
+import { timelineProblems } from './timeline-check.js';
+import { declaredFaultIds, faultProblems } from '../faults/check.js';
+import { afterProblems } from '../after/options.js';
+import { deviceProblems } from '../device/validate.js';
 
 /** What validation needs to know from the rest of the product (injected, so this stays pure). */
 export interface ValidationContext {
@@ -61,13 +65,18 @@ function lineAt(doc: ReturnType<typeof parseDocument>, lines: LineCounter, segs:
 type Located = Problem & { segs: Array<string | number> };
 
 function problem(segs: Array<string | number>, found: unknown, expected: string): Located {
-  return { segs, path: pathText(segs), found: show(found), expected };
+  return { segs, path: pathText(segs), found: found === undefined ? undefined : show(found), expected };
 }
 
 function semanticProblems(s: ScenarioFile, file: string, ctx: ValidationContext): Located[] {
   const out: Located[] = [];
   s.endpoints.forEach((ep, i) => out.push(...endpointProblems(ep, ['endpoints', i], dirname(resolve(file)), ctx)));
   out.push(...uniquenessProblems(s));
+  out.push(...faultProblems(s, ctx.chainIds));
+  const baseDir = dirname(resolve(file));
+  const chainRefProblems = (ref: ChainRefFile, at: Array<string | number>) => chainProblems(ref, at, baseDir, ctx);
+  out.push(...timelineProblems(s, { chainIds: ctx.chainIds, faultIds: declaredFaultIds(s), chainProblems: chainRefProblems }));
+  out.push(...deviceProblems(s, dirname(resolve(file))).map((p) => problem(p.segs, p.found, p.expected)));
   return out;
 }
 
@@ -76,9 +85,7 @@ function endpointProblems(ep: EndpointFile, at: Array<string | number>, baseDir:
   if (!findProfile(ep.profile)) out.push(problem([...at, 'profile'], ep.profile, `a profile id: ${profileIds().join(', ')}${didYouMean(ep.profile, profileIds())}`));
   out.push(...chainProblems(ep.chain, [...at, 'chain'], baseDir, ctx));
   if (ep.eccChain !== undefined) out.push(...chainProblems(ep.eccChain, [...at, 'eccChain'], baseDir, ctx));
-  if (ep.after !== undefined && !ctx.afterModes.includes(ep.after)) {
-    out.push(problem([...at, 'after'], ep.after, `one of ${ctx.afterModes.join(', ')}${didYouMean(ep.after, ctx.afterModes)}`));
-  }
+  if (ep.after !== undefined) out.push(...afterProblems(ep.after, ctx.afterModes, baseDir).map((p) => problem([...at, 'after', ...p.segs], p.found, p.expected)));
   return out;
 }
 

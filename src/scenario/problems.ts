@@ -40,3 +40,10 @@ export function show(value: unknown): string {
   if (typeof value === 'object') return Array.isArray(value) ? 'a list' : 'an object';
   return `${typeof value} ${String(value)}`;
 }
+
+/** A problem with the path segments it was found at (the loader turns them into a line number). */
+export type Located = Problem & { segs: Array<string | number> };
+
+export function located(segs: Array<string | number>, found: unknown, expected: string): Located {
+  return { segs, path: pathText(segs), found: found === undefined ? undefined : show(found), expected };
+}

@@ -12,6 +12,25 @@ import { ScenarioClock } from './clock.js';
 import { resolveChain } from './chains.js';
 import type { ChainSource, CompiledEndpoint, CompiledScenario } from './compile.js';
 import { getProfile } from '../profiles/registry.js';
+import { HubtlsError } from '../errors.js';
+import { FaultSet, view, type FaultView } from '../faults/fault-set.js';
+import { FaultChains } from '../faults/chains.js';
+import { ConnectionFaults, type ConnectionSide } from '../faults/connection-faults.js';
+import { checkFaultSpec } from '../faults/params.js';
+import type { FaultSpec } from '../faults/types.js';
+import { nextIntermediate } from './timeline-rotation.js';
+import type { Timeline } from './timeline.js';
+
+/** A fault given at run time (admin API): like a scenario's fault use, with its endpoint. */
+export interface NewFault {
+  endpoint: string;
+  fault: string;
+  params?: Record<string, unknown>;
+  id?: string;
+  probability?: number;
+  everyNth?: number;
+}
+import { DeviceRegistry } from '../device/registry.js';
 
 /** An endpoint's mutable state: what the timeline may change while the scenario runs. */
 export interface LiveEndpoint extends CompiledEndpoint {
@@ -25,14 +44,29 @@ export class Runtime {
   private readonly material = new Map<string, EndpointMaterial>();
   private readonly sockets = new Map<string, Set<Socket>>();
   mini?: MiniEngineCaps;
+  /** The scenario's faults: declared, active, counters. */
+  readonly faults: FaultSet;
+  /** Chains faults serve (serve-defect), loaded before they start. */
+  private readonly faultChains: FaultChains;
+  /** Endpoints a reload removed: their open connections still look them up. */
+  private readonly retired = new Map<string, LiveEndpoint>();
+  /** Set by the hub when the scenario's timeline runs. */
+  timeline?: Timeline;
+  /** Devices, enrollments, twins and received telemetry (after-TLS modes and the admin API). */
+  readonly devices: DeviceRegistry;
 
   constructor(
-    readonly scenario: CompiledScenario,
+    public scenario: CompiledScenario,
     readonly pki: PkiStore,
     readonly bus: EventBus,
+    opts: { random?: () => number } = {},
   ) {
     this.clock = new ScenarioClock(scenario.clock);
     for (const ep of scenario.endpoints) this.live.set(ep.name, { ...ep, generation: 1 });
+    this.faults = new FaultSet(opts.random);
+    this.faults.replace(scenario.faults);
+    this.faultChains = new FaultChains(pki, () => this.clock.now());
+    this.devices = new DeviceRegistry(scenario.devices, () => this.clock.now());
   }
 
   endpoints(): LiveEndpoint[] {
@@ -40,7 +74,7 @@ export class Runtime {
   }
 
   endpoint(name: string): LiveEndpoint {
-    const ep = this.live.get(name);
+    const ep = this.live.get(name) ?? this.retired.get(name);
     if (!ep) throw new Error(`no endpoint named ${name}`);
     return ep;
   }
@@ -62,13 +96,18 @@ export class Runtime {
     const requests = this.endpoints().flatMap((ep) =>
       [ep.chain, ep.eccChain].flatMap((src) => (src && 'catalog' in src ? [{ chainId: src.catalog, kind: ep.kind, generation: ep.generation, validAt }] : [])),
     );
-    await this.pki.prepare(requests);
-    await Promise.all(this.endpoints().map((ep) => this.reload(ep.name)));
+    const faults = this.faults.all().map((f) => f.spec);
+    await this.pki.prepare([...requests, ...this.faultChains.requests(faults, this.kindOf)]);
+    await Promise.all([...this.endpoints().map((ep) => this.reload(ep.name)), this.faultChains.load(faults, this.kindOf), this.devices.load(this.pki)]);
   }
 
   /** (Re)loads one endpoint's chains after a change; the old material serves until this resolves. */
   async reload(name: string): Promise<void> {
-    const ep = this.endpoint(name);
+    this.material.set(name, await this.loadMaterial(this.endpoint(name)));
+  }
+
+  /** Resolves an endpoint's chains at the current scenario time (nothing is swapped here). */
+  async loadMaterial(ep: LiveEndpoint): Promise<EndpointMaterial> {
     const validAt = this.clock.now();
     const req = { kind: ep.kind, generation: ep.generation, validAt };
     const [rsa, ec] = await Promise.all([
@@ -77,7 +116,7 @@ export class Runtime {
     ]);
     const m: EndpointMaterial = rsa.keyType === 'ec' ? { ec: rsa } : { rsa };
     if (ec) m.ec = ec;
-    this.material.set(name, m);
+    return m;
   }
 
   private view(ep: LiveEndpoint, now: Date): EndpointView {
@@ -147,6 +186,79 @@ export class Runtime {
     this.clock.set(to);
     await this.prepare();
     this.notice('clock', `scenario clock set to ${to.toISOString()}`, { now: to.toISOString() });
+    this.timeline?.clockMoved();
+  }
+
+  /** Another issuing CA under the same root (g2 → g2-ca04): leaf and intermediate pins break, root trust holds. */
+  async rotateIntermediate(endpoint: string, to?: string): Promise<void> {
+    const ep = this.endpoint(endpoint);
+    const from = 'catalog' in ep.chain ? ep.chain.catalog : undefined;
+    const target = to ?? (from === undefined ? undefined : nextIntermediate(from));
+    if (!target) throw new HubtlsError('HUBTLS_NO_ROTATION', `endpoint ${endpoint} serves ${from ?? 'a chain from PEM files'}, which has no known next issuing CA`, 'name the chain to rotate to, e.g. rotateIntermediate: g2-ca04');
+    ep.chain = { catalog: target };
+    await this.reload(endpoint);
+    this.notice('rotate-intermediate', `${endpoint} rotated its issuing CA: chain ${from ?? 'files'} → ${target} (new leaf and intermediate, same root)`, { endpoint, from, to: target });
+  }
+
+  /** Runs an `on: admin` step (or the waiting step at once). Resolves once its actions are done. */
+  async trigger(stepId: string): Promise<void> {
+    if (!this.timeline) throw new HubtlsError('HUBTLS_NO_TIMELINE', 'this scenario has no timeline running', 'add a timeline: section to the scenario');
+    await this.timeline.trigger(stepId);
+  }
+
+  /** The faults acting on a new connection to `endpoint`, or undefined when none does. */
+  faultsFor(endpoint: string, side: Omit<ConnectionSide, 'chain' | 'lateAct'>): ConnectionFaults | undefined {
+    const chosen = this.faults.select(endpoint);
+    if (chosen.length === 0) return undefined;
+    const kind = this.endpoint(endpoint).kind;
+    const lateAct: ConnectionSide['lateAct'] = (r) => this.notice('fault', `conn ${side.conn}: fault ${r.id} (${r.fault}) ${r.detail ?? 'acted'}`, { conn: side.conn, endpoint, fault: r });
+    return new ConnectionFaults(chosen, { ...side, lateAct, chain: (id) => this.faultChains.get(kind, id) });
+  }
+
+  /** Starts a declared fault by id, or adds and starts a new one. */
+  async startFault(ref: string | NewFault): Promise<FaultView> {
+    const id = typeof ref === 'string' ? ref : this.addFault(ref);
+    const f = this.faults.get(id);
+    await this.faultChains.load([f.spec], this.kindOf);
+    this.faults.setActive(id, true);
+    this.notice('fault-start', `fault ${id} (${f.def.name}) started on ${f.spec.endpoint}: ${view(f).explanation}`, { fault: view(f) });
+    return view(f);
+  }
+
+  stopFault(id: string): FaultView {
+    const f = this.faults.setActive(id, false);
+    this.notice('fault-stop', `fault ${id} (${f.def.name}) stopped on ${f.spec.endpoint}`, { fault: view(f) });
+    return view(f);
+  }
+
+  private addFault(n: NewFault): string {
+    let id = n.id ?? `${n.endpoint}.${n.fault}`;
+    for (let k = 2; !n.id && this.faults.has(id); k++) id = `${n.endpoint}.${n.fault}-${k}`;
+    const spec: FaultSpec = { id, endpoint: n.endpoint, fault: n.fault, params: n.params ?? {}, active: false, probability: n.probability, everyNth: n.everyNth };
+    checkFaultSpec(spec, this.endpoints().map((e) => e.name), this.pki.listChains().map((c) => c.id));
+    this.faults.add(spec);
+    return id;
+  }
+
+  private readonly kindOf = (endpoint: string) => this.endpoint(endpoint).kind;
+
+  /**
+   * A reloaded scenario. Endpoints whose definition is unchanged keep their live state (chain a step
+   * switched to, rotated leaf); changed and new ones start from the file. Every chain is loaded
+   * before anything is swapped. Returns the names of the endpoints that changed.
+   */
+  async adopt(next: CompiledScenario): Promise<{ changed: string[]; removed: string[] }> {
+    const before = new Map(this.scenario.endpoints.map((e) => [e.name, JSON.stringify(e)]));
+    const changed = next.endpoints.filter((e) => before.get(e.name) !== JSON.stringify(e)).map((e) => ({ ...e, generation: 1 }));
+    const staged = await Promise.all(changed.map(async (ep) => ({ ep, material: await this.loadMaterial(ep) })));
+    await this.faultChains.load(next.faults, (e) => next.endpoints.find((x) => x.name === e)!.kind);
+    const removed = [...before.keys()].filter((n) => !next.endpoints.some((e) => e.name === n));
+    for (const n of removed) this.retired.set(n, this.live.get(n)!), this.live.delete(n);
+    for (const { ep, material } of staged) this.live.set(ep.name, ep), this.material.set(ep.name, material), this.retired.delete(ep.name);
+    this.faults.replace(next.faults);
+    if (JSON.stringify(next.clock) !== JSON.stringify(this.scenario.clock)) this.clock.reset(next.clock);
+    this.scenario = next;
+    return { changed: changed.map((e) => e.name), removed };
   }
 
   private notice(what: string, msg: string, fields: Record<string, unknown>): void {

@@ -38,6 +38,10 @@ function toProblem(e: ErrorObject, doc: unknown): Problem & { segs: Array<string
     }
     case 'const':
       return { segs, path: pathText(segs), found: show(found), expected: JSON.stringify(p.allowedValue) };
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map(String);
+      return { segs, path: pathText(segs), found: show(found), expected: `one of ${allowed.join(', ')}${didYouMean(String(found), allowed)}` };
+    }
     default:
       return { segs, path: pathText(segs), found: show(found), expected: describe(e) };
   }
@@ -77,5 +81,6 @@ function collapse(problems: Array<Problem & { segs: Array<string | number> }>): 
 
 export function schemaProblems(doc: unknown): Array<Problem & { segs: Array<string | number> }> {
   if (validate(doc)) return [];
-  return collapse((validate.errors ?? []).map((e) => toProblem(e, doc)));
+  // An if/then rule (fault params) reports its inner errors itself; its own "must match then" adds nothing.
+  return collapse((validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => toProblem(e, doc)));
 }

@@ -3,6 +3,10 @@
  * prints and the TypeScript type the loader returns).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { FaultUse } from '../faults/schema.js';
+import { timelineStep } from './timeline-schema.js';
+import { AfterRef } from '../after/options.js';
+import { DEVICE_FIELDS } from '../device/schema.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
 const Host = Type.String({ minLength: 1, description: 'address to bind, e.g. 127.0.0.1' });
@@ -17,6 +21,8 @@ export const UserChain = Type.Object(
 );
 
 export const ChainRef = Type.Union([Type.String({ description: 'catalog chain id, see `hubtls certs list`' }), UserChain]);
+
+const TimelineStep = timelineStep(ChainRef);
 
 export const ClientCertMode = Type.Union([Type.Literal('none'), Type.Literal('request'), Type.Literal('require')], {
   description: 'request (Azure on MQTT/AMQP): ask for a device certificate, judge it after TLS; require: refuse without one',
@@ -35,7 +41,8 @@ export const Endpoint = Type.Object(
     chain: ChainRef,
     eccChain: Type.Optional(ChainRef),
     clientCert: Type.Optional(ClientCertMode),
-    after: Type.Optional(Type.String({ description: 'what happens after TLS: hold | close (more modes as they are registered)' })),
+    after: Type.Optional(AfterRef),
+    faults: Type.Optional(Type.Array(FaultUse, { description: 'faults acting on this endpoint\'s connections (see `hubtls faults`)' })),
     maxConnections: Type.Optional(Type.Integer({ minimum: 0, description: 'open connections routed to this endpoint at most; more are closed with HUBTLS_CONN_LIMIT (0 = no limit)' })),
   },
   { additionalProperties: false },
@@ -66,6 +73,8 @@ export const Scenario = Type.Object(
       ),
     ),
     endpoints: Type.Array(Endpoint, { minItems: 1 }),
+    timeline: Type.Optional(Type.Array(TimelineStep, { description: 'steps run one after the other, each when its trigger fires' })),
+    ...DEVICE_FIELDS,
   },
   { additionalProperties: false, $id: 'https://hubtls.dev/schema/scenario.json' },
 );
@@ -73,3 +82,5 @@ export const Scenario = Type.Object(
 export type ScenarioFile = Static<typeof Scenario>;
 export type EndpointFile = Static<typeof Endpoint>;
 export type ChainRefFile = Static<typeof ChainRef>;
+export type StepFile = Static<typeof TimelineStep>;
+export type { FaultUseFile } from '../faults/schema.js';

@@ -9,12 +9,18 @@ import { parseClientHello, ClientHelloParseError, type ClientHelloSummary } from
 import { decide } from './policy/decide.js';
 import { explain } from './policy/explain.js';
 import { ALERT, alertName, alertRecord } from './alerts.js';
+import { recordOverflowHint } from './records/explain.js';
 import { HandshakeError, type Established } from './engines/types.js';
 import type { Accepted, Decision } from './policy/types.js';
 import type { HandshakeEvent, HelloView } from '../events/types.js';
 import type { ListenerDeps } from './listener.js';
 import { contextKey, contextOptions } from './contexts.js';
 import { afterMode } from '../after/registry.js';
+import type { ConnectionFaults } from '../faults/connection-faults.js';
+import type { EndpointMaterial } from './contexts.js';
+import { insecureAcceptance } from './records/verdict.js';
+import type { RecordFaults } from './records/faults.js';
+import type { Engine } from './engines/types.js';
 
 type Verdict = Omit<HandshakeEvent, 'type' | 'conn' | 'listener' | 'peer' | 'durationMs'>;
 
@@ -36,11 +42,16 @@ export class Connection {
   private readonly started = process.hrtime.bigint();
   private timedOut = false;
   private reported = false;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout;
   /** Set when the hub stops this connection (graceful shutdown) before its verdict. */
   private stopReason?: string;
   /** The decrypted stream once established, so a shutdown can end it with close_notify. */
   private session?: Established['stream'];
+  /** Scenario faults acting on this connection (none for most connections). */
+  private faults?: ConnectionFaults;
+  /** Record-level faults the mini engine carries out on this connection, if any. */
+  private recordFaults?: RecordFaults;
+  private readonly acceptedAt = Date.now();
   /** Captured at once: a destroyed socket no longer knows its peer. */
   readonly peer: string;
 
@@ -88,6 +99,7 @@ export class Connection {
     const decision = decide(hello, this.deps.runtime.policyState(this.endpointNames));
     if (this.overEndpointLimit(decision.endpoint, hello)) return;
     this.deps.runtime.track(decision.endpoint, this.socket);
+    if (await this.faultTookOver(decision, raw, hello)) return;
     if (decision.code === 'HUBTLS_ACCEPTED') return this.handshake(decision, hello, raw.recordVersion);
     if (this.deps.precheck) return this.refuse(decision, hello, raw.recordVersion);
     await this.handshake(opensslAlone(decision), hello, raw.recordVersion);
@@ -113,28 +125,59 @@ export class Connection {
     this.socket.setTimeout(2000, () => this.socket.destroy());
   }
 
+  /** Faults at the hello stage: one may own the connection from here (reset, stall, …). */
+  private async faultTookOver(d: Decision, raw: RawHello, hello: ClientHelloSummary): Promise<boolean> {
+    const side = { conn: this.id, endpoint: d.endpoint, socket: this.socket, acceptedAt: this.acceptedAt, helloBytes: raw.raw.length, hello: helloView(hello), suspendTimeout: () => clearTimeout(this.timer), resumeTimeout: () => this.restartTimer() };
+    this.faults = this.deps.runtime.faultsFor(d.endpoint, side);
+    const takeover = await this.faults?.atHello();
+    if (takeover) this.report({ outcome: 'HUBTLS_FAULT_INJECTED', reason: takeover.ended, endpoint: d.endpoint, profile: d.profile, hello: helloView(hello) });
+    return takeover !== undefined;
+  }
+
+  private restartTimer(): void {
+    clearTimeout(this.timer);
+    if (!this.reported) this.timer = setTimeout(() => this.timeout(), this.deps.handshakeTimeoutMs);
+  }
+
   private async handshake(d: Accepted, hello: ClientHelloSummary, recordVersion: number): Promise<void> {
     const ep = this.deps.runtime.endpoint(d.endpoint);
     const profile = this.deps.runtime.profileOf(ep);
-    const material = this.deps.runtime.materialOf(ep.name);
-    const engine = this.deps.engines[d.engine] ?? this.deps.engines.openssl!;
+    const served = this.deps.runtime.materialOf(ep.name);
+    const { material, key } = this.faults?.material(served) ?? { material: served, key: '' };
+    const engine = this.pickEngine(d);
     const only = d.chain ? d.keyType : undefined; // pre-check off: both chains, OpenSSL alone picks
-    const secureContext = () => this.deps.contexts.get(contextKey(ep.name, profile, material, ep.clientCert, only), () => contextOptions(profile, material, ep.clientCert, only));
+    const secureContext = () => this.deps.contexts.get(contextKey(ep.name, profile, material, ep.clientCert, only) + key, () => contextOptions(profile, material, ep.clientCert, only));
     const base = { endpoint: d.endpoint, profile: d.profile, hello: helloView(hello), engine: engine.name, mfl: d.mfl, notes: d.notes };
     try {
-      const est = await engine.handshake(this.socket, { decision: d, profile, material, clientCert: ep.clientCert, secureContext, recordVersion });
+      const wire = this.faults?.wire(this.socket) ?? this.socket;
+      const est = await engine.handshake(wire, { decision: d, profile, material, clientCert: ep.clientCert, secureContext, recordVersion, recordFaults: this.recordFaults });
       clearTimeout(this.timer);
       this.report({ ...base, ...this.acceptedFields(d, est, material) });
+      this.faults?.established(est);
       this.startSession(est, d.endpoint);
     } catch (e) {
-      this.report({ ...base, ...this.handshakeFailure(e, d) });
+      this.report({ ...base, ...this.handshakeFailure(e, d, material) });
       this.socket.destroy();
     }
   }
 
-  private acceptedFields(d: Accepted, est: Established, material: ReturnType<ListenerDeps['runtime']['materialOf']>): Verdict {
+  /** decide()'s engine, or the mini engine when a fault asks for record-level misbehaviour it can run. */
+  private pickEngine(d: Accepted): Engine {
+    const rec = this.faults?.recordFaults();
+    const mini = this.deps.engines.mini;
+    if (rec && mini && this.deps.runtime.mini?.supports(d.version, d.suite)) {
+      rec.apply();
+      this.recordFaults = rec.faults;
+      return mini;
+    }
+    if (rec) d.notes.push(`fault ${rec.ids.join(', ')} not applied: record-level faults run on the mini engine, which does not run ${d.version} ${d.suite}`);
+    return this.deps.engines[d.engine] ?? this.deps.engines.openssl!;
+  }
+
+  private acceptedFields(d: Accepted, est: Established, material: EndpointMaterial): Verdict {
     const chain = material[est.keyType];
     const predicted = est.suite === d.suite && est.keyType === d.keyType;
+    d.notes.push(...insecureAcceptance(this.recordFaults, chain?.chainId));
     return {
       outcome: 'HUBTLS_ACCEPTED',
       reason: explain(d) + (predicted ? '' : ` (engine negotiated ${est.version} ${est.suite} with the ${est.keyType.toUpperCase()} chain instead)`),
@@ -144,10 +187,10 @@ export class Connection {
     };
   }
 
-  private handshakeFailure(e: unknown, d: Accepted): Verdict {
+  private handshakeFailure(e: unknown, d: Accepted, material: EndpointMaterial): Verdict {
     const info = e instanceof HandshakeError ? e.info : {};
     const message = (e as Error).message;
-    const chain = this.deps.runtime.materialOf(d.endpoint)[d.keyType];
+    const chain = material[d.keyType];
     if (this.timedOut) return { outcome: 'HUBTLS_HANDSHAKE_TIMEOUT', reason: this.timeoutReason('handshake did not finish') };
     if (info.received !== undefined && info.received !== 0) {
       const rejected = [42, 43, 44, 45, 46, 48, 49, 51].includes(info.received);
@@ -156,7 +199,7 @@ export class Connection {
         alertReceived: alertName(info.received),
         reason: rejected
           ? `client rejected our chain ${chain?.chainId ?? d.chain} (root ${chain?.rootName ?? '?'}) with alert ${alertName(info.received)}(${info.received})`
-          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})`,
+          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})` + recordOverflowHint(info.received, d, this.recordFaults),
       };
     }
     if (info.closed) return { outcome: 'HUBTLS_CLIENT_CLOSED', reason: 'client closed the connection during the handshake without an alert' };
@@ -168,7 +211,7 @@ export class Connection {
     this.session = est.stream;
     est.stream.on('error', () => {}); // after-TLS modes report their own outcomes
     const endpoint = this.deps.runtime.endpoint(endpointName);
-    const ctx = { conn: this.id, peer: this.peer, endpoint, established: est, bus: this.deps.bus, now: () => this.deps.runtime.clock.now() };
+    const ctx = { conn: this.id, peer: this.peer, endpoint, established: est, bus: this.deps.bus, now: () => this.deps.runtime.clock.now(), devices: this.deps.runtime.devices, socket: this.socket };
     try {
       afterMode(endpoint.after).start(ctx);
     } catch (e) {
@@ -200,10 +243,11 @@ export class Connection {
     this.report({ outcome: 'HUBTLS_MALFORMED_HELLO', reason: e.message, alertSent: alertName(alert) });
   }
 
-  private report(v: Verdict): void {
+  private report(verdict: Verdict): void {
     clearTimeout(this.timer);
     if (this.reported) return;
     this.reported = true;
+    const v = this.faults ? this.faults.verdict(verdict) : verdict;
     const durationMs = Number(process.hrtime.bigint() - this.started) / 1e6;
     this.deps.bus.publish({ type: 'handshake', conn: this.id, listener: this.listenerName, peer: this.peer, ...v, durationMs: Math.round(durationMs * 100) / 100 });
   }

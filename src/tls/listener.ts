@@ -34,7 +34,8 @@ export class HubListener {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    readonly spec: ListenerSpec,
+    /** Replaced on hot reload (same host:port, other endpoints); new connections read it at accept. */
+    public spec: ListenerSpec,
     private readonly deps: ListenerDeps,
   ) {
     this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));

@@ -26,25 +26,24 @@ async function finish(child: ChildProcess): Promise<{ code: number | null; stdou
 
 interface Ready { event: { listeners: Array<{ port: number }>; admin?: { url: string } }; stderr: string }
 
-/** Waits for the human "ready." line (printed last), then reads the JSON ready event. */
+/** Waits until both the JSON ready event (stdout) and the human "ready." line (stderr) arrived. */
 function whenReady(child: ChildProcess): Promise<Ready> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (!err.includes('ready. Ctrl-C stops.')) return;
+    const check = () => {
       const line = out.split('\n').find((l) => l.includes('"event":"ready"'));
-      if (line) resolve({ event: JSON.parse(line), stderr: err });
-      else reject(new Error(`no ready event on stdout: ${out}`));
-    });
+      if (line && err.includes('ready. Ctrl-C stops.')) resolve({ event: JSON.parse(line), stderr: err });
+    };
+    child.stdout!.on('data', (d) => ((out += d), check()));
+    child.stderr!.on('data', (d) => ((err += d), check()));
     child.once('close', (code) => reject(new Error(`exited ${code} before ready: ${err}`)));
   });
 }
 
 t.test('run: ready lines, ready event with real ports, clean stop on SIGINT', async (t) => {
   const child = hubtls(['run', '--port', '0', '--admin-port', '0', 'scenarios/default.yaml']);
+  t.teardown(() => void child.kill('SIGKILL'));
   const { event: ready, stderr } = await whenReady(child);
   const port = ready.listeners[0]!.port;
   t.ok(port > 0, `listening on ${port}`);

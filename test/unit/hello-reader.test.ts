@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import { once } from 'node:events';
 import { frameClientHello, readClientHello, HelloReadError } from '../../src/tls/hello-reader.js';
@@ -47,13 +47,20 @@ t.test('faults are classified', async (t) => {
   t.equal(fault(Buffer.concat([record(0x16, handshake(10).subarray(0, 5)), record(0x17, Buffer.from([1]))])), 'not-client-hello');
 });
 
-t.test('readClientHello over a socket fed byte by byte, then bytes are given back', async (t) => {
-  const bytes = record(0x16, handshake(40));
+/** A connected client/server socket pair on 127.0.0.1. */
+async function socketPair(t: Test): Promise<{ client: net.Socket; sock: net.Socket }> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
   const [sock] = (await once(server, 'connection')) as [net.Socket];
+  t.teardown(() => (client.destroy(), sock.destroy(), server.close()));
+  return { client, sock };
+}
+
+t.test('readClientHello over a socket fed byte by byte, then bytes are given back', async (t) => {
+  const bytes = record(0x16, handshake(40));
+  const { client, sock } = await socketPair(t);
   const reading = readClientHello(sock);
   for (const b of bytes) {
     client.write(Buffer.from([b]));
@@ -62,22 +69,13 @@ t.test('readClientHello over a socket fed byte by byte, then bytes are given bac
   const raw = await reading;
   t.equal(raw.raw.length, bytes.length);
   t.ok((sock.read() as Buffer).equals(bytes), 'every byte is readable again by the TLS engine');
-  client.destroy();
-  sock.destroy();
-  server.close();
 });
 
 t.test('readClientHello rejects with closed when the peer leaves half way', async (t) => {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const [sock] = (await once(server, 'connection')) as [net.Socket];
+  const { client, sock } = await socketPair(t);
   const reading = readClientHello(sock);
   client.end(record(0x16, handshake(40)).subarray(0, 20));
   const err = await reading.catch((e) => e);
   t.ok(err instanceof HelloReadError && err.fault === 'closed');
   t.match(err.message, /after 20 bytes/);
-  sock.destroy();
-  server.close();
 });

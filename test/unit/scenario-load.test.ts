@@ -3,7 +3,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import { compileScenario } from '../../src/scenario/compile.js';
 import { ScenarioError } from '../../src/scenario/problems.js';
 
-const ctx = { chainIds: ['g2', 'baltimore', 'ecc-g3', 'msrsa2017'], afterModes: ['hold', 'close'] };
+const ctx = { chainIds: ['g2', 'baltimore', 'ecc-g3', 'msrsa2017'], afterModes: ['hold', 'close', 'mqtt'] };
 const fixture = (name: string) => `test/fixtures/scenarios/${name}`;
 
 function problemsOf(file: string): string {
@@ -44,7 +44,7 @@ t.test('duplicates, two defaults, unreadable files, unknown after mode', async (
   t.match(msg, /endpoints\[1\]\.name .*expected a name not used by another endpoint/);
   t.match(msg, /endpoints\[1\]\.default .*at most one default endpoint per port/);
   t.match(msg, /endpoints\[2\]\.chain\.cert .*found "missing\.pem", expected a readable PEM file/);
-  t.match(msg, /endpoints\[2\]\.after .*found "hodl", expected one of hold, close \(did you mean "hold"\?\)/);
+  t.match(msg, /endpoints\[2\]\.after .*found "hodl", expected one of hold, close, mqtt \(did you mean "hold"\?\)/);
 });
 
 t.test('an empty file and a missing file', async (t) => {

@@ -4,6 +4,7 @@
  */
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { describeTlsError } from '../alerts.js';
 import { HandshakeError, type Engine, type Established, type HandshakePlan, type PeerCertInfo } from './types.js';
 import type { KeyType } from '../policy/types.js';
@@ -50,7 +51,7 @@ function established(t: tls.TLSSocket, plan: HandshakePlan): Established {
 
 export const opensslEngine: Engine = {
   name: 'openssl',
-  handshake(socket: Socket, plan: HandshakePlan): Promise<Established> {
+  handshake(socket: Socket | Duplex, plan: HandshakePlan): Promise<Established> {
     return new Promise((resolve, reject) => {
       const t = new tls.TLSSocket(socket, {
         isServer: true,

@@ -4,6 +4,7 @@ import type tls from 'node:tls';
 import type { Accepted, EngineName, KeyType } from '../policy/types.js';
 import type { EffectiveProfile } from '../../profiles/effective.js';
 import type { ClientCertMode, EndpointMaterial } from '../contexts.js';
+import type { RecordFaults } from '../records/faults.js';
 
 /** Everything an engine needs to run one accepted handshake. */
 export interface HandshakePlan {
@@ -14,6 +15,8 @@ export interface HandshakePlan {
   /** OpenSSL context for this plan (built lazily, cached by the caller). */
   secureContext: () => tls.SecureContext;
   recordVersion: number;
+  /** Record-level faults for this connection (mini engine only). */
+  recordFaults?: RecordFaults;
 }
 
 export interface PeerCertInfo {
@@ -53,5 +56,6 @@ export class HandshakeError extends Error {
 
 export interface Engine {
   name: EngineName;
-  handshake(socket: Socket, plan: HandshakePlan): Promise<Established>;
+  /** `socket` is the TCP socket, or a stream standing in for it when a fault rewrites the bytes (src/faults/wire.ts). */
+  handshake(socket: Socket | Duplex, plan: HandshakePlan): Promise<Established>;
 }

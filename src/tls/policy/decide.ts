@@ -125,8 +125,15 @@ function refuseCipher(hello: ClientHelloSummary, r: Route, version: TlsVersion, 
   const reason =
     `no cipher suite in common for ${versionLabel(version)}: the client offers ${hello.suites.length} suites, ` +
     (nearMisses.length ? `${nearMisses.length} of them listed by ${p.id} but unusable here` : `none of them listed by ${p.id}`) +
-    `; ${p.id} accepts ${usable.map((s) => s.iana).join(', ') || 'nothing in this version'}`;
+    `; ${p.id} accepts ${usable.map((s) => s.iana).join(', ') || 'nothing in this version'}` +
+    retiredOffered(hello, p);
   return { ...base(r), code: 'HUBTLS_REFUSED_CIPHER', alert: ALERT.handshakeFailure, reason, nearMisses };
+}
+
+/** Offered suites the profile lists only for another period of the scenario clock (3DES before 2022-10-01). */
+function retiredOffered(hello: ClientHelloSummary, p: EndpointView['profile']): string {
+  const hits = p.retired.filter((r) => hello.suiteIds.includes(r.suite.id));
+  return hits.map((r) => `; ${r.suite.iana} is not accepted at this scenario time (${r.why})`).join('');
 }
 
 function accept(hello: ClientHelloSummary, r: Route, version: TlsVersion, suite: SuiteInfo, keyType: KeyType, state: PolicyState, misses: NearMiss[]): Accepted {

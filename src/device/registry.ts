@@ -1,0 +1,182 @@
+/**
+ * The emulated hub's device registry: devices with their authentication, twins, and the telemetry
+ * each one sent. Devices come from the scenario, from DPS assignments and from the admin API.
+ * One registry per running scenario; every iothub endpoint shares it. Read by the admin API.
+ */
+import crypto from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { HubtlsError } from '../errors.js';
+import type { PkiStore } from '../pki/store.js';
+import { DeviceLinks } from './links.js';
+import { DpsService } from './dps.js';
+import { newTwin, patchTwin } from './twin.js';
+import { describeCa, type CaSource, type CompiledDevices, type DeviceSpec, type TelemetryRecord, type TwinState } from './types.js';
+
+/** How many telemetry messages are kept per device (the count keeps going). */
+export const TELEMETRY_KEPT = 100;
+
+export interface DeviceRecord {
+  spec: DeviceSpec;
+  source: 'scenario' | 'dps' | 'admin';
+  created: string;
+  twin: TwinState;
+  telemetry: TelemetryRecord[];
+  telemetryCount: number;
+  lastActivity?: string;
+}
+
+/** What the admin API shows for a device (no keys). */
+export interface DeviceView {
+  id: string;
+  auth: DeviceSpec['auth']['type'];
+  thumbprints?: string[];
+  source: DeviceRecord['source'];
+  created: string;
+  connected: boolean;
+  telemetryCount: number;
+  lastActivity?: string;
+  twin: TwinState;
+}
+
+export class DeviceRegistry {
+  private readonly records = new Map<string, DeviceRecord>();
+  private readonly caCerts = new Map<string, crypto.X509Certificate>();
+  readonly links = new DeviceLinks();
+  readonly dps: DpsService;
+
+  constructor(
+    readonly config: CompiledDevices,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    for (const d of config.devices) this.upsert(d, 'scenario');
+    this.dps = new DpsService(config, this, now);
+  }
+
+  /**
+   * Loads the registered CAs and the enrollment groups' CAs (catalog roots come from the PKI store),
+   * and issues the certificates of the scenario's X.509 identities, so `hubtls certs export` hands
+   * devices their certificate and key: CA-signed for x509-ca devices, self-signed where no
+   * thumbprint was given (the thumbprint is then the issued certificate's).
+   */
+  async load(pki: PkiStore): Promise<void> {
+    const sources = [...this.config.cas, ...this.config.enrollments.flatMap((e) => (e.attestation.type === 'x509-ca' ? [e.attestation.ca] : []))];
+    await Promise.all([...sources.map(async (s) => this.caCerts.set(describeCa(s), await loadCa(s, pki))), this.issueCerts(pki)]);
+  }
+
+  private async issueCerts(pki: PkiStore): Promise<void> {
+    const validAt = this.now();
+    const selfSigned = async (id: string) => (await pki.deviceCert(id, { signer: 'self', validAt })).fingerprint256;
+    const caSigned = this.config.cas.some((c) => describeCa(c) === 'device-root-ca');
+    await Promise.all([
+      ...this.config.devices.map(async (d) => {
+        if (d.auth.type === 'x509-ca' && caSigned) await pki.deviceCert(d.id, { signer: 'ca', validAt });
+        if (d.auth.type === 'x509-thumbprint' && !d.auth.primaryThumbprint) this.upsert({ ...d, auth: { ...d.auth, primaryThumbprint: await selfSigned(d.id) } }, 'scenario');
+      }),
+      ...this.config.enrollments.map(async (e) => {
+        if (e.attestation.type === 'x509' && !e.attestation.primaryThumbprint) e.attestation = { ...e.attestation, primaryThumbprint: await selfSigned(e.id) };
+      }),
+    ]);
+  }
+
+  /** The CAs registered (verified) in the hub. */
+  registeredCas(): crypto.X509Certificate[] {
+    return this.config.cas.map((s) => this.ca(s));
+  }
+
+  ca(source: CaSource): crypto.X509Certificate {
+    const c = this.caCerts.get(describeCa(source));
+    if (!c) throw new Error(`CA ${describeCa(source)} is not loaded (DeviceRegistry.load was not awaited)`);
+    return c;
+  }
+
+  get(id: string): DeviceRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** Adds a device or replaces its authentication (keeping its twin and telemetry). */
+  upsert(spec: DeviceSpec, source: DeviceRecord['source']): DeviceRecord {
+    const old = this.records.get(spec.id);
+    const rec: DeviceRecord = old ? { ...old, spec: { ...spec, desired: old.spec.desired } } : { spec, source, created: this.now().toISOString(), twin: newTwin(spec.desired), telemetry: [], telemetryCount: 0 };
+    this.records.set(spec.id, rec);
+    return rec;
+  }
+
+  remove(id: string): boolean {
+    this.links.get(id)?.close(`device ${id} was deleted from the registry`);
+    return this.records.delete(id);
+  }
+
+  list(): DeviceView[] {
+    return [...this.records.values()].map((r) => this.view(r));
+  }
+
+  view(r: DeviceRecord): DeviceView {
+    const a = r.spec.auth;
+    const thumbprints = a.type === 'x509-thumbprint' ? [a.primaryThumbprint, ...(a.secondaryThumbprint ? [a.secondaryThumbprint] : [])] : undefined;
+    return {
+      id: r.spec.id, auth: a.type, ...(thumbprints ? { thumbprints } : {}), source: r.source, created: r.created,
+      connected: !!this.links.get(r.spec.id), telemetryCount: r.telemetryCount, ...(r.lastActivity ? { lastActivity: r.lastActivity } : {}), twin: r.twin,
+    };
+  }
+
+  /** What the admin API shows, JSON-ready and without keys. Telemetry per device: telemetry(id). */
+  snapshot() {
+    return {
+      idScope: this.config.idScope,
+      devices: this.list(),
+      enrollments: this.config.enrollments.map((e) => ({ kind: e.kind, id: e.id, attestation: e.attestation.type, hub: e.hub, assignedHub: e.assignedHub })),
+      registrations: this.dps.registrations(),
+    };
+  }
+
+  recordTelemetry(id: string, msg: TelemetryRecord): void {
+    const r = this.records.get(id);
+    if (!r) return;
+    r.telemetry.push(msg);
+    if (r.telemetry.length > TELEMETRY_KEPT) r.telemetry.shift();
+    r.telemetryCount++;
+    r.lastActivity = msg.at;
+  }
+
+  /** The last TELEMETRY_KEPT messages of a device, oldest first. */
+  telemetry(id: string): TelemetryRecord[] {
+    return [...(this.records.get(id)?.telemetry ?? [])];
+  }
+
+  touch(id: string): void {
+    const r = this.records.get(id);
+    if (r) r.lastActivity = this.now().toISOString();
+  }
+
+  patchReported(id: string, patch: Record<string, unknown>): number {
+    return patchTwin(this.require(id).twin, 'reported', patch);
+  }
+
+  /** Service-side desired update: versioned, and pushed to the device if it is connected and subscribed. */
+  patchDesired(id: string, patch: Record<string, unknown>): { version: number; delivered: boolean } {
+    const version = patchTwin(this.require(id).twin, 'desired', patch);
+    const delivered = this.links.get(id)?.desired({ ...patch, $version: version }) ?? false;
+    return { version, delivered };
+  }
+
+  sendC2D(id: string, body: Buffer | string, properties: Record<string, string> = {}): boolean {
+    this.require(id);
+    const props = { '$.mid': crypto.randomUUID(), '$.to': `/devices/${id}/messages/deviceBound`, ...properties };
+    return this.links.get(id)?.c2d(Buffer.from(body), props) ?? false;
+  }
+
+  private require(id: string): DeviceRecord {
+    const r = this.records.get(id);
+    if (!r) throw new HubtlsError('HUBTLS_DEVICE_NOT_FOUND', `no device '${id}' in the registry`, 'add it under devices: in the scenario, or provision it through DPS');
+    return r;
+  }
+}
+
+async function loadCa(s: CaSource, pki: PkiStore): Promise<crypto.X509Certificate> {
+  if ('catalog' in s) return new crypto.X509Certificate((await pki.root(s.catalog)).certPem);
+  try {
+    return new crypto.X509Certificate(await readFile(s.file));
+  } catch (e) {
+    throw new HubtlsError('HUBTLS_DEVICE_CA', `cannot read device CA ${s.file}: ${(e as Error).message}`, 'deviceCAs / enrollments[].ca need a readable PEM certificate');
+  }
+}

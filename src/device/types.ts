@@ -1,0 +1,66 @@
+/** Compiled device-side configuration and the records the registry keeps. */
+
+export type DeviceAuth =
+  | { type: 'sas'; primaryKey: string; secondaryKey?: string }
+  /** primaryThumbprint '' until DeviceRegistry.load() issues the self-signed certificate. */
+  | { type: 'x509-thumbprint'; primaryThumbprint: string; secondaryThumbprint?: string }
+  | { type: 'x509-ca' };
+
+export interface DeviceSpec {
+  id: string;
+  auth: DeviceAuth;
+  desired?: Record<string, unknown>;
+}
+
+export type CaSource = { catalog: string } | { file: string };
+
+export type Attestation =
+  | { type: 'symmetric-key'; primaryKey: string; secondaryKey?: string }
+  | { type: 'x509'; primaryThumbprint: string; secondaryThumbprint?: string }
+  | { type: 'x509-ca'; ca: CaSource };
+
+export interface EnrollmentSpec {
+  kind: 'individual' | 'group';
+  /** registrationId (individual) or groupId (group). */
+  id: string;
+  attestation: Attestation;
+  /** Hub endpoint name and the host name DPS returns as assignedHub. */
+  hub: string;
+  assignedHub: string;
+  /** Individual only: device id in the hub (default: the registration id). */
+  deviceId?: string;
+}
+
+export interface CompiledDevices {
+  idScope: string;
+  cas: CaSource[];
+  devices: DeviceSpec[];
+  enrollments: EnrollmentSpec[];
+}
+
+export interface TelemetryRecord {
+  /** Scenario time the message arrived. */
+  at: string;
+  protocol: 'mqtt' | 'https';
+  /** Application and system properties ($.ct, $.ce, …) from the topic or headers. */
+  properties: Record<string, string>;
+  /** Body as UTF-8 text when it is valid UTF-8, else base64 (then `base64: true`). */
+  body: string;
+  base64?: boolean;
+  bytes: number;
+}
+
+export interface TwinState {
+  desired: Record<string, unknown> & { $version: number };
+  reported: Record<string, unknown> & { $version: number };
+}
+
+/** Normalized thumbprint: lowercase hex without colons. */
+export function normalizeThumbprint(t: string): string {
+  return t.replace(/:/g, '').toLowerCase();
+}
+
+/** Stable label for a CA source in logs. */
+export function describeCa(ca: CaSource): string {
+  return 'catalog' in ca ? ca.catalog : `file:${ca.file}`;
+}

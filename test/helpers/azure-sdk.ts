@@ -1,0 +1,88 @@
+/**
+ * The Azure IoT device SDK for Node, configured only as a user would: a connection string or a DPS
+ * id scope, the exported root as `ca`, a certificate and key for X.509. Casts live here: the SDK
+ * packages ship separate copies of azure-iot-common whose private fields make TypeScript refuse
+ * to mix them, though they interoperate at run time.
+ */
+import type https from 'node:https';
+import azureDevice from 'azure-iot-device';
+import deviceMqtt from 'azure-iot-device-mqtt';
+import deviceHttp from 'azure-iot-device-http';
+import provisioning from 'azure-iot-provisioning-device';
+import provMqtt from 'azure-iot-provisioning-device-mqtt';
+import provHttp from 'azure-iot-provisioning-device-http';
+import mqttBase from 'azure-iot-mqtt-base';
+import httpBase from 'azure-iot-http-base';
+import symmetricKey from 'azure-iot-security-symmetric-key';
+import x509Security from 'azure-iot-security-x509';
+
+export const { Client, Message } = azureDevice;
+/** The package's typings declare Http as a namespace; at run time it is the transport class. */
+const HttpTransport = deviceHttp.Http as unknown as new (auth: unknown) => { setOptions(o: unknown): void };
+export type DeviceClient = InstanceType<typeof azureDevice.Client>;
+
+export interface X509Pair {
+  cert: string;
+  key: string;
+}
+
+export interface ProvisionOptions {
+  /** host[:port] of DPS (the SDK's provisioningHost). */
+  host: string;
+  idScope: string;
+  registrationId: string;
+  ca: string;
+  symmetricKey?: string;
+  x509?: X509Pair;
+  transport?: 'mqtt' | 'https';
+  /** HTTPS only: the SDK's `http.agent` option (how a proxy / another port is reached). */
+  agent?: https.Agent;
+}
+
+function provisioningTransport(o: ProvisionOptions): unknown {
+  if (o.transport === 'https') {
+    const base = new httpBase.Http();
+    base.setOptions({ ca: o.ca, ...(o.agent ? { http: { agent: o.agent } } : {}) } as never);
+    return new provHttp.Http(base as never);
+  }
+  // The DPS MQTT transport takes no CA through setTransportOptions: give it an MqttBase that has one.
+  const base = new mqttBase.MqttBase();
+  base.setOptions({ ca: o.ca } as never);
+  return new provMqtt.Mqtt(base as never);
+}
+
+/** Registers through DPS; resolves with the SDK's registration result. */
+export async function provision(o: ProvisionOptions): Promise<{ assignedHub: string; deviceId: string; status?: string }> {
+  const security = o.symmetricKey ? new symmetricKey.SymmetricKeySecurityClient(o.registrationId, o.symmetricKey) : new x509Security.X509Security(o.registrationId, o.x509!);
+  const client = provisioning.ProvisioningDeviceClient.create(o.host, o.idScope, provisioningTransport(o) as never, security as never);
+  return (await client.register()) as unknown as { assignedHub: string; deviceId: string; status?: string };
+}
+
+export interface HubClientOptions {
+  connectionString: string;
+  ca: string;
+  x509?: X509Pair;
+  transport?: 'mqtt' | 'https';
+  agent?: https.Agent;
+}
+
+/**
+ * A device client with its options applied. Client.setOptions is asynchronous (it first tries `ca`
+ * as a file name); with the HTTP transport its promise never settles (azure-iot-device-http 1.14
+ * calls `done` only for receiver options), so there the options go to the transport as it is built.
+ */
+export async function hubClient(o: HubClientOptions): Promise<DeviceClient> {
+  const options = { ca: o.ca, ...(o.x509 ?? {}), ...(o.agent ? { http: { agent: o.agent } } : {}) };
+  if (o.transport === 'https') {
+    const HttpWithOptions = class extends HttpTransport {
+      constructor(auth: unknown) {
+        super(auth);
+        this.setOptions(options);
+      }
+    };
+    return Client.fromConnectionString(o.connectionString, HttpWithOptions as never);
+  }
+  const client = Client.fromConnectionString(o.connectionString, deviceMqtt.Mqtt as never);
+  await client.setOptions(options as never);
+  return client;
+}

@@ -1,0 +1,42 @@
+/**
+ * An echo server on the mini engine, for clients that cannot reach it through the policy (Node's
+ * tls cannot request max_fragment_length or offer 3DES): the real hello reader, decide() and the
+ * hub's loaded chains, with the engine forced to mini and the decrypted stream piped to itself.
+ */
+import net from 'node:net';
+import type { Test } from 'tap';
+import { readClientHello } from '../../src/tls/hello-reader.js';
+import { parseClientHello } from '../../src/tls/clienthello.js';
+import { decide } from '../../src/tls/policy/decide.js';
+import { miniHandshake } from '../../src/tls/engines/mini/index.js';
+import type { Hub } from '../../src/hub.js';
+import type { Established } from '../../src/tls/engines/types.js';
+import type { RecordFaults } from '../../src/tls/records/faults.js';
+
+export interface EchoServer {
+  port: number;
+  established: Array<Established | Error>;
+}
+
+async function serve(hub: Hub, socket: net.Socket, faults: RecordFaults): Promise<Established> {
+  const raw = await readClientHello(socket);
+  const d = decide(await parseClientHello(raw.message, raw.raw.length), hub.runtime.policyState(['hub']));
+  if (d.code !== 'HUBTLS_ACCEPTED') throw new Error(`policy refused: ${d.reason}`);
+  const ep = hub.runtime.endpoint('hub');
+  const plan = { decision: { ...d, engine: 'mini' as const }, profile: hub.runtime.profileOf(ep), material: hub.runtime.materialOf('hub'), clientCert: ep.clientCert, secureContext: () => { throw new Error('no OpenSSL here'); }, recordVersion: raw.recordVersion };
+  const est = await miniHandshake(socket, plan, faults);
+  est.stream.on('error', () => {});
+  est.stream.pipe(est.stream);
+  return est;
+}
+
+export async function startMiniEcho(t: Test, hub: Hub, faults: RecordFaults = {}): Promise<EchoServer> {
+  const established: EchoServer['established'] = [];
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    serve(hub, s, faults).then((e) => established.push(e), (e: Error) => (established.push(e), s.destroy()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  return { port: (server.address() as net.AddressInfo).port, established };
+}
