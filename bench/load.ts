@@ -3,6 +3,8 @@
  * runner over IPC. Jobs:
  * - rate: `concurrency` loops of connect → full TLS 1.2 handshake → close for `durationMs`
  *   (optionally resuming a ticket), reporting handshakes per second after `warmupMs`;
+ * - stream: `connections` TLS connections each send `bytes` (64 KiB writes, honouring
+ *   back-pressure) and wait for the upstream's one-byte answer; reports MB/s over all of them;
  * - idle: open `count` TLS connections, report 'established', then on {cmd:'hold'} send an MQTT
  *   PINGREQ from each every `keepaliveMs` for `holdMs`, report 'held', and close on {cmd:'close'}.
  */
@@ -26,7 +28,13 @@ interface IdleJob extends TlsJob {
   concurrency: number;
   keepaliveMs: number;
 }
-type Job = RateJob | IdleJob;
+interface StreamJob extends TlsJob {
+  kind: 'stream';
+  connections: number;
+  /** Bytes each connection sends; the upstream answers one byte once it has them all. */
+  bytes: number;
+}
+type Job = RateJob | IdleJob | StreamJob;
 
 const PINGREQ = Buffer.from([0xc0, 0x00]);
 const send = (m: object) => process.send!(m);
@@ -112,6 +120,30 @@ async function idle(job: IdleJob): Promise<void> {
   });
 }
 
+/** Sends `bytes` on one connection and resolves when the answer came back through the pipe. */
+async function streamOne(job: StreamJob): Promise<void> {
+  const s = await connect(job);
+  const chunk = Buffer.alloc(65536, 0x5a);
+  const answered = new Promise<void>((resolve, reject) => {
+    s.once('data', () => resolve());
+    s.once('close', () => reject(new Error('closed before the upstream answered')));
+  });
+  for (let sent = 0; sent < job.bytes; sent += chunk.length) {
+    if (!s.write(sent + chunk.length <= job.bytes ? chunk : chunk.subarray(0, job.bytes - sent))) await new Promise((r) => s.once('drain', r));
+  }
+  await answered;
+  s.destroy();
+}
+
+async function stream(job: StreamJob): Promise<void> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: job.connections }, () => streamOne(job)));
+  const seconds = (performance.now() - t0) / 1000;
+  const result = { type: 'result', seconds, mbPerSecond: (job.connections * job.bytes) / 1e6 / seconds };
+  process.send!(result, () => process.exit(0));
+}
+
 const job = JSON.parse(process.argv[2]!) as Job;
 if (job.kind === 'rate') await rate(job);
+else if (job.kind === 'stream') await stream(job);
 else await idle(job);

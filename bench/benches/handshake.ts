@@ -1,5 +1,5 @@
 /**
- * Handshake rate: full TLS 1.2 ECDHE-RSA handshakes per second through hubtls (default scenario:
+ * Handshake rate: full TLS 1.2 ECDHE-RSA handshakes per second through hubtls (bench/scenario.yaml, the default scenario with `hold` after TLS:
  * ClientHello inspection, policy, one JSON event per connection to stdout) versus the bare Node TLS
  * server with the same chain, suite and groups. Then the same with session resumption (tickets).
  * Rounds alternate bare / hubtls so drift on the shared machine hits both; medians are compared.
@@ -8,7 +8,7 @@
  * Goal: hubtls ≥ 0.9 × bare.
  */
 import { startBare, startHubtls, startLoad, type Server } from '../lib/procs.js';
-import { bareConfig, BENCH_CERTS, BENCH_SNI, BENCH_SUITE, DEFAULT_SCENARIO } from '../lib/setup.js';
+import { bareConfig, BENCH_CERTS, BENCH_SNI, BENCH_SUITE, BENCH_SCENARIO } from '../lib/setup.js';
 import { median, ratioLine, say } from '../lib/stats.js';
 
 const ROUNDS = 5;
@@ -40,7 +40,7 @@ async function rounds(resume: boolean, bareCfg: string): Promise<{ bare: RateRes
   const hub: RateResult[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     for (const [name, list] of [['bare', bare], ['hubtls', hub]] as const) {
-      const server = name === 'bare' ? await startBare(bareCfg) : await startHubtls(DEFAULT_SCENARIO, BENCH_CERTS);
+      const server = name === 'bare' ? await startBare(bareCfg) : await startHubtls(BENCH_SCENARIO, BENCH_CERTS);
       const r = await measure(server, resume);
       await server.stop();
       list.push(r);

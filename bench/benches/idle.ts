@@ -1,12 +1,12 @@
 /**
  * Concurrent idle connections: 10,000 established TLS connections held with MQTT keepalive pings
- * (PINGREQ every 5 s from each, spread evenly), hubtls (default scenario, `hold` after TLS) versus
+ * (PINGREQ every 5 s from each, spread evenly), hubtls (bench/scenario.yaml: the default scenario with `hold` after TLS) versus
  * the bare server. Measured in the server process only: RSS and heap growth per connection after
  * a full GC, and the longest event-loop stall while the connections are held.
  * Goals: memory per connection ≤ 1.5 × bare; no stall over 50 ms while held.
  */
 import { startBare, startHubtls, startLoad, type ProbeSnapshot, type Server } from '../lib/procs.js';
-import { bareConfig, BENCH_CERTS, BENCH_SNI, BENCH_SUITE, DEFAULT_SCENARIO } from '../lib/setup.js';
+import { bareConfig, BENCH_CERTS, BENCH_SNI, BENCH_SUITE, BENCH_SCENARIO } from '../lib/setup.js';
 import { ratioLine, say, sleep } from '../lib/stats.js';
 
 const COUNT = Number(process.env.HUBTLS_BENCH_IDLE ?? 10_000);
@@ -65,7 +65,7 @@ export async function idleBench(): Promise<void> {
   say(`== idle: ${COUNT} TLS connections (${BENCH_SUITE}), held ${HOLD_MS / 1000} s with a PINGREQ every ${KEEPALIVE_MS / 1000} s each; client in a separate process`);
   const results: Record<string, IdleResult> = {};
   for (const name of ['bare', 'hubtls'] as const) {
-    const server = name === 'bare' ? await startBare(await bareConfig()) : await startHubtls(DEFAULT_SCENARIO, BENCH_CERTS);
+    const server = name === 'bare' ? await startBare(await bareConfig()) : await startHubtls(BENCH_SCENARIO, BENCH_CERTS);
     results[name] = await measure(server);
     await server.stop();
     say(describe(name, results[name]!));

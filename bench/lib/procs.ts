@@ -101,6 +101,19 @@ export function startBare(configFile: string): Promise<Server> {
   return startServer('bare', [path.join(ROOT, 'bench/bare-server.mjs'), configFile]);
 }
 
+/** The forward bench's baseline, bench/bare-pipe.mjs. */
+export function startBarePipe(configFile: string): Promise<Server> {
+  return startServer('bare pipe', [path.join(ROOT, 'bench/bare-pipe.mjs'), configFile]);
+}
+
+/** A plain child (no probe), e.g. the forward bench's upstream; resolves with its port. */
+export async function startPlain(script: string, args: string[]): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child = spawnNode([path.join(ROOT, script), ...args]);
+  child.stderr!.resume();
+  const port = await readyPort(child, script);
+  return { port, stop: () => stopChild(child) };
+}
+
 /** The load generator (bench/load.ts) with one job; resolves with its final report. */
 export interface LoadChild {
   child: ChildProcess;

@@ -15,6 +15,8 @@ import { ROOT } from './procs.js';
 export const BENCH_SUITE = 'ECDHE-RSA-AES128-GCM-SHA256';
 export const BENCH_SNI = 'bench-device.azure-devices.net';
 export const DEFAULT_SCENARIO = path.join(ROOT, 'scenarios/default.yaml');
+/** The default scenario with `after: hold` (see the file): what the handshake and idle benches run. */
+export const BENCH_SCENARIO = path.join(ROOT, 'bench/scenario.yaml');
 export const BENCH_CERTS = path.join(os.tmpdir(), 'hubtls-bench-certs');
 
 export function build(): void {
