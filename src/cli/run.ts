@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { watchFile, unwatchFile } from 'node:fs';
 import { startHub, type Hub } from '../hub.js';
 import { EventBus } from '../events/bus.js';
@@ -6,11 +6,16 @@ import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from '../event
 import { attachLogSink } from '../events/log-sink.js';
 import { say, reportError } from './output.js';
 import { parsePort, certsDirOption } from './options.js';
+import { isLoopback } from '../util/loopback.js';
+import { bundledScenario } from '../util/package-root.js';
 
 export interface RunFlags {
   port?: number;
   adminPort?: number;
   host?: string;
+  adminHost?: string;
+  maxConnections?: number;
+  drainMs: number;
   admin: boolean;
   certs: string;
   logLevel: string;
@@ -30,6 +35,10 @@ function announce(hub: Hub): void {
   if (hub.admin) {
     say(`admin:  ${hub.admin.url}   Authorization: Bearer ${hub.admin.token}   (API: ${hub.admin.url}/docs/json)`);
     say(`dashboard: ${hub.admin.url}/dashboard?token=${hub.admin.token}`);
+  }
+  if (hub.admin && !isLoopback(new URL(hub.admin.url).hostname)) {
+    say(`WARNING: the admin API is reachable beyond this machine (${hub.admin.url}). Anyone with the token can change the hub.`);
+    say('WARNING: keep the token secret, or drop --admin-host to bind 127.0.0.1 only.');
   }
   say('ready. Ctrl-C stops.');
 }
@@ -56,31 +65,35 @@ function onReload(hub: Hub, file: string, watch: boolean): () => void {
   return () => unwatchFile(file);
 }
 
-function onSignals(hub: Hub, log: Logger, beforeClose: () => void = () => {}): void {
+/**
+ * SIGTERM / SIGINT: stop accepting, let handshakes in flight finish (up to --drain-ms), end sessions
+ * with close_notify, flush the log, exit 0. A second signal exits at once.
+ */
+function onSignals(hub: Hub, log: Logger, drainMs: number, beforeClose: () => void = () => {}): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(130);
     stopping = true;
-    say(`\n${signal}: closing listeners…`);
     beforeClose();
-    void hub.close().then(() => {
-      log.info({ event: 'stopped', signal }, 'stopped');
-      log.flush?.();
-      process.exit(0);
-    });
+    // shutdown() closes the listeners synchronously, so once this line is out, nothing new gets in.
+    const done = hub.shutdown(drainMs);
+    say(`\n${signal}: listeners closed, draining for up to ${drainMs} ms…`);
+    void done.finally(() => log.flush(() => process.exit(0)));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-export async function runScenario(file: string, f: RunFlags): Promise<void> {
+export async function runScenario(file: string | undefined, f: RunFlags): Promise<void> {
   const log = createLogger({ level: f.logLevel, format: f.logFormat });
   const bus = new EventBus();
   attachLogSink(bus, log);
   try {
-    const hub = await startHub({ scenarioFile: file, certsDir: f.certs, bus, log, overrides: { port: f.port, adminPort: f.adminPort, host: f.host, noAdmin: !f.admin } });
+    const overrides = { port: f.port, adminPort: f.adminPort, host: f.host, adminHost: f.adminHost, maxConnections: f.maxConnections, noAdmin: !f.admin };
+    const scenarioFile = file ?? bundledScenario('default.yaml');
+    const hub = await startHub({ scenarioFile, certsDir: f.certs, bus, log, overrides });
     guardProcess(bus);
-    onSignals(hub, log, onReload(hub, file, f.watch));
+    onSignals(hub, log, f.drainMs, onReload(hub, scenarioFile, f.watch));
     announce(hub);
   } catch (e) {
     process.exitCode = reportError(e);
@@ -91,14 +104,23 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('start the emulated IoT Hub / DPS endpoints of a scenario')
-    .argument('[scenario]', 'scenario file', 'scenarios/default.yaml')
+    .argument('[scenario]', 'scenario file (default: the bundled scenarios/default.yaml)')
     .option('--port <n>', 'listen port for endpoints without their own (0 = any free port)', parsePort)
     .option('--admin-port <n>', 'admin API port (0 = any free port)', parsePort)
     .option('--host <addr>', 'listen address for endpoints without their own')
+    .option('--admin-host <addr>', 'admin API address (default 127.0.0.1; anything else is reachable from other machines: a warning is printed)')
+    .option('--max-connections <n>', 'open connections over all listeners at most; more are closed with HUBTLS_CONN_LIMIT (0 = no limit)', parseCount)
+    .option('--drain-ms <n>', 'on SIGTERM/SIGINT, how long handshakes in flight may take before sessions are closed', parseCount, 5000)
     .option('--no-admin', 'do not start the admin API')
     .option('--no-watch', 'do not reload the scenario when its file changes (SIGHUP still reloads)')
     .option(...certsDirOption)
     .option('--log-level <level>', 'pino level: trace, debug, info, warn, error', process.env.HUBTLS_LOG_LEVEL ?? 'info')
     .addOption(new Option('--log-format <format>', 'events as JSON lines, or pretty lines for a person (auto: pretty on a terminal)').choices(LOG_FORMATS).env('HUBTLS_LOG_FORMAT').default('auto'))
-    .action((file: string, flags: RunFlags) => runScenario(file, flags));
+    .action((file: string | undefined, flags: RunFlags) => runScenario(file, flags));
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number ≥ 0`);
+  return n;
 }

@@ -28,8 +28,12 @@ export function createLogger(config: LoggerConfig = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (config.destination) return pino(options, config.destination);
-  if (wantsPretty(config.format)) return pino(options, pretty({ colorize: !!process.stdout.isTTY, ignore: 'app,pid,hostname,hello', singleLine: true, translateTime: 'SYS:HH:MM:ss.l', sync: true }));
-  return pino(options);
+  // Pretty lines are for a person at a terminal; asynchronous like the JSON stream below.
+  if (wantsPretty(config.format)) return pino(options, pretty({ colorize: !!process.stdout.isTTY, ignore: 'app,pid,hostname,hello', singleLine: true, translateTime: 'SYS:HH:MM:ss.l' }));
+  // stdout is written asynchronously: a synchronous write blocks the event loop whenever the reader
+  // (a pipe, docker's log driver, a terminal) is slower than the handshakes, and measurably slowed
+  // every handshake (bench/RESULTS.md). pino flushes it at exit; run.ts flushes on SIGTERM.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }
 
 /** A logger that drops everything: for library use and unit tests that do not look at logs. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { HubtlsError } from '../errors.js';
 import { AZURE_LEGACY_BUNDLE, AZURE_TRUST_BUNDLE } from './catalog.js';
 import { cName, renderCHeader } from './c-header.js';
-import { PKCS12_PASSWORD, toPkcs12 } from './pkcs12.js';
+import { PKCS12_PASSWORD } from './pkcs12-password.js';
 import type { DeviceIssued, Issued, PkiStore, RootInfo } from './store.js';
 
 export type ExportFormat = 'pem' | 'der' | 'c-header';
@@ -35,7 +35,11 @@ export async function exportTrust(store: PkiStore, opts: ExportOptions): Promise
   const include = new Set<ExportPart>(opts.include ?? ['roots', 'bundles', 'devices']);
   const roots = await Promise.all(store.listRoots().map(async (info) => ({ info, issued: await store.root(info.id) })));
   const files = opts.format === 'c-header' ? [headerFile(roots, include)] : trustFiles(roots, include, opts.format);
-  if (include.has('devices')) files.push(...(await store.listDeviceCerts()).flatMap(deviceFiles));
+  // node-forge (PKCS#12) is a fifth of the bundled CLI: loaded only when device files are written.
+  if (include.has('devices')) {
+    const { toPkcs12 } = await import('./pkcs12.js');
+    files.push(...(await store.listDeviceCerts()).flatMap((d) => deviceFiles(d, toPkcs12)));
+  }
   files.push(readme(files, opts.format));
   return writeAll(path.resolve(opts.out), files);
 }
@@ -69,7 +73,7 @@ function headerFile(roots: Root[], include: Set<ExportPart>): OutFile {
   };
 }
 
-function deviceFiles(d: DeviceIssued): OutFile[] {
+function deviceFiles(d: DeviceIssued, toPkcs12: typeof import('./pkcs12.js').toPkcs12): OutFile[] {
   const stem = `devices/${d.id.replace(/^device\./, '')}`;
   const what = `device '${d.subject.replace(/^CN=/, '')}' (${d.issuer === d.subject ? 'self-signed' : 'CA-signed'}, ${d.keyType.toUpperCase()}, until ${d.notAfter.toISOString().slice(0, 10)})`;
   const chain = d.chainPem.slice(d.certPem.length);

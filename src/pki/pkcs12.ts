@@ -10,7 +10,9 @@
 import crypto from 'node:crypto';
 import forge from 'node-forge';
 
-export const PKCS12_PASSWORD = 'hubtls';
+import { PKCS12_PASSWORD } from './pkcs12-password.js';
+
+export { PKCS12_PASSWORD };
 
 const { asn1, pki } = forge;
 const seq = (items: forge.asn1.Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, items);

@@ -40,6 +40,8 @@ export interface CompiledEndpoint {
   clientCert: 'none' | 'request' | 'require';
   after: string;
   afterOptions: AfterOptions;
+  /** 0 = no limit. */
+  maxConnections: number;
 }
 
 export interface ListenerSpec {
@@ -55,6 +57,8 @@ export interface CompiledScenario {
   clock: { start?: Date; rate: number };
   admin: { enabled: boolean; host: string; port: number };
   handshakeTimeoutMs: number;
+  /** Global connection limit over all listeners; 0 = no limit. */
+  limits: { maxConnections: number };
   endpoints: CompiledEndpoint[];
   listeners: ListenerSpec[];
   faults: FaultSpec[];
@@ -69,6 +73,8 @@ export interface Overrides {
   noAdmin?: boolean;
   /** Every listener on a free port, whatever the file says (`hubtls test`: scenarios side by side, CI). */
   ephemeral?: boolean;
+  adminHost?: string;
+  maxConnections?: number;
 }
 
 export function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
@@ -93,6 +99,7 @@ function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: stri
     clientCert: ep.clientCert ?? DEFAULTS.clientCert,
     after: afterModeName(ep.after) ?? DEFAULTS.after,
     afterOptions: compileAfterOptions(ep.after, baseDir),
+    maxConnections: ep.maxConnections ?? 0,
   };
 }
 
@@ -135,10 +142,11 @@ export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): Comp
     clock: { start: d.clock?.start ? new Date(d.clock.start) : undefined, rate: d.clock?.rate ?? 1 },
     admin: {
       enabled: !o.noAdmin && (d.admin?.enabled ?? true),
-      host: d.admin?.host ?? DEFAULTS.adminHost,
+      host: o.adminHost ?? d.admin?.host ?? DEFAULTS.adminHost,
       port: o.adminPort ?? d.admin?.port ?? DEFAULTS.adminPort,
     },
     handshakeTimeoutMs: d.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
+    limits: { maxConnections: o.maxConnections ?? d.limits?.maxConnections ?? 0 },
     endpoints,
     listeners,
     faults: faultSpecs(d.endpoints).map(withoutLocation),

@@ -44,6 +44,7 @@ export const Endpoint = Type.Object(
     clientCert: Type.Optional(ClientCertMode),
     after: Type.Optional(AfterRef),
     faults: Type.Optional(Type.Array(FaultUse, { description: 'faults acting on this endpoint\'s connections (see `hubtls faults`)' })),
+    maxConnections: Type.Optional(Type.Integer({ minimum: 0, description: 'open connections routed to this endpoint at most; more are closed with HUBTLS_CONN_LIMIT (0 = no limit)' })),
   },
   { additionalProperties: false },
 );
@@ -80,6 +81,12 @@ export const Scenario = Type.Object(
       ),
     ),
     handshakeTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
+    limits: Type.Optional(
+      Type.Object(
+        { maxConnections: Type.Optional(Type.Integer({ minimum: 0, description: 'open connections over all listeners at most; more are closed at accept with HUBTLS_CONN_LIMIT (0 = no limit)' })) },
+        { additionalProperties: false },
+      ),
+    ),
     endpoints: Type.Array(Endpoint, { minItems: 1 }),
     expect: Type.Optional(Expect),
     timeline: Type.Optional(Type.Array(TimelineStep, { description: 'steps run one after the other, each when its trigger fires' })),

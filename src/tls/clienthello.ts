@@ -3,9 +3,7 @@
  * logs and reports use: versions, suites (IANA names), groups, signature algorithms, SNI, ALPN,
  * max_fragment_length. GREASE values are dropped from every list.
  */
-import { Readable } from 'node:stream';
 import {
-  readTlsClientHello,
   getExtensionData,
   isGREASE,
   calculateJa3,
@@ -17,6 +15,7 @@ import {
   type TlsClientHelloMessage,
 } from 'read-tls-client-hello';
 import { TLS_VERSIONS, VERSION_CODES, type TlsVersion } from '../profiles/suites.js';
+import { decodeClientHello } from './clienthello-decode.js';
 
 export interface ClientHelloSummary {
   /** ClientHello.legacy_version, e.g. "TLSv1.2". */
@@ -96,34 +95,19 @@ function summarize(hello: TlsClientHelloMessage, bytes: number): ClientHelloSumm
   };
 }
 
-/** Wraps a reassembled handshake message in one synthetic record, the form the parser reads. */
-function asSingleRecord(message: Buffer): Buffer {
-  const header = Buffer.from([0x16, 0x03, 0x01, 0, 0]);
-  header.writeUInt16BE(message.length, 3);
-  return Buffer.concat([header, message]);
-}
-
 /**
  * Parses a ClientHello handshake message (type, 3-byte length, body). Throws
- * ClientHelloParseError with the parser's reason when the bytes are not a well-formed ClientHello.
+ * ClientHelloParseError with the reason when the bytes are not a well-formed ClientHello.
+ * Async for its callers' sake (the stream parser it replaced was); the work is synchronous.
  */
 export async function parseClientHello(message: Buffer, rawBytes = message.length): Promise<ClientHelloSummary> {
   if (message.length > 0xffff) throw new ClientHelloParseError(`ClientHello of ${message.length} bytes is too large`);
   let hello: TlsClientHelloMessage;
   try {
-    hello = await withDeadline(readTlsClientHello(Readable.from([asSingleRecord(message)], { objectMode: false })));
+    hello = decodeClientHello(message);
   } catch (e) {
     throw new ClientHelloParseError(`malformed ClientHello: ${(e as Error).message}`);
   }
   if (hello.cipherSuites.length === 0) throw new ClientHelloParseError('malformed ClientHello: no cipher suites');
   return summarize(hello, rawBytes);
-}
-
-/** The parser reads from a stream; a bug there must cost one connection, never a leaked promise. */
-function withDeadline<T>(p: Promise<T>, ms = 1000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`parser did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }

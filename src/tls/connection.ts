@@ -43,6 +43,10 @@ export class Connection {
   private timedOut = false;
   private reported = false;
   private timer: NodeJS.Timeout;
+  /** Set when the hub stops this connection (graceful shutdown) before its verdict. */
+  private stopReason?: string;
+  /** The decrypted stream once established, so a shutdown can end it with close_notify. */
+  private session?: Established['stream'];
   /** Scenario faults acting on this connection (none for most connections). */
   private faults?: ConnectionFaults;
   /** Record-level faults the mini engine carries out on this connection, if any. */
@@ -78,13 +82,36 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /** Hub shutdown: a handshake still running ends now (reported as a timeout, reason says why); a session gets close_notify. */
+  stop(): void {
+    if (!this.reported) {
+      this.stopReason = 'the hub is shutting down (SIGTERM) and its drain window ended';
+      return this.timeout();
+    }
+    (this.session ?? this.socket).end();
+  }
+
+  private timeoutReason(what: string): string {
+    return this.stopReason ? `${what} before ${this.stopReason}` : `${what} within ${this.deps.handshakeTimeoutMs} ms`;
+  }
+
   private async onHello(raw: RawHello, hello: ClientHelloSummary): Promise<void> {
     const decision = decide(hello, this.deps.runtime.policyState(this.endpointNames));
+    if (this.overEndpointLimit(decision.endpoint, hello)) return;
     this.deps.runtime.track(decision.endpoint, this.socket);
     if (await this.faultTookOver(decision, raw, hello)) return;
     if (decision.code === 'HUBTLS_ACCEPTED') return this.handshake(decision, hello, raw.recordVersion);
     if (this.deps.precheck) return this.refuse(decision, hello, raw.recordVersion);
     await this.handshake(opensslAlone(decision), hello, raw.recordVersion);
+  }
+
+  private overEndpointLimit(endpoint: string, hello: ClientHelloSummary): boolean {
+    const max = this.deps.runtime.endpoint(endpoint).maxConnections;
+    const refusal = this.deps.limits?.admitToEndpoint(endpoint, max, this.deps.runtime.openConnections(endpoint));
+    if (!refusal) return false;
+    this.socket.destroy();
+    this.report({ outcome: 'HUBTLS_CONN_LIMIT', reason: refusal, endpoint, hello: helloView(hello) });
+    return true;
   }
 
   private refuse(d: Exclude<Decision, Accepted>, hello: ClientHelloSummary, recordVersion: number): void {
@@ -164,7 +191,7 @@ export class Connection {
     const info = e instanceof HandshakeError ? e.info : {};
     const message = (e as Error).message;
     const chain = material[d.keyType];
-    if (this.timedOut) return { outcome: 'HUBTLS_HANDSHAKE_TIMEOUT', reason: `handshake did not finish within ${this.deps.handshakeTimeoutMs} ms` };
+    if (this.timedOut) return { outcome: 'HUBTLS_HANDSHAKE_TIMEOUT', reason: this.timeoutReason('handshake did not finish') };
     if (info.received !== undefined && info.received !== 0) {
       const rejected = [42, 43, 44, 45, 46, 48, 49, 51].includes(info.received);
       return {
@@ -181,6 +208,7 @@ export class Connection {
   }
 
   private startSession(est: Established, endpointName: string): void {
+    this.session = est.stream;
     est.stream.on('error', () => {}); // after-TLS modes report their own outcomes
     this.deps.runtime.session(this.socket, est.stream);
     const endpoint = this.deps.runtime.endpoint(endpointName);
@@ -195,7 +223,7 @@ export class Connection {
 
   private onEarlyFailure(e: unknown): void {
     clearTimeout(this.timer);
-    if (this.timedOut) return this.report({ outcome: 'HUBTLS_HELLO_TIMEOUT', reason: `no complete ClientHello within ${this.deps.handshakeTimeoutMs} ms` });
+    if (this.timedOut) return this.report({ outcome: 'HUBTLS_HELLO_TIMEOUT', reason: this.timeoutReason('no complete ClientHello') });
     if (e instanceof HelloReadError) return this.onHelloReadError(e);
     if (e instanceof ClientHelloParseError) {
       this.sendAlert(ALERT.decodeError, 0x0301);

@@ -3,6 +3,7 @@
  * enforces the same rules decide() predicts. Contexts are cached: building one parses keys.
  */
 import tls from 'node:tls';
+import { createHash } from 'node:crypto';
 import type { EffectiveProfile } from '../profiles/effective.js';
 import type { KeyType } from './policy/types.js';
 
@@ -56,7 +57,7 @@ export class ContextCache {
   get(key: string, build: () => tls.SecureContextOptions): tls.SecureContext {
     let ctx = this.cache.get(key);
     if (!ctx) {
-      ctx = tls.createSecureContext(build());
+      ctx = tls.createSecureContext({ sessionIdContext: sessionIdContext(key), ...build() });
       if (this.cache.size >= this.limit) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, ctx);
     }
@@ -66,4 +67,14 @@ export class ContextCache {
   clear(): void {
     this.cache.clear();
   }
+}
+
+/**
+ * OpenSSL refuses to resume a session (alert 80, "session id context uninitialized") when the
+ * server asks for a client certificate and the context has no session id context; tls.Server sets
+ * one, bare contexts do not. One per context: a ticket from another endpoint or an older chain is
+ * not resumed there (its key differs anyway), it gets a full handshake.
+ */
+function sessionIdContext(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }

@@ -11,6 +11,7 @@ import type { ContextCache } from './contexts.js';
 import type { Engine } from './engines/types.js';
 import type { EngineName } from './policy/types.js';
 import { Connection } from './connection.js';
+import { refusedAtAccept, type ConnectionLimits } from './limits.js';
 
 export interface ListenerDeps {
   runtime: Runtime;
@@ -20,13 +21,17 @@ export interface ListenerDeps {
   handshakeTimeoutMs: number;
   /** See StartOptions.precheck. */
   precheck: boolean;
+  /** Connection limits; none when omitted. */
+  limits?: ConnectionLimits;
 }
 
 let nextConnId = 1;
 
 export class HubListener {
   private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly conns = new Map<net.Socket, Connection>();
+  /** Connections still before their verdict (what a graceful shutdown waits for). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** Connections accepted so far; each ends in exactly one handshake event (`hubtls test` waits for them all). */
   accepted = 0;
 
@@ -49,9 +54,14 @@ export class HubListener {
 
   private onConnection(socket: net.Socket): void {
     this.accepted++;
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-    void new Connection(socket, nextConnId++, this.name, this.spec.endpoints, this.deps).run();
+    const id = nextConnId++;
+    const refusal = this.deps.limits?.admit(socket);
+    if (refusal) return refusedAtAccept(socket, { conn: id, listener: this.name, reason: refusal }, this.deps.bus);
+    const conn = new Connection(socket, id, this.name, this.spec.endpoints, this.deps);
+    this.conns.set(socket, conn);
+    socket.once('close', () => this.conns.delete(socket));
+    const run = conn.run().finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
   }
 
   listen(): Promise<net.AddressInfo> {
@@ -72,16 +82,40 @@ export class HubListener {
     await closed;
   }
 
+  /**
+   * Graceful stop: accept nothing new; handshakes in flight get up to `drainMs` to reach their
+   * verdict (the rest end as timeouts); every session is then ended with close_notify and, after
+   * `graceMs`, whatever is still open is dropped.
+   */
+  async shutdown(drainMs: number, graceMs = 1000): Promise<{ inFlight: number; ended: number }> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const inFlight = this.inFlight.size;
+    await within(Promise.allSettled([...this.inFlight]), drainMs);
+    const ended = this.conns.size;
+    for (const c of this.conns.values()) c.stop();
+    await within(closed, graceMs);
+    this.dropAll();
+    await closed;
+    return { inFlight, ended };
+  }
+
   /** Drops every open connection (Azure restarting a gateway): devices see the new state on reconnect. */
   dropAll(): number {
-    const n = this.sockets.size;
-    for (const s of this.sockets) s.destroy();
+    const n = this.conns.size;
+    for (const s of this.conns.keys()) s.destroy();
     return n;
   }
 
   get openConnections(): number {
-    return this.sockets.size;
+    return this.conns.size;
   }
+}
+
+/** Waits for `p`, at most `ms`; never rejects. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function bindError(e: NodeJS.ErrnoException, spec: ListenerSpec): HubtlsError {

@@ -1,0 +1,36 @@
+/**
+ * `npm run bench -- startup|handshake|idle|forward|all`: each bench prints the machine, its
+ * baseline (bare Node TLS measured in the same run on the same machine), the hubtls figure and the
+ * ratio. Everything runs on 127.0.0.1, bounded in time and count. Results go into bench/RESULTS.md.
+ */
+import { machineInfo } from './lib/machine.js';
+import { build } from './lib/setup.js';
+import { say } from './lib/stats.js';
+import { startupBench } from './benches/startup.js';
+import { handshakeBench } from './benches/handshake.js';
+import { idleBench } from './benches/idle.js';
+import { forwardBench } from './benches/forward.js';
+
+const BENCHES: Record<string, () => Promise<void>> = {
+  startup: startupBench,
+  handshake: handshakeBench,
+  idle: idleBench,
+  forward: forwardBench,
+};
+
+const asked = process.argv.slice(2);
+const names = asked.length === 0 || asked.includes('all') ? Object.keys(BENCHES) : asked;
+const unknown = names.filter((n) => !BENCHES[n]);
+if (unknown.length) {
+  process.stderr.write(`unknown bench ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}, all\n`);
+  process.exit(2);
+}
+for (const line of machineInfo()) say(line);
+say(`command: npm run bench -- ${names.join(' ')}`);
+build();
+for (const name of names) {
+  say();
+  const t0 = performance.now();
+  await BENCHES[name]!();
+  say(`(${name} took ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+}

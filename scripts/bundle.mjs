@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Bundles the CLI into dist/bundle/hubtls.mjs (the `hubtls` bin). Why: Node 20 loads each ES module
+// file separately, and hubtls's dependency tree is hundreds of small files (TypeBox alone ~120 ms
+// here); one file starts about twice as fast (bench/RESULTS.md, startup). Dynamic imports stay
+// separate chunks, so the PKI generator (@peculiar/x509) still loads only when keys are made.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
+const outdir = 'dist/bundle';
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: { hubtls: 'dist/src/cli/main.js' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Smaller to parse; identifiers stay readable in stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Bundled CommonJS dependencies expect require/__dirname, which ES modules lack.
+  banner: {
+    js: [
+      "import { createRequire as __hubtlsRequire } from 'node:module';",
+      "import { fileURLToPath as __hubtlsPath } from 'node:url';",
+      'const require = __hubtlsRequire(import.meta.url);',
+      'const __filename = __hubtlsPath(import.meta.url);',
+      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+    ].join(' '),
+  },
+});
