@@ -4,7 +4,7 @@
 // here); one file starts about twice as fast (bench/RESULTS.md, startup). Dynamic imports stay
 // separate chunks, so the PKI generator (@peculiar/x509) still loads only when keys are made.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 
 const outdir = 'dist/bundle';
 rmSync(outdir, { recursive: true, force: true });
@@ -33,3 +33,7 @@ await build({
     ].join(' '),
   },
 });
+
+// The dashboard's static files (HTML/CSS/JS, no build step) travel next to the bundle; the admin
+// plane finds them by walking up from its module (src/admin/routes/dashboard.ts).
+cpSync('src/admin/dashboard', `${outdir}/dashboard`, { recursive: true });

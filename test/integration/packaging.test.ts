@@ -96,7 +96,7 @@ t.test('npm pack: an installable package whose hubtls bin runs anywhere', async 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hubtls-pack-'));
   const [info] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = info!.files.map((f) => f.path);
-  for (const f of ['dist/bundle/hubtls.mjs', 'scenarios/default.yaml', 'README.md', 'package.json']) t.ok(files.includes(f), `packs ${f}`);
+  for (const f of ['dist/bundle/hubtls.mjs', 'dist/bundle/dashboard/index.html', 'scenarios/default.yaml', 'README.md', 'package.json']) t.ok(files.includes(f), `packs ${f}`);
   t.notOk(files.some((f) => /^(test|src|bench|certs|node_modules)\//.test(f)), 'no tests, sources, benches, certificates or node_modules');
   writeFileSync(path.join(dir, 'package.json'), '{"name":"consumer","private":true}');
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, info!.filename)], { cwd: dir, stdio: 'ignore' });

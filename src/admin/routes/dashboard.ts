@@ -10,9 +10,9 @@ import type { RouteModule } from '../context.js';
 import { Ok } from '../schemas.js';
 
 /**
- * The assets folder, found by walking up from this module: next to it under tsx (src/admin/), or
- * <package>/src/admin/dashboard from a compiled or bundled build (dist/src/…, dist/bundle/), which
- * the package ships for this reason.
+ * The assets folder, found by walking up from this module: next to it under tsx (src/admin/) and in
+ * the bundle (dist/bundle/dashboard, copied by scripts/bundle.mjs), or <repo>/src/admin/dashboard
+ * from the plain tsc output (dist/src/…).
  */
 function assetsDir(): string {
   const tried: string[] = [];
