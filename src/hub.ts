@@ -3,7 +3,7 @@
  * listeners, start the admin plane, announce `ready`. Used by `hubtls run` and by tests.
  * Nothing is left half-started: any failure closes what was opened and rethrows.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { EventBus } from './events/bus.js';
 import { HubtlsError } from './errors.js';
 import { PkiStore } from './pki/store.js';
@@ -15,7 +15,6 @@ import { HubListener, type ListenerDeps } from './tls/listener.js';
 import { opensslEngine } from './tls/engines/openssl.js';
 import { miniEngine, miniCaps } from './tls/engines/mini/index.js';
 import { afterModeNames } from './after/registry.js';
-import { adminPlugin } from './admin/app.js';
 import type { AdminHooks } from './admin/context.js';
 import { adminToken } from './admin/token.js';
 import { ConnectionLimits } from './tls/limits.js';
@@ -79,6 +78,8 @@ export async function startHub(o: StartOptions): Promise<Hub> {
   const opened: Array<{ close(): Promise<void> }> = [];
   try {
     for (const l of listeners) opened.push((await l.listen(), l));
+    // Devices can connect from here on; `ready` follows once the admin plane is up too.
+    bus.publish({ type: 'notice', level: 'info', what: 'listening', msg: `listening on ${listeners.map((l) => l.name).join(', ')}`, ports: listeners.map((l) => l.port) });
     // The admin plane starts before the hub object exists; its reload route reaches hub.reload through this.
     const late: { reload?: Hub['reload'] } = {};
     const hooks: AdminHooks = { listenOf: listenOf(listeners), reload: (file) => late.reload!(file) };
@@ -106,6 +107,8 @@ function listenOf(listeners: HubListener[]): (endpoint: string) => { host: strin
 }
 
 async function startAdmin(runtime: Runtime, cfg: { host: string; port: number }, token: string, hooks: AdminHooks) {
+  // Loaded here, after the TLS listeners are bound: devices can connect while fastify loads.
+  const [{ default: Fastify }, { adminPlugin }] = await Promise.all([import('fastify'), import('./admin/app.js')]);
   const app: FastifyInstance = Fastify({ logger: false });
   const routes: AdminRoute[] = [];
   app.addHook('onRoute', (r) => void [r.method].flat().forEach((method) => routes.push({ method, url: r.url })));

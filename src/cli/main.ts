@@ -3,15 +3,25 @@
  * hubtls — a TLS test endpoint that behaves like Azure IoT Hub and DPS at the TLS layer.
  */
 import { Command } from 'commander';
-import { registerRunCommand } from './run.js';
-import { registerProfilesCommand } from './profiles.js';
-import { registerCertsCommand } from './certs.js';
-import { registerCheckCommand } from './check.js';
-import { registerInspectCommand } from './inspect.js';
-import { registerTestCommand } from './test.js';
-import { registerSchemaCommand } from './schema.js';
-import { registerFaultsCommand } from './faults.js';
 import { reportError } from './output.js';
+
+type Register = (program: Command) => unknown;
+
+/**
+ * Each command's module is loaded only when that command runs (all of them for --help): `hubtls
+ * run` then never parses the code of `test`, `inspect` or the certificate generator, which keeps
+ * the start-up to listening short (bench/RESULTS.md).
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./run.js')).registerRunCommand,
+  check: async () => (await import('./check.js')).registerCheckCommand,
+  profiles: async () => (await import('./profiles.js')).registerProfilesCommand,
+  certs: async () => (await import('./certs.js')).registerCertsCommand,
+  inspect: async () => (await import('./inspect.js')).registerInspectCommand,
+  test: async () => (await import('./test.js')).registerTestCommand,
+  schema: async () => (await import('./schema.js')).registerSchemaCommand,
+  faults: async () => (await import('./faults.js')).registerFaultsCommand,
+};
 
 // `hubtls certs list | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -24,15 +34,12 @@ const program = new Command('hubtls')
   .showHelpAfterError()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-registerRunCommand(program);
-registerCheckCommand(program);
-registerProfilesCommand(program);
-registerCertsCommand(program);
-registerInspectCommand(program);
-registerTestCommand(program);
-registerSchemaCommand(program);
-registerFaultsCommand(program);
+async function main(): Promise<void> {
+  const wanted = COMMANDS[process.argv[2] ?? ''];
+  for (const load of wanted ? [wanted] : Object.values(COMMANDS)) (await load())(program);
+  await program.parseAsync(process.argv);
+}
 
-program.parseAsync(process.argv).catch((e) => {
+main().catch((e) => {
   process.exitCode = reportError(e);
 });

@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { watchFile, unwatchFile } from 'node:fs';
 import { startHub, type Hub } from '../hub.js';
 import { EventBus } from '../events/bus.js';
-import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from '../events/logger.js';
+import { createLogger, prettyStream, wantsPretty, LOG_FORMATS, type LogFormat, type Logger } from '../events/logger.js';
 import { attachLogSink } from '../events/log-sink.js';
 import { say, reportError } from './output.js';
 import { parsePort, certsDirOption } from './options.js';
@@ -85,7 +85,8 @@ function onSignals(hub: Hub, log: Logger, drainMs: number, beforeClose: () => vo
 }
 
 export async function runScenario(file: string | undefined, f: RunFlags): Promise<void> {
-  const log = createLogger({ level: f.logLevel, format: f.logFormat });
+  const pretty = wantsPretty(f.logFormat) ? await prettyStream() : undefined;
+  const log = createLogger({ level: f.logLevel, format: f.logFormat, pretty });
   const bus = new EventBus();
   attachLogSink(bus, log);
   try {

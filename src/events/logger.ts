@@ -1,5 +1,4 @@
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -13,6 +12,17 @@ export interface LoggerConfig {
   destination?: DestinationStream;
   /** Only for stdout; default HUBTLS_LOG_FORMAT, else auto. */
   format?: LogFormat;
+  /** The pretty stream, when `format` wants one (from prettyStream(), loaded only then). */
+  pretty?: DestinationStream;
+}
+
+/**
+ * pino-pretty for a person at a terminal; asynchronous like the JSON stream. Imported on demand:
+ * a pipe or CI log never needs it, and it is a sizeable part of the start-up bill.
+ */
+export async function prettyStream(): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ colorize: !!process.stdout.isTTY, ignore: 'app,pid,hostname,hello', singleLine: true, translateTime: 'SYS:HH:MM:ss.l' });
 }
 
 /** Pretty only when asked, or when stdout is a terminal: a pipe or CI log always gets JSON. */
@@ -28,8 +38,7 @@ export function createLogger(config: LoggerConfig = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (config.destination) return pino(options, config.destination);
-  // Pretty lines are for a person at a terminal; asynchronous like the JSON stream below.
-  if (wantsPretty(config.format)) return pino(options, pretty({ colorize: !!process.stdout.isTTY, ignore: 'app,pid,hostname,hello', singleLine: true, translateTime: 'SYS:HH:MM:ss.l' }));
+  if (config.pretty && wantsPretty(config.format)) return pino(options, config.pretty);
   // stdout is written asynchronously: a synchronous write blocks the event loop whenever the reader
   // (a pipe, docker's log driver, a terminal) is slower than the handshakes, and measurably slowed
   // every handshake (bench/RESULTS.md). pino flushes it at exit; run.ts flushes on SIGTERM.

@@ -63,10 +63,13 @@ export const opensslEngine: Engine = {
         const info = describeTlsError(err);
         reject(new HandshakeError(info.reason, { received: info.received, code: info.code }));
       };
+      // Both listeners go once the handshake is done: building an Error (and its stack) on every
+      // later close cost measurable CPU per connection for a promise long settled.
+      const closed = () => reject(new HandshakeError('peer closed the connection during the handshake', { closed: true }));
       t.once('error', fail);
-      t.once('close', () => reject(new HandshakeError('peer closed the connection during the handshake', { closed: true })));
+      t.once('close', closed);
       t.once('secure', () => {
-        t.off('error', fail);
+        t.off('error', fail).off('close', closed);
         resolve(established(t, plan));
       });
     });
