@@ -8,22 +8,14 @@ import type { Duplex } from 'node:stream';
 import { describeTlsError } from '../alerts.js';
 import { HandshakeError, type Engine, type Established, type HandshakePlan, type PeerCertInfo } from './types.js';
 import type { KeyType } from '../policy/types.js';
+import { peerCertInfo } from './peer-cert.js';
 
 function peerCert(t: tls.TLSSocket): PeerCertInfo | undefined {
   const c = t.getPeerX509Certificate();
   if (!c) return undefined;
   const chain: Buffer[] = [];
   for (let d: tls.DetailedPeerCertificate | undefined = t.getPeerCertificate(true); d?.raw && !chain.some((b) => b.equals(d!.raw)); d = d.issuerCertificate) chain.push(d.raw);
-  return {
-    subject: c.subject,
-    commonName: /(?:^|\n)CN=([^\n]*)/.exec(c.subject)?.[1],
-    issuer: c.issuer,
-    sha1: c.fingerprint.replace(/:/g, '').toLowerCase(),
-    sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
-    notBefore: new Date(c.validFrom).toISOString(),
-    notAfter: new Date(c.validTo).toISOString(),
-    chainDer: chain,
-  };
+  return peerCertInfo(c, chain);
 }
 
 /**

@@ -17,6 +17,7 @@ import { MiniStream } from './stream.js';
 import { GROUP_IDS } from './keyexchange.js';
 import { ContentType, TlsAlertError } from './wire.js';
 import { shaperFor, type RecordFaults } from '../../records/faults.js';
+import { peerCertInfo } from '../peer-cert.js';
 
 export const miniCaps: MiniEngineCaps = { supports: miniSupports };
 
@@ -43,18 +44,7 @@ function serverConfig(plan: HandshakePlan, faults: RecordFaults): ServerConfig {
 }
 
 function peerCert(chain: Buffer[]): PeerCertInfo | undefined {
-  if (!chain.length) return undefined;
-  const c = new crypto.X509Certificate(chain[0]!);
-  return {
-    subject: c.subject,
-    commonName: /(?:^|\n)CN=([^\n]*)/.exec(c.subject)?.[1],
-    issuer: c.issuer,
-    sha1: c.fingerprint.replace(/:/g, '').toLowerCase(),
-    sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
-    notBefore: new Date(c.validFrom).toISOString(),
-    notAfter: new Date(c.validTo).toISOString(),
-    chainDer: chain,
-  };
+  return chain.length ? peerCertInfo(new crypto.X509Certificate(chain[0]!), chain) : undefined;
 }
 
 function failed(io: RecordIO, e: unknown): HandshakeError {
