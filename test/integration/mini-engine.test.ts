@@ -17,6 +17,7 @@ import { sharedStore } from '../helpers/pki.js';
 import { startMiniEcho } from '../helpers/mini-echo.js';
 import { suiteByName } from '../../src/profiles/suites.js';
 import { getProfile } from '../../src/profiles/registry.js';
+import { gnutlsCli } from '../helpers/gnutls.js';
 
 const BASE = ['-servername', 'myhub.azure-devices.net', '-maxfraglen', '512'];
 const FLAG = { TLSv1: '-tls1', 'TLSv1.1': '-tls1_1', 'TLSv1.2': '-tls1_2' } as const;
@@ -59,14 +60,7 @@ t.test('key-exchange groups and signature algorithms the client chooses', async 
 });
 
 function gnutls3des(port: number, version: string): Promise<string> {
-  const prio = `NONE:+VERS-${version}:+3DES-CBC:+RSA:+SHA1:+COMP-NULL:+SIGN-ALL`;
-  const child = spawn('gnutls-cli', ['--insecure', '--priority', prio, '-p', String(port), '127.0.0.1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  child.stdin.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-  return once(child, 'close').then(() => (clearTimeout(timer), out));
+  return gnutlsCli(port, ['--priority', `NONE:+VERS-${version}:+3DES-CBC:+RSA:+SHA1:+COMP-NULL:+SIGN-ALL`]);
 }
 
 t.test('issue 4: TLS_RSA_WITH_3DES_EDE_CBC_SHA on iothub-legacy follows the scenario clock', async (t) => {

@@ -15,19 +15,12 @@ import { startMiniEcho } from '../helpers/mini-echo.js';
 import { startRelay } from '../helpers/relay.js';
 import { HandshakeError } from '../../src/tls/engines/types.js';
 import { insecureAcceptance } from '../../src/tls/records/verdict.js';
+import { gnutlsCli } from '../helpers/gnutls.js';
 
 const HOST = ['-servername', 'myhub.azure-devices.net'];
 const receivedAlert = (x: unknown) => (x instanceof HandshakeError ? x.info.received : undefined);
 
-function gnutls(port: number, extra: string[] = []): Promise<string> {
-  const child = spawn('gnutls-cli', ['--insecure', ...extra, '-p', String(port), '127.0.0.1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  child.stdin.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-  return once(child, 'close').then(() => (clearTimeout(timer), out));
-}
+const gnutls = gnutlsCli;
 
 t.test('oversize: records over the agreed max_fragment_length draw record_overflow', async (t) => {
   const th = await startTestHub(t, oneEndpoint('iothub-ecc-preview', { clientCert: 'none' }));
