@@ -7,7 +7,6 @@
 import t from 'tap';
 import tls from 'node:tls';
 import crypto from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startTestHub, oneEndpoint } from '../helpers/hub.js';
 import { sClient } from '../helpers/openssl.js';

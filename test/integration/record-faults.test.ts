@@ -7,7 +7,6 @@
 import t from 'tap';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { spawn } from 'node:child_process';
 import { startTestHub, oneEndpoint } from '../helpers/hub.js';
 import { sClient } from '../helpers/openssl.js';
 import { needTool } from '../helpers/tools.js';
