@@ -21,6 +21,7 @@ import type { EndpointMaterial } from './contexts.js';
 import { insecureAcceptance } from './records/verdict.js';
 import type { RecordFaults } from './records/faults.js';
 import type { Engine } from './engines/types.js';
+import type { EffectiveProfile } from '../profiles/effective.js';
 
 type Verdict = Omit<HandshakeEvent, 'type' | 'conn' | 'listener' | 'peer' | 'durationMs'>;
 
@@ -96,13 +97,16 @@ export class Connection {
   }
 
   private async onHello(raw: RawHello, hello: ClientHelloSummary): Promise<void> {
-    const decision = decide(hello, this.deps.runtime.policyState(this.endpointNames));
+    const state = this.deps.runtime.policyState(this.endpointNames);
+    const decision = decide(hello, state);
+    // The context is built from the same snapshot the decision saw: one clock reading, one profile.
+    const profile = state.endpoints.find((e) => e.name === decision.endpoint)!.profile;
     if (this.overEndpointLimit(decision.endpoint, hello)) return;
     this.deps.runtime.track(decision.endpoint, this.socket);
     if (await this.faultTookOver(decision, raw, hello)) return;
-    if (decision.code === 'HUBTLS_ACCEPTED') return this.handshake(decision, hello, raw.recordVersion);
+    if (decision.code === 'HUBTLS_ACCEPTED') return this.handshake(decision, profile, hello, raw.recordVersion);
     if (this.deps.precheck) return this.refuse(decision, hello, raw.recordVersion);
-    await this.handshake(opensslAlone(decision), hello, raw.recordVersion);
+    await this.handshake(opensslAlone(decision), profile, hello, raw.recordVersion);
   }
 
   private overEndpointLimit(endpoint: string, hello: ClientHelloSummary): boolean {
@@ -139,9 +143,8 @@ export class Connection {
     if (!this.reported) this.timer = setTimeout(() => this.timeout(), this.deps.handshakeTimeoutMs);
   }
 
-  private async handshake(d: Accepted, hello: ClientHelloSummary, recordVersion: number): Promise<void> {
+  private async handshake(d: Accepted, profile: EffectiveProfile, hello: ClientHelloSummary, recordVersion: number): Promise<void> {
     const ep = this.deps.runtime.endpoint(d.endpoint);
-    const profile = this.deps.runtime.profileOf(ep);
     const served = this.deps.runtime.materialOf(ep.name);
     const { material, key } = this.faults?.material(served) ?? { material: served, key: '' };
     const engine = this.pickEngine(d);
