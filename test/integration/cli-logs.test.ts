@@ -12,15 +12,27 @@ const RUN = ['src/cli/main.ts', 'run', '--port', '0', '--admin-port', '0', 'scen
 const { HUBTLS_LOG_FORMAT: _format, ...inherited } = process.env;
 const env = { ...inherited, HUBTLS_CERTS_DIR: SHARED_DIR };
 
-/** Collects output until the "ready." line, then stops the process with SIGINT. */
-async function untilReady(child: ChildProcess): Promise<string> {
+/**
+ * Collects output until the "ready." line (stderr) and, when given, `also` (the log stream: stdout,
+ * written asynchronously, so it may arrive after the stderr line).
+ */
+async function untilReady(child: ChildProcess, also?: RegExp): Promise<string> {
   let all = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => ((all += d), all.includes('ready. Ctrl-C stops.') && resolve());
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('close', (code) => reject(new Error(`exited ${code} before ready: ${all}`)));
-  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => ((all += d), all.includes('ready. Ctrl-C stops.') && (!also || also.test(all)) && resolve());
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('close', (code) => reject(new Error(`exited ${code} before ready: ${all}`)));
+      timer = setTimeout(() => reject(new Error(`not ready${also ? ` or no line matching ${also}` : ''} after 30 s; output so far:\n${all}`)), 30_000);
+    });
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
   return all;
 }
 
@@ -31,8 +43,8 @@ async function stop(child: ChildProcess): Promise<void> {
 
 t.test('--log-format pretty: pino-pretty lines, no JSON; the dashboard URL works', async (t) => {
   const child = spawn(process.execPath, ['--import', 'tsx', ...RUN, '--log-format', 'pretty'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = await untilReady(child);
-  t.match(out, /INFO.*: ready: 127\.0\.0\.1:\d+/);
+  const out = await untilReady(child, /INFO.*: ready: 127\.0\.0\.1:\d+/);
+  t.pass('the ready event is a pretty INFO line');
   t.notMatch(out, /\{"level":/, 'no JSON lines');
   const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboard\?token=[0-9a-f]+)/.exec(out)?.[1];
   t.ok(url, 'the dashboard URL is printed with its token');
@@ -61,8 +73,8 @@ t.test('on a terminal (auto) the lines are pretty', async (t) => {
   if (!needTool(t, 'script', 'bsdutils')) return;
   const cmd = [process.execPath, '--import', 'tsx', ...RUN].map((a) => `'${a}'`).join(' ');
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = await untilReady(child);
-  t.match(out, /INFO.*: .*ready: 127\.0\.0\.1:\d+/);
+  const out = await untilReady(child, /INFO.*: .*ready: 127\.0\.0\.1:\d+/);
+  t.pass('the ready event is a pretty INFO line');
   t.notMatch(out, /\{"level":/);
   await stop(child);
 });
