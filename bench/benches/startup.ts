@@ -5,10 +5,9 @@
  * Baseline: a bare Node TLS server loading the same chain, spawned and timed the same way.
  * Goals: cold < 5 s, warm < 0.5 s.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { spawnNode, readyPort, ROOT, HUBTLS_BIN } from '../lib/procs.js';
 import { bareConfig, DEFAULT_SCENARIO } from '../lib/setup.js';
 import { median, say } from '../lib/stats.js';

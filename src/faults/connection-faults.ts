@@ -7,24 +7,14 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EndpointMaterial, ChainMaterial } from '../tls/contexts.js';
 import type { Established } from '../tls/engines/types.js';
-import type { HelloView } from '../events/types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
 import type { RecordFaults } from '../tls/records/faults.js';
 import { FaultWire } from './wire.js';
 import type { FaultInstance } from './fault-set.js';
 import type { FaultContext, FaultHooks, FaultRecord, FaultTakeover } from './types.js';
 
-/** What the connection lends to its faults. */
-export interface ConnectionSide {
-  conn: number;
-  endpoint: string;
-  socket: Socket;
-  acceptedAt: number;
-  helloBytes: number;
-  hello: HelloView;
-  suspendTimeout(): void;
-  resumeTimeout(): void;
-  chain(chainId: string): ChainMaterial;
+/** What the connection lends to its faults: a fault's context, less what ConnectionFaults adds itself. */
+export interface ConnectionSide extends Omit<FaultContext, 'phase' | 'act'> {
   /** A fault acted after the handshake event was published. */
   lateAct(record: FaultRecord): void;
 }
@@ -49,15 +39,8 @@ export class ConnectionFaults {
   }
 
   private context(inst: FaultInstance): FaultContext {
-    const s = this.side;
-    return {
-      conn: s.conn, endpoint: s.endpoint, socket: s.socket, acceptedAt: s.acceptedAt, helloBytes: s.helloBytes, hello: s.hello,
-      phase: () => this.phase,
-      act: (detail) => this.act(inst, detail),
-      suspendTimeout: () => s.suspendTimeout(),
-      resumeTimeout: () => s.resumeTimeout(),
-      chain: (id) => s.chain(id),
-    };
+    const { lateAct: _lateAct, ...lent } = this.side;
+    return { ...lent, phase: () => this.phase, act: (detail) => this.act(inst, detail) };
   }
 
   private act(inst: FaultInstance, detail?: string): void {

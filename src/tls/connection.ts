@@ -134,7 +134,7 @@ export class Connection {
     const side = { conn: this.id, endpoint: d.endpoint, socket: this.socket, acceptedAt: this.acceptedAt, helloBytes: raw.raw.length, hello: helloView(hello), suspendTimeout: () => clearTimeout(this.timer), resumeTimeout: () => this.restartTimer() };
     this.faults = this.deps.runtime.faultsFor(d.endpoint, side);
     const takeover = await this.faults?.atHello();
-    if (takeover) this.report({ outcome: 'HUBTLS_FAULT_INJECTED', reason: takeover.ended, endpoint: d.endpoint, profile: d.profile, hello: helloView(hello) });
+    if (takeover) this.report({ outcome: 'HUBTLS_FAULT_INJECTED', reason: takeover.ended, endpoint: d.endpoint, profile: d.profile, hello: side.hello });
     return takeover !== undefined;
   }
 
