@@ -7,22 +7,22 @@ import type { FastifyInstance } from 'fastify';
 import { EventBus } from './events/bus.js';
 import { HubtlsError } from './errors.js';
 import { PkiStore } from './pki/store.js';
-import { Runtime } from './scenario/runtime.js';
 import { loadScenario } from './scenario/load.js';
-import { compileScenario, type Overrides } from './scenario/compile.js';
+import { compileScenario, type CompiledScenario, type Overrides } from './scenario/compile.js';
 import { ContextCache } from './tls/contexts.js';
-import { HubListener, type ListenerDeps } from './tls/listener.js';
 import { opensslEngine } from './tls/engines/openssl.js';
 import { miniEngine, miniCaps } from './tls/engines/mini/index.js';
 import { afterModeNames } from './after/registry.js';
+import { createRuntime, type RuntimeParts } from './runtime/index.js';
+import { ConnectionLimits } from './serve/limits.js';
+import { ListenerSet } from './serve/listeners.js';
+import { listenerDeps } from './serve/deps.js';
+import { reloadHub, type ReloadResult } from './serve/reload.js';
 import type { AdminHooks } from './admin/context.js';
 import { adminToken } from './admin/token.js';
-import { ConnectionLimits } from './tls/limits.js';
 import { isLoopback } from './util/loopback.js';
 import type { Logger } from './events/logger.js';
 import type { ReadyEvent } from './events/types.js';
-import { startTimeline } from './scenario/timeline-actions.js';
-import { reloadHub, type ReloadResult } from './scenario/reload.js';
 
 export interface StartOptions {
   scenarioFile: string;
@@ -44,15 +44,16 @@ export interface AdminRoute {
 }
 
 export interface Hub {
-  runtime: Runtime;
+  /** The running scenario's parts: endpoints, faults, connections, devices, timeline, clock. */
+  runtime: RuntimeParts;
   bus: EventBus;
-  listeners: HubListener[];
+  listeners: ListenerSet;
   /** `routes`: every route the admin plane registered (so tests can check each one's guard). */
   admin?: { url: string; token: string; routes: AdminRoute[] };
   ready: ReadyEvent;
   /** Port of the listener serving `endpoint` (the first listener when omitted). */
   port(endpoint?: string): number;
-  /** Hot reload (SIGHUP, file change): validates `file` (default: the running one) first; see scenario/reload.ts. */
+  /** Hot reload (SIGHUP, file change): validates `file` (default: the running one) first; see serve/reload.ts. */
   reload(file?: string): Promise<ReloadResult>;
   /** Stops at once: listeners closed, every connection dropped. */
   close(): Promise<void>;
@@ -64,49 +65,38 @@ export interface Hub {
   shutdown(drainMs: number): Promise<void>;
 }
 
+type Admin = Awaited<ReturnType<typeof startAdmin>>;
+
 export async function startHub(o: StartOptions): Promise<Hub> {
   const bus = o.bus ?? new EventBus();
   const pki = await PkiStore.open(o.certsDir, { log: o.log });
-  const loaded = loadScenario(o.scenarioFile, { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() });
-  const scenario = compileScenario(loaded, o.overrides);
-  const runtime = new Runtime(scenario, pki, bus);
-  await runtime.prepare();
-  runtime.mini = miniCaps;
-  const limits = new ConnectionLimits(scenario.limits, bus);
-  const deps: ListenerDeps = { runtime, bus, contexts: new ContextCache(), engines: { openssl: opensslEngine, mini: miniEngine }, handshakeTimeoutMs: scenario.handshakeTimeoutMs, precheck: o.precheck ?? true, limits };
-  const listeners = scenario.listeners.map((spec) => new HubListener(spec, deps));
-  const opened: Array<{ close(): Promise<void> }> = [];
+  const compile = (file: string): CompiledScenario =>
+    compileScenario(loadScenario(file, { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() }), o.overrides);
+  const scenario = compile(o.scenarioFile);
+  const runtime = await createRuntime(scenario, pki, bus, { mini: miniCaps });
+  const listeners = new ListenerSet(listenerDeps(runtime, {
+    bus, contexts: new ContextCache(), engines: { openssl: opensslEngine, mini: miniEngine },
+    limits: new ConnectionLimits(scenario.limits, bus), handshakeTimeoutMs: scenario.handshakeTimeoutMs, precheck: o.precheck ?? true,
+  }));
+  const reload = (file = o.scenarioFile) => reloadHub({ runtime, listeners, compile }, file);
+  let admin: Admin | undefined;
   try {
-    for (const l of listeners) opened.push((await l.listen(), l));
+    await listeners.start(scenario.listeners);
     // Devices can connect from here on; `ready` follows once the admin plane is up too.
-    bus.publish({ type: 'notice', level: 'info', what: 'listening', msg: `listening on ${listeners.map((l) => l.name).join(', ')}`, ports: listeners.map((l) => l.port) });
-    // The admin plane starts before the hub object exists; its reload route reaches hub.reload through this.
-    const late: { reload?: Hub['reload'] } = {};
-    const hooks: AdminHooks = { listenOf: listenOf(listeners), reload: (file) => late.reload!(file) };
-    const admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), hooks) : undefined;
-    if (admin) opened.push({ close: () => admin.app.close() });
+    const bound = listeners.all();
+    bus.publish({ type: 'notice', level: 'info', what: 'listening', msg: `listening on ${bound.map((l) => l.name).join(', ')}`, ports: bound.map((l) => l.port) });
+    const hooks: AdminHooks = { listenOf: (e) => listeners.listenOf(e), reload };
+    admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), hooks) : undefined;
     if (admin && !isLoopback(scenario.admin.host)) warnAdminExposed(bus, scenario.admin.host, admin.url);
-    const hub = assemble(runtime, bus, listeners, admin, opened);
-    const target = { runtime, bus, pki, deps, listeners, overrides: o.overrides };
-    hub.reload = (file = o.scenarioFile) => reloadHub(target, file);
-    late.reload = hub.reload;
-    startTimeline(runtime);
-    return hub;
   } catch (e) {
-    await Promise.allSettled(opened.map((x) => x.close()));
+    await listeners.close();
     throw e;
   }
+  runtime.timeline.start(scenario.timeline);
+  return assemble(runtime, listeners, admin, reload);
 }
 
-/** The bound address of the listener serving an endpoint (the scenario may say port 0; a reload may add listeners). */
-function listenOf(listeners: HubListener[]): (endpoint: string) => { host: string; port: number } | undefined {
-  return (endpoint) => {
-    const l = listeners.find((x) => x.spec.endpoints.includes(endpoint));
-    return l && { host: l.spec.host, port: l.port };
-  };
-}
-
-async function startAdmin(runtime: Runtime, cfg: { host: string; port: number }, token: string, hooks: AdminHooks) {
+async function startAdmin(runtime: RuntimeParts, cfg: { host: string; port: number }, token: string, hooks: AdminHooks) {
   // Loaded here, after the TLS listeners are bound: devices can connect while fastify loads.
   const [{ default: Fastify }, { adminPlugin }] = await Promise.all([import('fastify'), import('./admin/app.js')]);
   const app: FastifyInstance = Fastify({ logger: false });
@@ -130,38 +120,35 @@ function warnAdminExposed(bus: EventBus, host: string, url: string): void {
   bus.publish({ type: 'notice', level: 'warn', what: 'admin-exposed', msg, host });
 }
 
-async function shutdownAll(runtime: Runtime, bus: EventBus, listeners: HubListener[], opened: Array<{ close(): Promise<void> }>, drainMs: number): Promise<void> {
+async function shutdownAll(runtime: RuntimeParts, listeners: ListenerSet, admin: Admin | undefined, drainMs: number): Promise<void> {
   const started = Date.now();
-  runtime.timeline?.stop();
-  // `listeners` is current (a reload may have added some); `opened` holds the admin API besides.
-  const done = await Promise.all(listeners.map((l) => l.shutdown(drainMs)));
-  await Promise.allSettled(opened.filter((x) => !(x instanceof HubListener)).map((x) => x.close()));
-  const sum = (k: 'inFlight' | 'ended') => done.reduce((n, d) => n + d[k], 0);
-  const msg = `stopped: ${sum('inFlight')} handshake(s) in flight drained, ${sum('ended')} connection(s) closed in ${Date.now() - started} ms`;
-  bus.publish({ type: 'notice', level: 'info', what: 'stopped', msg, inFlight: sum('inFlight'), closed: sum('ended') });
+  runtime.timeline.stop();
+  const { inFlight, ended } = await listeners.shutdown(drainMs);
+  await admin?.app.close().catch(() => {});
+  const msg = `stopped: ${inFlight} handshake(s) in flight drained, ${ended} connection(s) closed in ${Date.now() - started} ms`;
+  runtime.bus.publish({ type: 'notice', level: 'info', what: 'stopped', msg, inFlight, closed: ended });
 }
 
-function assemble(runtime: Runtime, bus: EventBus, listeners: HubListener[], admin: Awaited<ReturnType<typeof startAdmin>> | undefined, opened: Array<{ close(): Promise<void> }>): Hub {
+function assemble(runtime: RuntimeParts, listeners: ListenerSet, admin: Admin | undefined, reload: Hub['reload']): Hub {
   const ready: ReadyEvent = {
     type: 'ready',
-    scenario: runtime.scenario.name,
-    listeners: listeners.map((l) => ({ address: l.spec.host, port: l.port, endpoints: l.spec.endpoints })),
+    scenario: runtime.scenario.current.name,
+    listeners: listeners.all().map((l) => ({ address: l.spec.host, port: l.port, endpoints: l.spec.endpoints })),
     admin: admin && { url: admin.url },
   };
-  bus.publish(ready);
+  runtime.bus.publish(ready);
   return {
     runtime,
-    bus,
+    bus: runtime.bus,
     listeners,
     admin: admin && { url: admin.url, token: admin.token, routes: admin.routes },
     ready,
-    port: (endpoint) => (endpoint ? listeners.find((l) => l.spec.endpoints.includes(endpoint)) : listeners[0])!.port,
-    reload: () => Promise.reject(new Error('not started')),
+    port: (endpoint) => listeners.port(endpoint),
+    reload,
     close: async () => {
-      runtime.timeline?.stop();
-      // `listeners` is current (a reload may have added some): close them all, and the admin API.
-      await Promise.allSettled([...listeners.map((l) => l.close()), ...opened.filter((x) => !(x instanceof HubListener)).map((x) => x.close())]);
+      runtime.timeline.stop();
+      await Promise.allSettled([listeners.close(), admin?.app.close()]);
     },
-    shutdown: (drainMs) => shutdownAll(runtime, bus, listeners, opened, drainMs),
+    shutdown: (drainMs) => shutdownAll(runtime, listeners, admin, drainMs),
   };
 }

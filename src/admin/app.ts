@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import addFormatsModule from 'ajv-formats';
 import { FastifySSEPlugin } from 'fastify-sse-v2';
-import type { Runtime } from '../scenario/runtime.js';
+import type { RuntimeParts as Runtime } from '../runtime/index.js';
 import { HandshakeRing } from '../events/ring.js';
 import { HubMetrics } from '../events/metrics.js';
 import { requestAuthorized } from './token.js';
@@ -76,10 +76,10 @@ const OPENAPI = {
 function context(app: FastifyInstance, o: AdminOptions): AdminContext {
   const rt = o.runtime;
   const ring = new HandshakeRing(rt.bus);
-  const metrics = new HubMetrics(rt.bus, { openConnections: () => Object.fromEntries(rt.endpoints().map((e) => [e.name, rt.openConnections(e.name)])) }, { processMetrics: o.processMetrics ?? true });
+  const metrics = new HubMetrics(rt.bus, { openConnections: () => Object.fromEntries(rt.endpoints.list().map((e) => [e.name, rt.connections.open(e.name)])) }, { processMetrics: o.processMetrics ?? true });
   app.addHook('onClose', async () => (ring.close(), metrics.close()));
   const hooks = o.hooks ?? {};
-  const listenOf = (n: string) => hooks.listenOf?.(n) ?? { host: rt.endpoint(n).host, port: rt.endpoint(n).port };
+  const listenOf = (n: string) => hooks.listenOf?.(n) ?? { host: rt.endpoints.get(n).host, port: rt.endpoints.get(n).port };
   return { runtime: rt, ring, metrics, hooks, state: () => stateOf(rt, { listenOf, handshakesTotal: () => ring.total }) };
 }
 

@@ -1,6 +1,6 @@
 /** What every route module gets: the runtime, the recorders fed from the bus, and the optional hooks of other layers. */
 import type { FastifyInstance } from 'fastify';
-import type { Runtime } from '../scenario/runtime.js';
+import type { RuntimeParts as Runtime } from '../runtime/index.js';
 import type { HandshakeRing } from '../events/ring.js';
 import type { HubMetrics } from '../events/metrics.js';
 import { didYouMean } from '../util/suggest.js';
@@ -32,7 +32,7 @@ export type RouteModule = (app: FastifyInstance, ctx: AdminContext) => void;
 
 /** Resolves an endpoint name from a request, or answers 400 with the names that exist. */
 export function needEndpoint(runtime: Runtime, name: string): string {
-  const names = runtime.endpoints().map((e) => e.name);
+  const names = runtime.endpoints.list().map((e) => e.name);
   if (names.includes(name)) return name;
   throw new ApiError(400, 'HUBTLS_UNKNOWN_ENDPOINT', `no endpoint named "${name}"${didYouMean(name, names)}`, `endpoints: ${names.join(', ')}`);
 }

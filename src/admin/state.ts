@@ -3,7 +3,7 @@
  * served certificate, for the dashboard's chain drawing), clock, devices, counters.
  */
 import { X509Certificate } from 'node:crypto';
-import type { Runtime } from '../scenario/runtime.js';
+import type { RuntimeParts as Runtime } from '../runtime/index.js';
 import type { ChainMaterial } from '../tls/contexts.js';
 import { CHAINS } from '../pki/chains.js';
 import type { CertViewT, ChainViewT, StateT } from './schemas.js';
@@ -47,33 +47,33 @@ export function chainView(m: ChainMaterial): ChainViewT {
 }
 
 function endpointState(runtime: Runtime, name: string, x: StateExtras): StateT['endpoints'][number] {
-  const ep = runtime.endpoint(name);
-  const m = runtime.materialOf(name);
+  const ep = runtime.endpoints.get(name);
+  const m = runtime.endpoints.materialOf(name);
   return {
     name: ep.name,
     kind: ep.kind,
     hostnames: ep.hostnames,
     isDefault: ep.isDefault,
     listen: x.listenOf(ep.name),
-    profile: runtime.profileOf(ep).id,
+    profile: runtime.endpoints.profileOf(ep).id,
     clientCert: ep.clientCert,
     after: ep.after,
     generation: ep.generation,
-    openConnections: runtime.openConnections(ep.name),
+    openConnections: runtime.connections.open(ep.name),
     chains: { ...(m.rsa ? { rsa: chainView(m.rsa) } : {}), ...(m.ec ? { ec: chainView(m.ec) } : {}) },
   };
 }
 
 export function stateOf(runtime: Runtime, x: StateExtras): StateT {
-  const s = runtime.scenario;
+  const s = runtime.scenario.current;
   const { devices, ...provisioning } = runtime.devices.snapshot();
   return {
     scenario: { name: s.name, file: s.file, ...(s.description ? { description: s.description } : {}) },
     clock: { now: runtime.clock.now().toISOString(), simulated: runtime.clock.simulated },
-    endpoints: runtime.endpoints().map((ep) => endpointState(runtime, ep.name, x)),
+    endpoints: runtime.endpoints.list().map((ep) => endpointState(runtime, ep.name, x)),
     devices: devices as StateT['devices'],
     provisioning,
-    timeline: runtime.timeline?.statuses() ?? [],
+    timeline: runtime.timeline.statuses() ?? [],
     faults: runtime.faults.list(),
     handshakes: { total: x.handshakesTotal() },
   };

@@ -25,11 +25,11 @@ export interface RunFlags {
 
 function announce(hub: Hub): void {
   const rt = hub.runtime;
-  for (const ep of rt.endpoints()) {
-    const m = rt.materialOf(ep.name);
+  for (const ep of rt.endpoints.list()) {
+    const m = rt.endpoints.materialOf(ep.name);
     const chain = m.rsa ?? m.ec!;
     const port = hub.port(ep.name);
-    say(`hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} mqtts://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`);
+    say(`hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} mqtts://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.endpoints.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`);
   }
   say(`trust:  npx hubtls certs export --out ./hubtls-trust   (roots as PEM; --format der|c-header)`);
   if (hub.admin) {

@@ -34,11 +34,11 @@ export function dialName(kind: 'iothub' | 'dps', hostnames: string[]): string {
 /** HUBTLS_HOST/PORT/HOSTNAME for the (first) hub, HUBTLS_DPS_* for DPS, HUBTLS_PORT_<ENDPOINT> for each, trust files, admin. */
 export function deviceEnv(hub: Hub, trust: TrustFiles): Record<string, string> {
   const env: Record<string, string> = {
-    HUBTLS_SCENARIO: hub.runtime.scenario.name, HUBTLS_SCENARIO_FILE: hub.runtime.scenario.file,
+    HUBTLS_SCENARIO: hub.runtime.scenario.current.name, HUBTLS_SCENARIO_FILE: hub.runtime.scenario.current.file,
     HUBTLS_CA: trust.bundle, HUBTLS_CA_LEGACY: trust.legacyBundle, HUBTLS_CA_DIR: trust.dir,
     HUBTLS_DEVICE_ID: trust.deviceId, HUBTLS_DEVICE_CERT: trust.deviceCert, HUBTLS_DEVICE_KEY: trust.deviceKey,
   };
-  const eps = hub.runtime.endpoints();
+  const eps = hub.runtime.endpoints.list();
   for (const ep of eps) env[`HUBTLS_PORT_${ep.name.toUpperCase().replace(/-/g, '_')}`] = String(hub.port(ep.name));
   for (const [prefix, ep] of [['HUBTLS', eps.find((e) => e.kind === 'iothub') ?? eps[0]], ['HUBTLS_DPS', eps.find((e) => e.kind === 'dps')]] as const) {
     if (!ep) continue;

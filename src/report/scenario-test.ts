@@ -56,7 +56,7 @@ export async function prepareTrust(pki: PkiStore): Promise<TrustFiles> {
 
 /** Resolves once every accepted connection has published its handshake event (or at the deadline). */
 function settled(hub: Hub, events: HandshakeEvent[], deadlineMs: number): Promise<void> {
-  const accepted = () => hub.listeners.reduce((n, l) => n + l.accepted, 0);
+  const accepted = () => hub.listeners.accepted();
   if (events.length >= accepted()) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => (clearTimeout(timer), unsubscribe(), resolve());
@@ -73,7 +73,7 @@ function expectOf(file: string, pki: PkiStore): { name: string; expect?: ExpectF
 async function runAgainst(hub: Hub, expect: ExpectFile, o: ScenarioTestOptions, events: HandshakeEvent[]) {
   const timeoutMs = expect.timeoutSeconds ? expect.timeoutSeconds * 1000 : o.timeoutMs;
   const device = await runDevice(o.client, deviceEnv(hub, o.trust), timeoutMs);
-  await settled(hub, events, hub.runtime.scenario.handshakeTimeoutMs + 2000);
+  await settled(hub, events, hub.runtime.scenario.current.handshakeTimeoutMs + 2000);
   const problems = mismatches(expect, { ...device, timeoutMs, handshakes: events });
   return { device, problems };
 }

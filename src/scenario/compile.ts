@@ -26,6 +26,11 @@ export const DEFAULTS = {
 
 export type ChainSource = { catalog: string } | { files: { cert: string; key: string; ca?: string } };
 
+/** A chain source in words: its catalog id, or `file:` and the certificate file. */
+export function describeChainSource(s: ChainSource): string {
+  return 'catalog' in s ? s.catalog : `file:${s.files.cert}`;
+}
+
 export interface CompiledEndpoint {
   name: string;
   kind: 'iothub' | 'dps';

@@ -1,10 +1,6 @@
 /** Timeline triggers and actions in words, for notices, `hubtls check` and the admin API. */
 import type { Action, Trigger } from './timeline-compile.js';
-import type { ChainSource } from './compile.js';
-
-function source(s: ChainSource): string {
-  return 'catalog' in s ? s.catalog : `file:${s.files.cert}`;
-}
+import { describeChainSource as source } from './compile.js';
 
 function on(endpoints: string[]): string {
   return endpoints.join(', ');

@@ -20,10 +20,10 @@ export interface EchoServer {
 
 async function serve(hub: Hub, socket: net.Socket, faults: RecordFaults): Promise<Established> {
   const raw = await readClientHello(socket);
-  const d = decide(await parseClientHello(raw.message, raw.raw.length), hub.runtime.policyState(['hub']));
+  const d = decide(await parseClientHello(raw.message, raw.raw.length), hub.runtime.endpoints.policyState(['hub']));
   if (d.code !== 'HUBTLS_ACCEPTED') throw new Error(`policy refused: ${d.reason}`);
-  const ep = hub.runtime.endpoint('hub');
-  const plan = { decision: { ...d, engine: 'mini' as const }, profile: hub.runtime.profileOf(ep), material: hub.runtime.materialOf('hub'), clientCert: ep.clientCert, secureContext: () => { throw new Error('no OpenSSL here'); }, recordVersion: raw.recordVersion };
+  const ep = hub.runtime.endpoints.get('hub');
+  const plan = { decision: { ...d, engine: 'mini' as const }, profile: hub.runtime.endpoints.profileOf(ep), material: hub.runtime.endpoints.materialOf('hub'), clientCert: ep.clientCert, secureContext: () => { throw new Error('no OpenSSL here'); }, recordVersion: raw.recordVersion };
   const est = await miniHandshake(socket, plan, faults);
   est.stream.on('error', () => {});
   est.stream.pipe(est.stream);

@@ -21,16 +21,16 @@ t.test('runtime.startFault / stopFault: add a fault while running, with chains l
   const th = await startTestHub(t, oneEndpoint('iothub-2025'));
   const rt = th.hub.runtime;
   t.equal(verdict(await sClient(th.port, args)), 0, 'healthy before');
-  const started = await rt.startFault({ endpoint: 'hub', fault: 'serve-defect', params: { chain: 'not-yet-valid' } });
+  const started = await rt.faults.start({ endpoint: 'hub', fault: 'serve-defect', params: { chain: 'not-yet-valid' } });
   t.match(started, { id: 'hub.serve-defect', active: true, explanation: /presents chain not-yet-valid/ });
   t.match(await nextNotice(th, 'fault-start'), { msg: /fault hub\.serve-defect \(serve-defect\) started on hub/ });
   t.equal(verdict(await sClient(th.port, args)), 9, 'the defect is served: not yet valid');
   t.match(await th.nextHandshake((h) => h.outcome !== 'HUBTLS_ACCEPTED'), { outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN', faults: [{ id: 'hub.serve-defect' }] });
-  rt.stopFault('hub.serve-defect');
+  rt.faults.stop('hub.serve-defect');
   t.equal(verdict(await sClient(th.port, args)), 0, 'healthy after stop');
   t.match(rt.faults.list(), [{ id: 'hub.serve-defect', active: false, acted: 1 }]);
-  await t.rejects(rt.startFault({ endpoint: 'hub', fault: 'delay-server-hello', params: { ms: -1 } }), { code: 'HUBTLS_BAD_FAULT', message: /params\.ms: Expected integer to be greater or equal to 1/ });
-  await t.rejects(rt.startFault('nope'), { code: 'HUBTLS_UNKNOWN_FAULT_ID' });
+  await t.rejects(rt.faults.start({ endpoint: 'hub', fault: 'delay-server-hello', params: { ms: -1 } }), { code: 'HUBTLS_BAD_FAULT', message: /params\.ms: Expected integer to be greater or equal to 1/ });
+  await t.rejects(rt.faults.start('nope'), { code: 'HUBTLS_UNKNOWN_FAULT_ID' });
 });
 
 t.test('kill-after bytes: the handshake is cut once N bytes have passed', async (t) => {

@@ -28,7 +28,7 @@ t.test('tls12-enforcement: TLS 1.0 and TLS_RSA devices work until the admin step
   const th = await startTestHub(t, 'scenarios/tls12-enforcement.yaml');
   t.equal((await sClient(th.port, TLS10)).protocol, 'TLSv1', 'TLS 1.0 device connects under iothub-legacy');
   t.ok((await sClient(th.port, TLS_RSA)).handshakeOk, 'TLS_RSA device connects');
-  await th.hub.runtime.trigger('enforce-tls12');
+  await th.hub.runtime.timeline.trigger('enforce-tls12');
   t.equal((await sClient(th.port, TLS10)).alert, 70, 'TLS 1.0 device: protocol_version');
   t.equal((await sClient(th.port, TLS_RSA)).alert, 40, 'TLS_RSA device: handshake_failure');
   const modern = await nodeConnect(th.port, { ca: trust.pem(ROOT.g2), ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' });

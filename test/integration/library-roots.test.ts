@@ -53,10 +53,10 @@ t.test('g2-to-msrsa2017-cross-sign: the Azure bundle works throughout; single-ro
   const phase = async () => ({ bundle: await verify(ROOT.bundle), g2: await verify(ROOT.g2), ms: await verify(ROOT.msrsa2017) });
 
   t.same(await phase(), { bundle: 0, g2: 0, ms: 20 }, 'chain g2: the MS-RSA-2017-only device cannot build a path (error 20)');
-  await th.hub.runtime.trigger('cross-sign');
+  await th.hub.runtime.timeline.trigger('cross-sign');
   t.same(await phase(), { bundle: 0, g2: 0, ms: 20 }, 'cross-signed: OpenSSL follows the first (G2) path and does not retry the MS RSA 2017 one');
   t.ok(th.handshakes().some((h) => h.chain?.id === 'g2-cross-msrsa2017'), 'hubtls logs the cross-signed chain');
-  await th.hub.runtime.trigger('msrsa2017');
+  await th.hub.runtime.timeline.trigger('msrsa2017');
   t.same(await phase(), { bundle: 0, g2: 20, ms: 0 }, 'chain msrsa2017: the G2-only device fails, the MS-RSA-2017 device works');
   const rejected = th.handshakes().filter((h) => h.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN');
   t.ok(rejected.every((h) => h.alertReceived === 'unknown_ca'), 'every refusal is logged with unknown_ca');
@@ -90,7 +90,7 @@ t.test('intermediate-rotation: on admin trigger the CA changes; pins break, root
   const partial = ['-CAfile', caFile, '-partial_chain'];
   t.equal(verdict(await sClient(th.port, [...HUB, ...partial])), 0, 'a device trusting only CA 03 (partial chain) works before');
 
-  await th.hub.runtime.trigger('rotate-ca');
+  await th.hub.runtime.timeline.trigger('rotate-ca');
   const step = await nextNotice(th, 'step', { step: 'rotate-ca' });
   t.match(step.by, 'admin trigger');
   const pinned = await nodeConnect(th.port, { ca: trust.pem(ROOT.g2), pin: { level: 'intermediate', sha256: first.intermediateSpki! } });
@@ -101,6 +101,6 @@ t.test('intermediate-rotation: on admin trigger the CA changes; pins break, root
   t.ok(rooted.ok, 'root trust holds');
   const last = await th.nextHandshake((h) => h.outcome === 'HUBTLS_ACCEPTED' && h.chain?.id === 'g2-ca04');
   t.match(last.chain?.root, /DigiCert Global Root G2/);
-  await t.rejects(th.hub.runtime.trigger('rotate-ca'), { code: 'HUBTLS_STEP_DONE' }, 'a step runs once');
-  await t.rejects(th.hub.runtime.trigger('rotate-cq'), { code: 'HUBTLS_UNKNOWN_STEP', message: /did you mean "rotate-ca"/ });
+  await t.rejects(th.hub.runtime.timeline.trigger('rotate-ca'), { code: 'HUBTLS_STEP_DONE' }, 'a step runs once');
+  await t.rejects(th.hub.runtime.timeline.trigger('rotate-cq'), { code: 'HUBTLS_UNKNOWN_STEP', message: /did you mean "rotate-ca"/ });
 });

@@ -33,8 +33,8 @@ t.test('Baltimore → DigiCert G2 migration with connected SDK devices', async (
   // As the SDK samples do: on 'disconnect', open again.
   const disconnected = [legacy, updated].map((c) => new Promise((resolve) => c.once('disconnect', resolve)));
   const mark = th.events.length;
-  await th.hub.runtime.setChain('hub', { catalog: 'g2' });
-  t.equal(th.hub.runtime.drop('hub'), 2, 'both connections dropped');
+  await th.hub.runtime.endpoints.setChain('hub', { catalog: 'g2' });
+  t.equal(th.hub.runtime.connections.drop('hub'), 2, 'both connections dropped');
   await Promise.all(disconnected);
 
   const failure = await legacy.open().then(() => undefined, (e: Error) => e);

@@ -68,7 +68,7 @@ t.test('listeners: a new host:port is bound, a dropped one stops accepting; a po
   writeFileSync(file, stringify(doc([hub()])));
   const removed = await th.hub.reload();
   t.match(removed, { ok: true, removed: ['dps'], listenersRemoved: [`127.0.0.2:${dpsPort}`] });
-  t.equal(th.hub.listeners.length, 1);
+  t.equal(th.hub.listeners.all().length, 1);
   const gone = net.connect(dpsPort, '127.0.0.2');
   const [err] = (await once(gone, 'error')) as [NodeJS.ErrnoException];
   t.equal(err.code, 'ECONNREFUSED', 'the dropped listener no longer accepts');
@@ -77,21 +77,21 @@ t.test('listeners: a new host:port is bound, a dropped one stops accepting; a po
   writeFileSync(file, stringify(doc([hub({ host: '127.0.0.2', port: 0 }), taken])));
   const refused = await th.hub.reload();
   t.match(refused, { ok: false, error: /is already in use/ });
-  t.equal(th.hub.runtime.endpoints().length, 1, 'nothing of the refused file was applied');
+  t.equal(th.hub.runtime.endpoints.list().length, 1, 'nothing of the refused file was applied');
 });
 
 t.test('the timeline keeps its place across a reload unless the file changed it', async (t) => {
   const steps = [{ id: 'migrate', on: 'admin', chain: 'baltimore' }, { id: 'back', on: 'admin', chain: 'g2' }];
   const file = scenarioFile(doc([hub()], steps));
   const th = await startTestHub(t, file);
-  await th.hub.runtime.trigger('migrate');
+  await th.hub.runtime.timeline.trigger('migrate');
   writeFileSync(file, stringify(doc([hub(), { name: 'dps', kind: 'dps', hostnames: ['*.azure-devices-provisioning.net'], profile: 'dps', chain: 'g2' }], steps)));
   t.match(await th.hub.reload(), { ok: true, changed: ['dps'], timelineRestarted: false });
-  t.same(th.hub.runtime.endpoint('hub').chain, { catalog: 'baltimore' }, 'the unchanged hub keeps the chain its step switched to');
-  await t.rejects(th.hub.runtime.trigger('migrate'), { code: 'HUBTLS_STEP_DONE' }, 'the timeline did not start over');
+  t.same(th.hub.runtime.endpoints.get('hub').chain, { catalog: 'baltimore' }, 'the unchanged hub keeps the chain its step switched to');
+  await t.rejects(th.hub.runtime.timeline.trigger('migrate'), { code: 'HUBTLS_STEP_DONE' }, 'the timeline did not start over');
   writeFileSync(file, stringify(doc([hub()], [{ id: 'other', on: 'admin', drop: true }])));
   t.match(await th.hub.reload(), { ok: true, timelineRestarted: true });
-  await th.hub.runtime.trigger('other');
+  await th.hub.runtime.timeline.trigger('other');
   t.match(await nextNotice(th, 'step', { step: 'other' }), { ok: true });
 });
 

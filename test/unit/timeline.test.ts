@@ -6,7 +6,7 @@ import t from 'tap';
 import { EventBus } from '../../src/events/bus.js';
 import type { HubEvent, NoticeEvent } from '../../src/events/types.js';
 import { ScenarioClock } from '../../src/scenario/clock.js';
-import { Timeline } from '../../src/scenario/timeline.js';
+import { Timeline } from '../../src/runtime/timeline/runner.js';
 import { compileTimeline, durationMs, type Action } from '../../src/scenario/timeline-compile.js';
 import type { StepFile } from '../../src/scenario/schema.js';
 

@@ -29,24 +29,24 @@ type Result = Static<typeof ActionResult>;
 const schema = (summary: string, body: object, tags = ['timeline']) => ({ summary, tags, body, response: Ok(ActionResult) });
 
 async function trigger(ctx: AdminContext, b: Static<typeof TriggerBody>): Promise<Result> {
-  await ctx.runtime.trigger(b.step);
+  await ctx.runtime.timeline.trigger(b.step);
   return { message: `timeline step ${b.step} ran`, state: ctx.state() };
 }
 
 async function fault(ctx: AdminContext, b: Static<typeof FaultBody>): Promise<Result> {
   if (b.stop) {
     if (!b.id) throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'stopping a fault needs its "id"');
-    ctx.runtime.stopFault(b.id);
+    ctx.runtime.faults.stop(b.id);
     return { message: `fault ${b.id} stopped`, state: ctx.state() };
   }
   if (b.fault === undefined) {
     if (!b.id) throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'give the "id" of a declared fault, or "fault" and "endpoint" for a new one');
-    await ctx.runtime.startFault(b.id);
+    await ctx.runtime.faults.start(b.id);
     return { message: `fault ${b.id} started`, state: ctx.state() };
   }
   if (!b.endpoint) throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'a new fault needs the "endpoint" it acts on');
   const { stop: _stop, ...spec } = b;
-  await ctx.runtime.startFault({ ...spec, fault: b.fault, endpoint: needEndpoint(ctx.runtime, b.endpoint) });
+  await ctx.runtime.faults.start({ ...spec, fault: b.fault, endpoint: needEndpoint(ctx.runtime, b.endpoint) });
   return { message: `fault ${b.fault} started on ${b.endpoint}`, state: ctx.state() };
 }
 
@@ -54,7 +54,7 @@ async function reload(ctx: AdminContext, b: Static<typeof ReloadBody>): Promise<
   if (!ctx.hooks.reload) throw notAvailable('scenario reload', 'the admin plugin was started without the hub\'s reload (startHub wires it)');
   const r = await ctx.hooks.reload(b.file);
   if (!r.ok) throw new ApiError(400, 'HUBTLS_RELOAD_REFUSED', r.error ?? 'the scenario was not reloaded', 'the running scenario is unchanged; `hubtls check FILE` lists every problem');
-  return { message: `scenario reloaded from ${b.file ?? ctx.runtime.scenario.file}`, state: ctx.state() };
+  return { message: `scenario reloaded from ${b.file ?? ctx.runtime.scenario.current.file}`, state: ctx.state() };
 }
 
 export const controlRoutes: RouteModule = (app, ctx) => {

@@ -24,7 +24,7 @@ export const liveRoutes: RouteModule = (app, ctx) => {
   }, (req, reply) => {
     let seq = 0;
     open.add(reply);
-    reply.sse({ event: 'hello', data: JSON.stringify({ scenario: ctx.runtime.scenario.name, handshakes: ctx.ring.total }) });
+    reply.sse({ event: 'hello', data: JSON.stringify({ scenario: ctx.runtime.scenario.current.name, handshakes: ctx.ring.total }) });
     const unsubscribe = ctx.runtime.bus.subscribe((e) => reply.sse(toMessage(e, ++seq)));
     const keepalive = setInterval(() => reply.raw.write(': keepalive\n\n'), KEEPALIVE_MS);
     req.raw.on('close', () => {

@@ -15,9 +15,9 @@ const schema = (summary: string, body: object) => ({ summary, tags: ['timeline']
 async function migrate(ctx: AdminContext, b: Static<typeof MigrateBody>): Promise<Result> {
   const chain = needChain(b.chain);
   const rt = ctx.runtime;
-  const names = b.endpoints?.map((n) => needEndpoint(rt, n)) ?? rt.endpoints().filter((ep) => chain.keyType === 'rsa' || rt.profileOf(ep).definition.certKeyTypes.includes('ec')).map((ep) => ep.name);
-  await Promise.all(names.map((n) => rt.setChain(n, { catalog: chain.id }, chain.keyType)));
-  const dropped = b.drop === false ? undefined : names.reduce((n, name) => n + rt.drop(name), 0);
+  const names = b.endpoints?.map((n) => needEndpoint(rt, n)) ?? rt.endpoints.list().filter((ep) => chain.keyType === 'rsa' || rt.endpoints.profileOf(ep).definition.certKeyTypes.includes('ec')).map((ep) => ep.name);
+  await Promise.all(names.map((n) => rt.endpoints.setChain(n, { catalog: chain.id }, chain.keyType)));
+  const dropped = b.drop === false ? undefined : names.reduce((n, name) => n + rt.connections.drop(name), 0);
   return { message: `${names.join(', ')} now serve${names.length === 1 ? 's' : ''} ${chain.id} (root ${chain.rootId})`, ...(dropped === undefined ? {} : { dropped }), state: ctx.state() };
 }
 
@@ -25,11 +25,11 @@ async function chain(ctx: AdminContext, b: Static<typeof ChainBody>): Promise<Re
   const name = needEndpoint(ctx.runtime, b.endpoint);
   if ((b.chain === undefined) === (b.rotate === undefined)) throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'give exactly one of "chain" (switch) or "rotate": "leaf"');
   if (b.rotate) {
-    await ctx.runtime.rotateLeaf(name);
-    return { message: `${name} leaf rotated to generation ${ctx.runtime.endpoint(name).generation}`, state: ctx.state() };
+    await ctx.runtime.endpoints.rotateLeaf(name);
+    return { message: `${name} leaf rotated to generation ${ctx.runtime.endpoints.get(name).generation}`, state: ctx.state() };
   }
   const def = needChain(b.chain!);
-  await ctx.runtime.setChain(name, { catalog: def.id }, def.keyType);
+  await ctx.runtime.endpoints.setChain(name, { catalog: def.id }, def.keyType);
   return { message: `${name} now serves ${def.keyType.toUpperCase()} chain ${def.id}`, state: ctx.state() };
 }
 
@@ -44,13 +44,13 @@ async function clock(ctx: AdminContext, b: Static<typeof ClockBody>): Promise<Re
 function profile(ctx: AdminContext, b: Static<typeof ProfileBody>): Result {
   const name = needEndpoint(ctx.runtime, b.endpoint);
   getProfile(b.profile);
-  ctx.runtime.setProfile(name, b.profile, b.minTlsVersion);
-  return { message: `${name} now runs profile ${ctx.runtime.profileOf(ctx.runtime.endpoint(name)).id}`, state: ctx.state() };
+  ctx.runtime.endpoints.setProfile(name, b.profile, b.minTlsVersion);
+  return { message: `${name} now runs profile ${ctx.runtime.endpoints.profileOf(ctx.runtime.endpoints.get(name)).id}`, state: ctx.state() };
 }
 
 function drop(ctx: AdminContext, b: Static<typeof DropBody>): Result {
   const name = b.endpoint === undefined ? undefined : needEndpoint(ctx.runtime, b.endpoint);
-  const dropped = ctx.runtime.drop(name);
+  const dropped = ctx.runtime.connections.drop(name);
   return { message: `dropped ${dropped} connection(s)${name ? ` of ${name}` : ''}`, dropped, state: ctx.state() };
 }
 

@@ -4,25 +4,13 @@
  */
 import net from 'node:net';
 import { HubtlsError } from '../errors.js';
-import type { EventBus } from '../events/bus.js';
-import type { Runtime } from '../scenario/runtime.js';
 import type { ListenerSpec } from '../scenario/compile.js';
-import type { ContextCache } from './contexts.js';
-import type { Engine } from './engines/types.js';
-import type { EngineName } from './policy/types.js';
-import { Connection } from './connection.js';
-import { refusedAtAccept, type ConnectionLimits } from './limits.js';
+import { Connection, type ServeDeps } from './connection.js';
+import { refusedAtAccept } from './limits.js';
 
-export interface ListenerDeps {
-  runtime: Runtime;
-  bus: EventBus;
-  contexts: ContextCache;
-  engines: Partial<Record<EngineName, Engine>> & { openssl: Engine };
-  handshakeTimeoutMs: number;
-  /** See StartOptions.precheck. */
-  precheck: boolean;
-  /** Connection limits; none when omitted. */
-  limits?: ConnectionLimits;
+export interface ListenerDeps extends ServeDeps {
+  /** At accept, before the ClientHello: why the hub refuses one more connection (global limit), or undefined. */
+  admit(socket: net.Socket): string | undefined;
 }
 
 let nextConnId = 1;
@@ -55,7 +43,7 @@ export class HubListener {
   private onConnection(socket: net.Socket): void {
     this.accepted++;
     const id = nextConnId++;
-    const refusal = this.deps.limits?.admit(socket);
+    const refusal = this.deps.admit(socket);
     if (refusal) return refusedAtAccept(socket, { conn: id, listener: this.name, reason: refusal }, this.deps.bus);
     const conn = new Connection(socket, id, this.name, this.spec.endpoints, this.deps);
     this.conns.set(socket, conn);

@@ -4,14 +4,14 @@
  * since the previous step, `delay` (real time since the previous step) or `on: admin`
  * (`trigger(id)`). A step's actions run in order, then one `step` notice is published.
  */
-import { HubtlsError } from '../errors.js';
-import { didYouMean } from '../util/suggest.js';
-import type { EventBus } from '../events/bus.js';
-import type { ScenarioClock } from './clock.js';
-import type { Action, CompiledStep, Trigger } from './timeline-compile.js';
-import { describeAction, describeTrigger } from './timeline-words.js';
+import { HubtlsError } from '../../errors.js';
+import { didYouMean } from '../../util/suggest.js';
+import type { EventBus } from '../../events/bus.js';
+import type { ScenarioClock } from '../../scenario/clock.js';
+import type { Action, CompiledStep, Trigger } from '../../scenario/timeline-compile.js';
+import { describeAction, describeTrigger } from '../../scenario/timeline-words.js';
 
-/** What running a step needs from the rest of the hub (the Runtime, in practice). */
+/** What running a step needs from the rest of the hub (the runtime parts, through timeline/actions.ts). */
 export interface TimelineHost {
   clock: ScenarioClock;
   bus: EventBus;
@@ -51,6 +51,7 @@ export class Timeline {
     this.status = steps.map((s) => ({ id: s.id, index: s.index, trigger: describeTrigger(s.trigger), actions: s.actions.map(describeAction), state: 'pending' }));
     this.unsubscribe = host.bus.subscribe((e) => {
       if (e.type === 'handshake') this.onHandshake(e.endpoint);
+      else if (e.type === 'notice' && e.what === 'clock') this.clockMoved();
     });
   }
 

@@ -1,0 +1,186 @@
+/**
+ * The endpoint table: each endpoint's live definition (what the timeline and the admin API may change:
+ * profile, chain, leaf generation), the certificate material it serves, and the policy snapshot
+ * decide() reads. One job: what each endpoint is and serves right now.
+ */
+import type { PkiStore } from '../pki/store.js';
+import type { EventBus } from '../events/bus.js';
+import { effectiveProfile, resolveEndpointProfile, type EffectiveProfile } from '../profiles/effective.js';
+import { getProfile } from '../profiles/registry.js';
+import type { EndpointMaterial } from '../tls/contexts.js';
+import type { EndpointView, MiniEngineCaps, PolicyState } from '../tls/policy/types.js';
+import type { ScenarioClock } from '../scenario/clock.js';
+import { resolveChain } from '../scenario/chains.js';
+import { describeChainSource, type ChainSource, type CompiledEndpoint } from '../scenario/compile.js';
+import { nextIntermediate } from '../scenario/timeline-rotation.js';
+import { HubtlsError } from '../errors.js';
+import { notice } from './notice.js';
+
+/** An endpoint's mutable state: what the timeline may change while the scenario runs. */
+export interface LiveEndpoint extends CompiledEndpoint {
+  /** Leaf generation: a "rotate leaf" step increments it (new key, same names). */
+  generation: number;
+}
+
+/** What PkiStore.prepare takes: one chain to have ready. */
+export type PrepareRequest = Parameters<PkiStore['prepare']>[0][number];
+
+/** A reload's endpoint changes, loaded but not yet in force (see EndpointTable.stage). */
+export interface StagedEndpoints {
+  changed: string[];
+  removed: string[];
+  commit(): void;
+}
+
+export class EndpointTable {
+  private readonly live = new Map<string, LiveEndpoint>();
+  /** Endpoints a reload removed: their open connections still look them up. */
+  private readonly retired = new Map<string, LiveEndpoint>();
+  private readonly material = new Map<string, EndpointMaterial>();
+
+  constructor(
+    endpoints: readonly CompiledEndpoint[],
+    private readonly pki: PkiStore,
+    private readonly clock: ScenarioClock,
+    private readonly bus: EventBus,
+    /** What the mini engine can run (decide() routes to it); undefined: OpenSSL only. */
+    private readonly mini?: MiniEngineCaps,
+  ) {
+    for (const ep of endpoints) this.live.set(ep.name, { ...ep, generation: 1 });
+  }
+
+  list(): LiveEndpoint[] {
+    return [...this.live.values()];
+  }
+
+  names(): string[] {
+    return [...this.live.keys()];
+  }
+
+  get(name: string): LiveEndpoint {
+    const ep = this.live.get(name) ?? this.retired.get(name);
+    if (!ep) throw new Error(`no endpoint named ${name}`);
+    return ep;
+  }
+
+  readonly kindOf = (name: string): 'iothub' | 'dps' => this.get(name).kind;
+
+  profileOf(ep: LiveEndpoint, now = this.clock.now()): EffectiveProfile {
+    return effectiveProfile(resolveEndpointProfile(ep.profile, ep.minTlsVersion), now);
+  }
+
+  materialOf(name: string): EndpointMaterial {
+    const m = this.material.get(name);
+    if (!m) throw new Error(`chains of endpoint ${name} are not loaded`);
+    return m;
+  }
+
+  /** The catalog chains every endpoint serves at the scenario's now (one PKI pass generates them all). */
+  chainRequests(validAt: Date): PrepareRequest[] {
+    return this.list().flatMap((ep) =>
+      [ep.chain, ep.eccChain].flatMap((src) =>
+        src && 'catalog' in src ? [{ chainId: src.catalog, kind: ep.kind, generation: ep.generation, validAt }] : [],
+      ),
+    );
+  }
+
+  /** (Re)loads every endpoint's chains; the old material serves until each resolves. */
+  async loadAll(): Promise<void> {
+    await Promise.all(this.names().map((n) => this.reload(n)));
+  }
+
+  /** A snapshot for decide(): the endpoints of one listener at the current scenario time. */
+  policyState(endpointNames: readonly string[]): PolicyState {
+    const now = this.clock.now();
+    return { endpoints: endpointNames.map((n) => this.view(this.get(n), now)), mini: this.mini };
+  }
+
+  /** Serve another chain (root migration, defect fixture). Loaded first; the switch is atomic. */
+  async setChain(endpoint: string, source: ChainSource, keyType: 'rsa' | 'ec' = 'rsa'): Promise<void> {
+    const ep = this.get(endpoint);
+    if (keyType === 'ec') ep.eccChain = source;
+    else ep.chain = source;
+    await this.reload(endpoint);
+    const chain = describeChainSource(source);
+    notice(this.bus, 'chain', `${endpoint} now serves ${keyType.toUpperCase()} chain ${chain}`, { endpoint, keyType, chain });
+  }
+
+  /** New leaf key and serial, same names and issuer: breaks leaf pinning, not root trust. */
+  async rotateLeaf(endpoint: string): Promise<void> {
+    const ep = this.get(endpoint);
+    ep.generation += 1;
+    await this.reload(endpoint);
+    const msg = `${endpoint} leaf rotated to generation ${ep.generation}`;
+    notice(this.bus, 'rotate-leaf', msg, { endpoint, generation: ep.generation });
+  }
+
+  /** Another issuing CA under the same root (g2 → g2-ca04): leaf and intermediate pins break, root trust holds. */
+  async rotateIntermediate(endpoint: string, to?: string): Promise<void> {
+    const ep = this.get(endpoint);
+    const from = 'catalog' in ep.chain ? ep.chain.catalog : undefined;
+    const target = to ?? (from === undefined ? undefined : nextIntermediate(from));
+    if (!target) {
+      const msg = `endpoint ${endpoint} serves ${from ?? 'a chain from PEM files'}, which has no known next issuing CA`;
+      throw new HubtlsError('HUBTLS_NO_ROTATION', msg, 'name the chain to rotate to, e.g. rotateIntermediate: g2-ca04');
+    }
+    ep.chain = { catalog: target };
+    await this.reload(endpoint);
+    const msg = `${endpoint} rotated its issuing CA: chain ${from ?? 'files'} → ${target} (new leaf and intermediate, same root)`;
+    notice(this.bus, 'rotate-intermediate', msg, { endpoint, from, to: target });
+  }
+
+  setProfile(endpoint: string, profile: string, minTlsVersion?: '1.2'): void {
+    getProfile(profile);
+    const ep = this.get(endpoint);
+    ep.profile = profile;
+    ep.minTlsVersion = minTlsVersion;
+    const id = this.profileOf(ep).id;
+    notice(this.bus, 'profile', `${endpoint} now runs profile ${id}`, { endpoint, profile: id });
+  }
+
+  /**
+   * A reloaded scenario's endpoints. Those whose definition is unchanged keep their live state (chain a
+   * step switched to, rotated leaf); changed and new ones start from the file. Every chain is loaded
+   * here; nothing is in force until commit().
+   */
+  async stage(before: readonly CompiledEndpoint[], next: readonly CompiledEndpoint[]): Promise<StagedEndpoints> {
+    const was = new Map(before.map((e) => [e.name, JSON.stringify(e)]));
+    const changed = next.filter((e) => was.get(e.name) !== JSON.stringify(e)).map((e) => ({ ...e, generation: 1 }));
+    const staged = await Promise.all(changed.map(async (ep) => ({ ep, material: await this.loadMaterial(ep) })));
+    const removed = [...was.keys()].filter((n) => !next.some((e) => e.name === n));
+    const commit = () => {
+      for (const n of removed) this.retired.set(n, this.live.get(n)!), this.live.delete(n);
+      for (const { ep, material } of staged) {
+        this.live.set(ep.name, ep);
+        this.material.set(ep.name, material);
+        this.retired.delete(ep.name);
+      }
+    };
+    return { changed: changed.map((e) => e.name), removed, commit };
+  }
+
+  /** (Re)loads one endpoint's chains after a change; the old material serves until this resolves. */
+  private async reload(name: string): Promise<void> {
+    this.material.set(name, await this.loadMaterial(this.get(name)));
+  }
+
+  /** Resolves an endpoint's chains at the current scenario time (nothing is swapped here). */
+  private async loadMaterial(ep: LiveEndpoint): Promise<EndpointMaterial> {
+    const req = { kind: ep.kind, generation: ep.generation, validAt: this.clock.now() };
+    const [rsa, ec] = await Promise.all([
+      resolveChain({ ...req, source: ep.chain }, this.pki),
+      ep.eccChain ? resolveChain({ ...req, source: ep.eccChain }, this.pki) : Promise.resolve(undefined),
+    ]);
+    const m: EndpointMaterial = rsa.keyType === 'ec' ? { ec: rsa } : { rsa };
+    if (ec) m.ec = ec;
+    return m;
+  }
+
+  private view(ep: LiveEndpoint, now: Date): EndpointView {
+    const m = this.material.get(ep.name) ?? {};
+    const profile = this.profileOf(ep, now);
+    const chains: EndpointView['chains'] = {};
+    for (const t of profile.definition.certKeyTypes) if (m[t]) chains[t] = m[t]!.chainId;
+    return { name: ep.name, kind: ep.kind, hostnames: ep.hostnames, isDefault: ep.isDefault, profile, chains };
+  }
+}
