@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import addFormatsModule from 'ajv-formats';
 import { FastifySSEPlugin } from 'fastify-sse-v2';
-import type { RuntimeParts as Runtime } from '../runtime/index.js';
+import type { RuntimeParts } from '../runtime/index.js';
 import { HandshakeRing } from '../events/ring.js';
 import { HubMetrics } from '../events/metrics.js';
 import { requestAuthorized } from './token.js';
@@ -24,7 +24,7 @@ import { liveRoutes } from './routes/live.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 
 export interface AdminOptions {
-  runtime: Runtime;
+  runtime: RuntimeParts;
   token: string;
   hooks?: AdminHooks;
   /** Include Node process metrics (CPU, memory, event loop) in /metrics. Default true. */

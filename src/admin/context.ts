@@ -1,6 +1,6 @@
 /** What every route module gets: the runtime, the recorders fed from the bus, and the optional hooks of other layers. */
 import type { FastifyInstance } from 'fastify';
-import type { RuntimeParts as Runtime } from '../runtime/index.js';
+import type { RuntimeParts } from '../runtime/index.js';
 import type { HandshakeRing } from '../events/ring.js';
 import type { HubMetrics } from '../events/metrics.js';
 import { didYouMean } from '../util/suggest.js';
@@ -21,7 +21,7 @@ export interface AdminHooks {
 }
 
 export interface AdminContext {
-  runtime: Runtime;
+  runtime: RuntimeParts;
   ring: HandshakeRing;
   metrics: HubMetrics;
   hooks: AdminHooks;
@@ -31,7 +31,7 @@ export interface AdminContext {
 export type RouteModule = (app: FastifyInstance, ctx: AdminContext) => void;
 
 /** Resolves an endpoint name from a request, or answers 400 with the names that exist. */
-export function needEndpoint(runtime: Runtime, name: string): string {
+export function needEndpoint(runtime: RuntimeParts, name: string): string {
   const names = runtime.endpoints.list().map((e) => e.name);
   if (names.includes(name)) return name;
   throw new ApiError(400, 'HUBTLS_UNKNOWN_ENDPOINT', `no endpoint named "${name}"${didYouMean(name, names)}`, `endpoints: ${names.join(', ')}`);

@@ -3,7 +3,7 @@
  * served certificate, for the dashboard's chain drawing), clock, devices, counters.
  */
 import { X509Certificate } from 'node:crypto';
-import type { RuntimeParts as Runtime } from '../runtime/index.js';
+import type { RuntimeParts } from '../runtime/index.js';
 import type { ChainMaterial } from '../tls/contexts.js';
 import { CHAINS } from '../pki/chains.js';
 import type { CertViewT, ChainViewT, StateT } from './schemas.js';
@@ -46,7 +46,7 @@ export function chainView(m: ChainMaterial): ChainViewT {
   return v;
 }
 
-function endpointState(runtime: Runtime, name: string, x: StateExtras): StateT['endpoints'][number] {
+function endpointState(runtime: RuntimeParts, name: string, x: StateExtras): StateT['endpoints'][number] {
   const ep = runtime.endpoints.get(name);
   const m = runtime.endpoints.materialOf(name);
   return {
@@ -64,7 +64,7 @@ function endpointState(runtime: Runtime, name: string, x: StateExtras): StateT['
   };
 }
 
-export function stateOf(runtime: Runtime, x: StateExtras): StateT {
+export function stateOf(runtime: RuntimeParts, x: StateExtras): StateT {
   const s = runtime.scenario.current;
   const { devices, ...provisioning } = runtime.devices.snapshot();
   return {
@@ -73,7 +73,7 @@ export function stateOf(runtime: Runtime, x: StateExtras): StateT {
     endpoints: runtime.endpoints.list().map((ep) => endpointState(runtime, ep.name, x)),
     devices: devices as StateT['devices'],
     provisioning,
-    timeline: runtime.timeline.statuses() ?? [],
+    timeline: runtime.timeline.statuses(),
     faults: runtime.faults.list(),
     handshakes: { total: x.handshakesTotal() },
   };
