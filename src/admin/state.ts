@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { Runtime } from '../scenario/runtime.js';
-import type { ChainMaterial } from '../tls/contexts.js';
+import type { ChainMaterial } from '../pki/types.js';
 import { CHAINS } from '../pki/chains.js';
 import type { CertViewT, ChainViewT, StateT } from './schemas.js';
 

@@ -4,10 +4,11 @@
  */
 import { resolve } from 'node:path';
 import { resolveEndpointProfile } from '../profiles/effective.js';
+import type { ChainSource } from '../pki/types.js';
 import type { LoadedScenario } from './load.js';
 import type { ChainRefFile, EndpointFile } from './schema.js';
 import type { FaultSpec } from '../faults/types.js';
-import { faultSpecs, withoutLocation } from '../faults/compile.js';
+import { faultSpecs, withoutLocation } from './faults-compile.js';
 import { compileTimeline, type CompiledStep } from './timeline-compile.js';
 import { afterModeName, compileAfterOptions, type AfterOptions } from '../after/options.js';
 import { compileDevices } from '../device/compile.js';
@@ -24,7 +25,8 @@ export const DEFAULTS = {
   after: 'hold',
 } as const;
 
-export type ChainSource = { catalog: string } | { files: { cert: string; key: string; ca?: string } };
+// ChainSource moved to pki (chain resolution lives there); re-exported for existing importers.
+export type { ChainSource };
 
 export interface CompiledEndpoint {
   name: string;

@@ -10,7 +10,7 @@ import { effectiveProfile, resolveEndpointProfile, type EffectiveProfile } from 
 import type { EndpointMaterial } from '../tls/contexts.js';
 import type { EndpointView, MiniEngineCaps, PolicyState } from '../tls/policy/types.js';
 import { ScenarioClock } from './clock.js';
-import { resolveChain } from './chains.js';
+import { resolveChain } from '../pki/resolve.js';
 import type { ChainSource, CompiledEndpoint, CompiledScenario } from './compile.js';
 import { getProfile } from '../profiles/registry.js';
 import { HubtlsError } from '../errors.js';

@@ -3,7 +3,8 @@
  * and the actions in the order they are written in the step.
  */
 import type { StepFile } from './schema.js';
-import { chainSource, type ChainSource } from './compile.js';
+import { chainSource } from './compile.js';
+import type { ChainSource } from '../pki/types.js';
 import { ACTION_KEYS, TRIGGER_KEYS } from './timeline-schema.js';
 
 export type Trigger =
