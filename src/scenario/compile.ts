@@ -9,7 +9,7 @@ import type { LoadedScenario } from './load.js';
 import type { ChainRefFile, EndpointFile } from './schema.js';
 import type { FaultSpec } from '../faults/types.js';
 import { faultSpecs, withoutLocation } from './faults-compile.js';
-import { compileTimeline, type CompiledStep } from './timeline-compile.js';
+import { compileTimeline, type CompiledStep } from './timeline/compile.js';
 import { afterModeName, compileAfterOptions, type AfterOptions } from '../after/options.js';
 import { compileDevices } from '../device/compile.js';
 import type { CompiledDevices } from '../device/types.js';

@@ -19,7 +19,7 @@ import { FaultChains } from '../faults/chains.js';
 import { ConnectionFaults, type ConnectionSide } from '../faults/connection-faults.js';
 import { checkFaultSpec } from '../faults/params.js';
 import type { FaultSpec } from '../faults/types.js';
-import { nextIntermediate } from './timeline-rotation.js';
+import { nextIntermediate } from './timeline/rotation.js';
 import type { Timeline } from './timeline.js';
 
 /** A fault given at run time (admin API): like a scenario's fault use, with its endpoint. */

@@ -1,8 +1,8 @@
 /** Runs one timeline action on the runtime (each runtime method publishes its own notice). */
 import type { Runtime } from './runtime.js';
-import type { Action } from './timeline-compile.js';
-import { durationMs } from './timeline-compile.js';
-import { RELATIVE_PATTERN } from './timeline-schema.js';
+import type { Action } from './timeline/compile.js';
+import { durationMs } from './timeline/compile.js';
+import { RELATIVE_PATTERN } from './timeline/schema.js';
 import { Timeline } from './timeline.js';
 
 /** "+30d" from the scenario's now, or an instant. */

@@ -8,8 +8,8 @@ import { HubtlsError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { EventBus } from '../events/bus.js';
 import type { ScenarioClock } from './clock.js';
-import type { Action, CompiledStep, Trigger } from './timeline-compile.js';
-import { describeAction, describeTrigger } from './timeline-words.js';
+import type { Action, CompiledStep, Trigger } from './timeline/compile.js';
+import { describeAction, describeTrigger } from './timeline/words.js';
 
 /** What running a step needs from the rest of the hub (the Runtime, in practice). */
 export interface TimelineHost {

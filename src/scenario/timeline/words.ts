@@ -1,6 +1,6 @@
 /** Timeline triggers and actions in words, for notices, `hubtls check` and the admin API. */
-import type { Action, Trigger } from './timeline-compile.js';
-import type { ChainSource } from '../pki/types.js';
+import type { Action, Trigger } from './compile.js';
+import type { ChainSource } from '../../pki/types.js';
 
 function source(s: ChainSource): string {
   return 'catalog' in s ? s.catalog : `file:${s.files.cert}`;

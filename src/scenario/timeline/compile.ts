@@ -2,10 +2,10 @@
  * Timeline steps of a scenario file → compiled steps: one trigger, the target endpoints resolved,
  * and the actions in the order they are written in the step.
  */
-import type { StepFile } from './schema.js';
-import { chainSource } from './compile.js';
-import type { ChainSource } from '../pki/types.js';
-import { ACTION_KEYS, TRIGGER_KEYS } from './timeline-schema.js';
+import type { StepFile } from '../schema.js';
+import { chainSource } from '../compile.js';
+import type { ChainSource } from '../../pki/types.js';
+import { ACTION_KEYS, TRIGGER_KEYS } from './schema.js';
 
 export type Trigger =
   | { kind: 'at'; at: Date }
