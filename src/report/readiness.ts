@@ -48,7 +48,7 @@ export interface HelloReadiness {
  * Azure does, not what this machine's OpenSSL can do, so every (version, suite) is "supported".
  */
 const AZURE_CAN: PolicyState['mini'] = { supports: () => true };
-const policy = (at: Date, view: EndpointView): PolicyState => ({ now: at, endpoints: [view], mini: AZURE_CAN });
+const policy = (view: EndpointView): PolicyState => ({ endpoints: [view], mini: AZURE_CAN });
 
 /** The chains a profile's endpoint serves in the default scenario. */
 const CHAINS = { rsa: 'g2', ec: 'ecc-g3' } as const;
@@ -96,7 +96,7 @@ function refusalReasons(hello: ClientHelloSummary, first: Decision, view: Endpoi
   for (let i = 0; i < 3 && h && d.code !== 'HUBTLS_ACCEPTED'; i++) {
     why.push((i === 0 ? '' : 'and then: ') + shortWhy(d, h, view));
     h = withoutObstacle(h, d, view);
-    if (h) d = decide(h, policy(at, view));
+    if (h) d = decide(h, policy(view));
   }
   return why;
 }
@@ -116,7 +116,7 @@ function acceptedWarnings(hello: ClientHelloSummary, d: Extract<Decision, { code
 
 function verdictFor(hello: ClientHelloSummary, profileId: string, at: Date): ProfileVerdict {
   const view = endpointFor(profileId, at);
-  const d = decide(hello, policy(at, view));
+  const d = decide(hello, policy(view));
   // Which hubtls engine would run it is an emulator detail, not part of what Azure does.
   const explanation = explain(d.code === 'HUBTLS_ACCEPTED' ? { ...d, engine: 'openssl' } : d);
   const base = { profile: profileId, title: view.profile.definition.title, outcome: d.code, explanation };

@@ -133,7 +133,7 @@ export class Runtime {
   policyState(endpointNames: readonly string[]): PolicyState {
     const now = this.clock.now();
     const endpoints = endpointNames.map((n) => this.view(this.endpoint(n), now));
-    return { now, endpoints, mini: this.mini };
+    return { endpoints, mini: this.mini };
   }
 
   /** Connections routed to an endpoint, so a timeline step can drop them (a gateway restart). */

@@ -33,6 +33,6 @@ export function endpoint(profileId: string, over: Partial<EndpointView> = {}, no
   return { name: 'hub', kind: 'iothub', hostnames: ['*.azure-devices.net'], isDefault: true, profile, chains, ...over };
 }
 
-export function state(endpoints: EndpointView[], now = new Date()): PolicyState {
-  return { now, endpoints };
+export function state(endpoints: EndpointView[]): PolicyState {
+  return { endpoints };
 }

@@ -43,7 +43,7 @@ export function stepId(step: StepFile, index: number): string {
   return step.id ?? `step-${index + 1}`;
 }
 
-/** The step's trigger keys, in file order (exactly one is valid; timeline-check says so otherwise). */
+/** The step's trigger keys, in file order (exactly one is valid; check.ts says so otherwise). */
 export function triggerKeys(step: StepFile): string[] {
   return Object.keys(step).filter((k) => (TRIGGER_KEYS as readonly string[]).includes(k));
 }

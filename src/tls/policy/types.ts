@@ -22,7 +22,6 @@ export interface MiniEngineCaps {
 }
 
 export interface PolicyState {
-  now: Date;
   endpoints: EndpointView[];
   mini?: MiniEngineCaps;
 }
