@@ -3,7 +3,7 @@
  * and the actions in the order they are written in the step.
  */
 import type { StepFile } from '../schema.js';
-import { chainSource } from '../compile.js';
+import { chainSource } from '../chain-source.js';
 import type { ChainSource } from '../../pki/types.js';
 import { ACTION_KEYS, TRIGGER_KEYS } from './schema.js';
 
