@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PkiStore } from '../../src/pki/store.js';
-import { resolveChain } from '../../src/scenario/chains.js';
+import { resolveChain } from '../../src/pki/resolve.js';
 import { AZURE_GROUPS } from '../../src/profiles/recommended.js';
 import { ROOT } from './procs.js';
 

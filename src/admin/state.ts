@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { RuntimeParts } from '../runtime/index.js';
-import type { ChainMaterial } from '../tls/contexts.js';
+import type { ChainMaterial } from '../pki/types.js';
 import { CHAINS } from '../pki/chains.js';
 import type { CertViewT, ChainViewT, StateT } from './schemas.js';
 

@@ -3,8 +3,8 @@
  * key generation. Keyed by the endpoint kind (iothub / dps leaves differ) and chain id.
  */
 import type { PkiStore } from '../pki/store.js';
-import type { ChainMaterial } from '../tls/contexts.js';
-import { resolveChain } from '../scenario/chains.js';
+import type { ChainMaterial } from '../pki/types.js';
+import { resolveChain } from '../pki/resolve.js';
 import { faultDefinition, withDefaults } from './params.js';
 import type { FaultSpec } from './types.js';
 

@@ -1,19 +1,19 @@
 /**
- * All fault definitions by name. Adding a fault is one file in this folder and one line here
+ * All fault definitions by name. Adding a fault is one file in defs/ and one line here
  * (see README.md).
  */
 import type { AnyFault } from './types.js';
-import { resetAfterHello } from './reset-after-hello.js';
-import { closeAfterServerHello } from './close-after-server-hello.js';
-import { delayServerHello } from './delay-server-hello.js';
-import { slowBytes } from './slow-bytes.js';
-import { stall } from './stall.js';
-import { killAfter } from './kill-after.js';
-import { truncateChain } from './truncate-chain.js';
-import { serveDefect } from './serve-defect.js';
-import { oversizeRecords } from './oversize-records.js';
-import { tinyRecords } from './tiny-records.js';
-import { badSignature } from './bad-signature.js';
+import { resetAfterHello } from './defs/reset-after-hello.js';
+import { closeAfterServerHello } from './defs/close-after-server-hello.js';
+import { delayServerHello } from './defs/delay-server-hello.js';
+import { slowBytes } from './defs/slow-bytes.js';
+import { stall } from './defs/stall.js';
+import { killAfter } from './defs/kill-after.js';
+import { truncateChain } from './defs/truncate-chain.js';
+import { serveDefect } from './defs/serve-defect.js';
+import { oversizeRecords } from './defs/oversize-records.js';
+import { tinyRecords } from './defs/tiny-records.js';
+import { badSignature } from './defs/bad-signature.js';
 
 export const FAULTS: readonly AnyFault[] = [
   resetAfterHello,

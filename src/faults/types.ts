@@ -12,7 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Static, TObject } from '@sinclair/typebox';
-import type { ChainMaterial, EndpointMaterial } from '../tls/contexts.js';
+import type { ChainMaterial, EndpointMaterial } from '../pki/types.js';
 import type { Established } from '../tls/engines/types.js';
 import type { HelloView } from '../events/types.js';
 import type { RecordFaults } from '../tls/records/faults.js';

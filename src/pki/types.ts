@@ -113,3 +113,23 @@ export interface RootInfo {
   description: string;
   testOnly: boolean;
 }
+
+/**
+ * A chain ready to load into TLS: PEM text plus what events report about it. Plain data, so the
+ * layers above pki (tls contexts, faults, the runtime) share one shape without importing tls.
+ */
+export interface ChainMaterial {
+  chainId: string;
+  /** Leaf + intermediates, served order. */
+  certPem: string;
+  keyPem: string;
+  keyType: KeyType;
+  leafSha256: string;
+  rootName: string;
+}
+
+/** What one endpoint serves: at most one chain per key type. */
+export type EndpointMaterial = Partial<Record<KeyType, ChainMaterial>>;
+
+/** Where an endpoint's chain comes from: a catalog chain id or the user's PEM files. */
+export type ChainSource = { catalog: string } | { files: { cert: string; key: string; ca?: string } };

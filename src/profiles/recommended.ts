@@ -43,21 +43,12 @@ export const TLS_RSA_LEGACY = [
   'TLS_RSA_WITH_AES_128_CBC_SHA',
 ];
 
-export const DPS_LEGACY_OPTION_1 = TLS_RSA_LEGACY;
-
 /**
- * DPS legacy "Option #2 (better performance)" order (seed 001). Same set as option 1; since the
- * service follows the client's preference, the order changes nothing on the wire. Kept as data so
- * `hubtls profiles show dps` can print what the seed says.
+ * DPS's legacy suites. Its "Option #2 (better performance)" (seed 001) lists the same six in
+ * another order; the service follows the client's preference, so the order changes nothing on the
+ * wire and the profile carries one list.
  */
-export const DPS_LEGACY_OPTION_2 = [
-  'TLS_RSA_WITH_AES_128_GCM_SHA256',
-  'TLS_RSA_WITH_AES_256_GCM_SHA384',
-  'TLS_RSA_WITH_AES_128_CBC_SHA256',
-  'TLS_RSA_WITH_AES_256_CBC_SHA256',
-  'TLS_RSA_WITH_AES_128_CBC_SHA',
-  'TLS_RSA_WITH_AES_256_CBC_SHA',
-];
+export const DPS_LEGACY_OPTION_1 = TLS_RSA_LEGACY;
 
 /** Groups offered in ServerKeyExchange / key_share, Windows (Schannel) default order. */
 export const AZURE_GROUPS = ['X25519', 'P-256', 'P-384'];

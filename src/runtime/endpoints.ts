@@ -10,9 +10,9 @@ import { getProfile } from '../profiles/registry.js';
 import type { EndpointMaterial } from '../tls/contexts.js';
 import type { EndpointView, MiniEngineCaps, PolicyState } from '../tls/policy/types.js';
 import type { ScenarioClock } from '../scenario/clock.js';
-import { resolveChain } from '../scenario/chains.js';
+import { resolveChain } from '../pki/resolve.js';
 import { describeChainSource, type ChainSource, type CompiledEndpoint } from '../scenario/compile.js';
-import { nextIntermediate } from '../scenario/timeline-rotation.js';
+import { nextIntermediate } from '../scenario/timeline/rotation.js';
 import { HubtlsError } from '../errors.js';
 import { notice } from './notice.js';
 

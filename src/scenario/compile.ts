@@ -2,13 +2,14 @@
  * Turns a validated scenario document into the compiled form the runtime uses: defaults applied,
  * CLI overrides applied, endpoints grouped by listener.
  */
-import { resolve } from 'node:path';
 import { resolveEndpointProfile } from '../profiles/effective.js';
+import type { ChainSource } from '../pki/types.js';
 import type { LoadedScenario } from './load.js';
-import type { ChainRefFile, EndpointFile } from './schema.js';
+import type { EndpointFile } from './schema.js';
+import { chainSource } from './chain-source.js';
 import type { FaultSpec } from '../faults/types.js';
-import { faultSpecs, withoutLocation } from '../faults/compile.js';
-import { compileTimeline, type CompiledStep } from './timeline-compile.js';
+import { faultSpecs, withoutLocation } from './faults-compile.js';
+import { compileTimeline, type CompiledStep } from './timeline/compile.js';
 import { afterModeName, compileAfterOptions, type AfterOptions } from '../after/options.js';
 import { compileDevices } from '../device/compile.js';
 import type { CompiledDevices } from '../device/types.js';
@@ -24,7 +25,8 @@ export const DEFAULTS = {
   after: 'hold',
 } as const;
 
-export type ChainSource = { catalog: string } | { files: { cert: string; key: string; ca?: string } };
+// ChainSource moved to pki (chain resolution lives there); re-exported for existing importers.
+export type { ChainSource };
 
 /** A chain source in words: its catalog id, or `file:` and the certificate file. */
 export function describeChainSource(s: ChainSource): string {
@@ -80,11 +82,6 @@ export interface Overrides {
   ephemeral?: boolean;
   adminHost?: string;
   maxConnections?: number;
-}
-
-export function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
-  if (typeof ref === 'string') return { catalog: ref };
-  return { files: { cert: resolve(baseDir, ref.cert), key: resolve(baseDir, ref.key), ca: ref.ca && resolve(baseDir, ref.ca) } };
 }
 
 function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: string; port: number }): CompiledEndpoint {

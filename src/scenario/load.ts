@@ -11,8 +11,8 @@ import { findProfile, profileIds } from '../profiles/registry.js';
 import { schemaProblems } from './schema-check.js';
 import { ScenarioError, pathText, show, type Problem } from './problems.js';
 import type { ChainRefFile, EndpointFile, ScenarioFile } from './schema.js';
-import { timelineProblems } from './timeline-check.js';
-import { declaredFaultIds, faultProblems } from '../faults/check.js';
+import { timelineProblems } from './timeline/check.js';
+import { declaredFaultIds, faultProblems } from './faults-check.js';
 import { afterProblems } from '../after/options.js';
 import { deviceProblems } from '../device/validate.js';
 

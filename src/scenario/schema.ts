@@ -5,7 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { OUTCOME_CODES } from '../events/outcomes.js';
 import { FaultUse } from '../faults/schema.js';
-import { timelineStep } from './timeline-schema.js';
+import { timelineStep } from './timeline/schema.js';
 import { AfterRef } from '../after/options.js';
 import { DEVICE_FIELDS } from '../device/schema.js';
 

@@ -6,18 +6,10 @@ import tls from 'node:tls';
 import { createHash } from 'node:crypto';
 import type { EffectiveProfile } from '../profiles/effective.js';
 import type { KeyType } from './policy/types.js';
+import type { EndpointMaterial } from '../pki/types.js';
 
-export interface ChainMaterial {
-  chainId: string;
-  /** Leaf + intermediates, served order. */
-  certPem: string;
-  keyPem: string;
-  keyType: KeyType;
-  leafSha256: string;
-  rootName: string;
-}
-
-export type EndpointMaterial = Partial<Record<KeyType, ChainMaterial>>;
+// The material types moved to pki (plain data, below tls); re-exported for existing importers.
+export type { ChainMaterial, EndpointMaterial } from '../pki/types.js';
 
 export type ClientCertMode = 'none' | 'request' | 'require';
 

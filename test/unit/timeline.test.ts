@@ -7,7 +7,7 @@ import { EventBus } from '../../src/events/bus.js';
 import type { HubEvent, NoticeEvent } from '../../src/events/types.js';
 import { ScenarioClock } from '../../src/scenario/clock.js';
 import { Timeline } from '../../src/runtime/timeline/runner.js';
-import { compileTimeline, durationMs, type Action } from '../../src/scenario/timeline-compile.js';
+import { compileTimeline, durationMs, type Action } from '../../src/scenario/timeline/compile.js';
 import type { StepFile } from '../../src/scenario/schema.js';
 
 function harness(steps: StepFile[], clock = new ScenarioClock({ rate: 1 }), fail?: (a: Action) => boolean) {

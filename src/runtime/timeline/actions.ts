@@ -1,7 +1,7 @@
 /** Runs one timeline action on the runtime parts (each part publishes its own notice). */
-import type { Action } from '../../scenario/timeline-compile.js';
-import { durationMs } from '../../scenario/timeline-compile.js';
-import { RELATIVE_PATTERN } from '../../scenario/timeline-schema.js';
+import type { Action } from '../../scenario/timeline/compile.js';
+import { durationMs } from '../../scenario/timeline/compile.js';
+import { RELATIVE_PATTERN } from '../../scenario/timeline/schema.js';
 import type { ScenarioClock } from '../../scenario/clock.js';
 import type { EndpointTable } from '../endpoints.js';
 import type { FaultControl } from '../faults.js';

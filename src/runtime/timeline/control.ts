@@ -4,7 +4,7 @@
  */
 import { HubtlsError } from '../../errors.js';
 import type { CompiledScenario } from '../../scenario/compile.js';
-import type { CompiledStep } from '../../scenario/timeline-compile.js';
+import type { CompiledStep } from '../../scenario/timeline/compile.js';
 import { Timeline, type StepStatus, type TimelineHost } from './runner.js';
 
 /** A timeline as written: the same shape may still target other endpoints ("every endpoint" grew). */

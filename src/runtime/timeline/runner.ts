@@ -8,8 +8,8 @@ import { HubtlsError } from '../../errors.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { EventBus } from '../../events/bus.js';
 import type { ScenarioClock } from '../../scenario/clock.js';
-import type { Action, CompiledStep, Trigger } from '../../scenario/timeline-compile.js';
-import { describeAction, describeTrigger } from '../../scenario/timeline-words.js';
+import type { Action, CompiledStep, Trigger } from '../../scenario/timeline/compile.js';
+import { describeAction, describeTrigger } from '../../scenario/timeline/words.js';
 
 /** What running a step needs from the rest of the hub (the runtime parts, through timeline/actions.ts). */
 export interface TimelineHost {

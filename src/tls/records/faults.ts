@@ -35,8 +35,3 @@ export function shaperFor(f: RecordFaults): RecordShaper {
     return f.oversize === undefined ? chunk(data, limit) : oversized(type, data, f.oversize);
   };
 }
-
-/** Whether any of the faults needs the mini engine (all of them do today). */
-export function needsMini(f: RecordFaults | undefined): boolean {
-  return !!f && (f.oversize !== undefined || f.tinyHandshake !== undefined || !!f.badSignature);
-}

@@ -1,6 +1,6 @@
 /** Fault uses of a scenario file → FaultSpecs (ids defaulted), with where each came from. */
-import type { EndpointFile } from '../scenario/schema.js';
-import type { FaultSpec } from './types.js';
+import type { EndpointFile } from './schema.js';
+import type { FaultSpec } from '../faults/types.js';
 
 export interface LocatedFaultSpec extends FaultSpec {
   /** Path segments of the use in the file: ['endpoints', i, 'faults', j]. */

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
+import { defineFault } from '../types.js';
 
 /** A slice of the fleet meets a broken certificate: expired, wrong host, untrusted, … */
 export const serveDefect = defineFault({

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
+import { defineFault } from '../types.js';
 
 /** A load balancer or firewall that kills the connection as soon as it sees the ClientHello. */
 export const resetAfterHello = defineFault({

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
+import { defineFault } from '../types.js';
 
 /** A middlebox or stack that fragments the handshake into tiny records: legal, and rarely tested. */
 export const tinyRecords = defineFault({

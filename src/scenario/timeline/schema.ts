@@ -1,7 +1,7 @@
 /**
  * A timeline step in the scenario file: one trigger (at | after | delay | on) and one or more
  * actions, run in the order they are written. Exactly-one-trigger and the references (endpoints,
- * fault ids, chains) are checked by timeline-check.ts, where the messages can name what exists.
+ * fault ids, chains) are checked by check.ts beside this file, where the messages can name what exists.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 

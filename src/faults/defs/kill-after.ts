@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { defineFault, type FaultContext, type FaultHooks, type WireTransform } from './types.js';
+import { defineFault, type FaultContext, type FaultHooks, type WireTransform } from '../types.js';
 
 const Params = Type.Object(
   {

@@ -4,12 +4,12 @@
  * "did you mean". Rotations are followed through the steps so `rotateIntermediate: true` is known
  * to have a target before anything starts.
  */
-import { didYouMean } from '../util/suggest.js';
-import { findProfile, profileIds } from '../profiles/registry.js';
-import { located, type Located } from './problems.js';
-import type { ChainRefFile, ScenarioFile, StepFile } from './schema.js';
-import { actionKeys, stepEndpoints, stepId, triggerKeys } from './timeline-compile.js';
-import { nextIntermediate } from './timeline-rotation.js';
+import { didYouMean } from '../../util/suggest.js';
+import { findProfile, profileIds } from '../../profiles/registry.js';
+import { located, type Located } from '../problems.js';
+import type { ChainRefFile, ScenarioFile, StepFile } from '../schema.js';
+import { actionKeys, stepEndpoints, stepId, triggerKeys } from './compile.js';
+import { nextIntermediate } from './rotation.js';
 
 export interface TimelineCheckContext {
   chainIds: readonly string[];

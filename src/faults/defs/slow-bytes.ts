@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
+import { defineFault } from '../types.js';
 
 /** A congested or throttled link (satellite, NB-IoT): every server byte arrives, slowly. */
 export const slowBytes = defineFault({

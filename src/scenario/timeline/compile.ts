@@ -2,9 +2,10 @@
  * Timeline steps of a scenario file → compiled steps: one trigger, the target endpoints resolved,
  * and the actions in the order they are written in the step.
  */
-import type { StepFile } from './schema.js';
-import { chainSource, type ChainSource } from './compile.js';
-import { ACTION_KEYS, TRIGGER_KEYS } from './timeline-schema.js';
+import type { StepFile } from '../schema.js';
+import { chainSource } from '../chain-source.js';
+import type { ChainSource } from '../../pki/types.js';
+import { ACTION_KEYS, TRIGGER_KEYS } from './schema.js';
 
 export type Trigger =
   | { kind: 'at'; at: Date }
@@ -42,7 +43,7 @@ export function stepId(step: StepFile, index: number): string {
   return step.id ?? `step-${index + 1}`;
 }
 
-/** The step's trigger keys, in file order (exactly one is valid; timeline-check says so otherwise). */
+/** The step's trigger keys, in file order (exactly one is valid; check.ts says so otherwise). */
 export function triggerKeys(step: StepFile): string[] {
   return Object.keys(step).filter((k) => (TRIGGER_KEYS as readonly string[]).includes(k));
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
-import { CONTENT, HANDSHAKE, RecordBuffer, frameRecord, handshakeMessages } from './records.js';
+import { defineFault } from '../types.js';
+import { CONTENT, HANDSHAKE, RecordBuffer, frameRecord, handshakeMessages } from '../records.js';
 
 /** A gateway that dies mid-handshake: the ServerHello gets out, then the connection closes. */
 export const closeAfterServerHello = defineFault({

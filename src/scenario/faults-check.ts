@@ -3,11 +3,11 @@
  * the catalog chains a fault would serve.
  */
 import { didYouMean } from '../util/suggest.js';
-import { located, type Located } from '../scenario/problems.js';
-import type { ScenarioFile } from '../scenario/schema.js';
-import { faultSpecs } from './compile.js';
-import { withDefaults } from './params.js';
-import { findFault } from './registry.js';
+import { located, type Located } from './problems.js';
+import type { ScenarioFile } from './schema.js';
+import { faultSpecs } from './faults-compile.js';
+import { withDefaults } from '../faults/params.js';
+import { findFault } from '../faults/registry.js';
 
 export function faultProblems(doc: ScenarioFile, chainIds: readonly string[]): Located[] {
   const out: Located[] = [];

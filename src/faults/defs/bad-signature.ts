@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
+import { defineFault } from '../types.js';
 
 /** A man in the middle with the wrong key: the key exchange is not signed by the certificate's key. */
 export const badSignature = defineFault({

@@ -1,13 +1,13 @@
 /**
  * Resolves an endpoint's chain source (catalog id or user PEM files) into the material the TLS
- * layer loads. Catalog chains come from the PKI store (generated on first use).
+ * layer loads. Catalog chains come from the PKI store (generated on first use). Used by the scenario
+ * runtime and by faults that serve catalog chains, hence here below both.
  */
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { HubtlsError } from '../errors.js';
-import type { PkiStore } from '../pki/store.js';
-import type { ChainMaterial } from '../tls/contexts.js';
-import type { ChainSource } from './compile.js';
+import type { PkiStore } from './store.js';
+import type { ChainMaterial, ChainSource } from './types.js';
 
 export interface ChainRequest {
   source: ChainSource;

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
+import { defineFault } from '../types.js';
 
 /** A gateway that accepts TCP but whose TLS front end never answers (blackholed backend). */
 export const stall = defineFault({

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
+import { defineFault } from '../types.js';
 
 /** A server that agrees to max_fragment_length and then forgets it: records the device cannot hold. */
 export const oversizeRecords = defineFault({

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
+import { defineFault } from '../types.js';
 
 /** An overloaded gateway: the answer comes, but late. */
 export const delayServerHello = defineFault({

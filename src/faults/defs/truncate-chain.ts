@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { defineFault } from './types.js';
-import type { ChainMaterial, EndpointMaterial } from '../tls/contexts.js';
+import { defineFault } from '../types.js';
+import type { ChainMaterial, EndpointMaterial } from '../../pki/types.js';
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\r?\n?/g;
 
