@@ -3,10 +3,10 @@
  * SAS devices by token, X.509 devices by the certificate sent in the handshake.
  */
 import type { PeerCertInfo } from '../tls/engines/types.js';
+import type { RegistryLookup } from './types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
 import { checkSas } from './sas.js';
 import { judgeCaSigned, judgeThumbprint } from './x509.js';
-import type { DeviceRegistry } from './registry.js';
 
 export type AuthVerdict =
   | { ok: true; method: 'sas' | 'x509-thumbprint' | 'x509-ca'; detail: string }
@@ -29,7 +29,7 @@ export function deviceRefusal(reason: string, errorCode: 401002 | 401003 = 40100
   return { ok: false, outcome: 'HUBTLS_DEVICE_UNAUTHORIZED', errorCode, reason };
 }
 
-export function authenticateDevice(registry: DeviceRegistry, c: DeviceCredentials): AuthVerdict {
+export function authenticateDevice(registry: RegistryLookup, c: DeviceCredentials): AuthVerdict {
   const rec = registry.get(c.deviceId);
   if (!rec) return deviceRefusal(`IotHub does not contain the specified device '${c.deviceId}'`, 401002);
   const auth = rec.spec.auth;

@@ -5,11 +5,11 @@
  */
 import crypto from 'node:crypto';
 import type { PeerCertInfo } from '../tls/engines/types.js';
+import type { RegistryLookup } from './types.js';
 import { deviceRefusal, mtlsRefusal, type AuthVerdict } from './auth.js';
 import { checkSas, deriveDeviceKey } from './sas.js';
 import { judgeCaSigned, judgeThumbprint, type CertVerdict } from './x509.js';
 import type { CompiledDevices, DeviceAuth, EnrollmentSpec } from './types.js';
-import type { DeviceRegistry } from './registry.js';
 
 export interface Attested {
   ok: true;
@@ -56,7 +56,7 @@ export class DpsService {
 
   constructor(
     private readonly config: CompiledDevices,
-    private readonly registry: DeviceRegistry,
+    private readonly registry: RegistryLookup,
     private readonly now: () => Date,
   ) {}
 

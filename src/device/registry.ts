@@ -10,20 +10,12 @@ import type { PkiStore } from '../pki/store.js';
 import { DeviceLinks } from './links.js';
 import { DpsService } from './dps.js';
 import { newTwin, patchTwin } from './twin.js';
-import { describeCa, type CaSource, type CompiledDevices, type DeviceSpec, type TelemetryRecord, type TwinState } from './types.js';
+import { describeCa, type CaSource, type CompiledDevices, type DeviceRecord, type DeviceSpec, type RegistryLookup, type TelemetryRecord, type TwinState } from './types.js';
+
+export type { DeviceRecord } from './types.js';
 
 /** How many telemetry messages are kept per device (the count keeps going). */
 export const TELEMETRY_KEPT = 100;
-
-export interface DeviceRecord {
-  spec: DeviceSpec;
-  source: 'scenario' | 'dps' | 'admin';
-  created: string;
-  twin: TwinState;
-  telemetry: TelemetryRecord[];
-  telemetryCount: number;
-  lastActivity?: string;
-}
 
 /** What the admin API shows for a device (no keys). */
 export interface DeviceView {
@@ -38,7 +30,7 @@ export interface DeviceView {
   twin: TwinState;
 }
 
-export class DeviceRegistry {
+export class DeviceRegistry implements RegistryLookup {
   private readonly records = new Map<string, DeviceRecord>();
   private readonly caCerts = new Map<string, crypto.X509Certificate>();
   readonly links = new DeviceLinks();

@@ -1,4 +1,5 @@
 /** Compiled device-side configuration and the records the registry keeps. */
+import type { X509Certificate } from 'node:crypto';
 
 export type DeviceAuth =
   | { type: 'sas'; primaryKey: string; secondaryKey?: string }
@@ -63,4 +64,22 @@ export function normalizeThumbprint(t: string): string {
 /** Stable label for a CA source in logs. */
 export function describeCa(ca: CaSource): string {
   return 'catalog' in ca ? ca.catalog : `file:${ca.file}`;
+}
+
+export interface DeviceRecord {
+  spec: DeviceSpec;
+  source: 'scenario' | 'dps' | 'admin';
+  created: string;
+  twin: TwinState;
+  telemetry: TelemetryRecord[];
+  telemetryCount: number;
+  lastActivity?: string;
+}
+
+/** What device authentication and DPS need of the registry (DeviceRegistry is the one implementation). */
+export interface RegistryLookup {
+  get(id: string): DeviceRecord | undefined;
+  registeredCas(): X509Certificate[];
+  ca(source: CaSource): X509Certificate;
+  upsert(spec: DeviceSpec, source: DeviceRecord['source']): DeviceRecord;
 }
