@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { OUTCOME_CODES } from '../events/outcomes.js';
 import { FaultUse } from '../faults/schema.js';
 import { timelineStep } from './timeline-schema.js';
-import { AfterRef } from '../after/options.js';
+import { AfterRef } from '../after/schema.js';
 import { DEVICE_FIELDS } from '../device/schema.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
