@@ -6,7 +6,8 @@ import path from 'node:path';
 import { loadScenario } from '../../src/scenario/load.js';
 import { compileScenario } from '../../src/scenario/compile.js';
 import { ScenarioError } from '../../src/scenario/problems.js';
-import { afterModeNames } from '../../src/after/registry.js';
+import { AFTER_MODES, afterModeNames } from '../../src/after/registry.js';
+import { AfterObject, AfterRef } from '../../src/after/schema.js';
 
 const ctx = { chainIds: ['g2', 'baltimore'], afterModes: afterModeNames() };
 const KEY = 'c2VjcmV0LWtleS1mb3ItdGVzdHM=';
@@ -87,6 +88,17 @@ endpoints:
   const foreign = /endpoints\[5\]\.after\.retryAfterSeconds \(line 8\): .*expected no retryAfterSeconds unless mode is mqtt or https/;
   t.match(msg, foreign, 'an option of another mode');
   t.match(msg, /endpoints\[6\]\.after\.upstream \(line 9\): expected cert and key together/);
+});
+
+t.test('after: the schema is built from the registered modes', async (t) => {
+  const names = AFTER_MODES.map((m) => m.name);
+  t.equal(AfterRef.anyOf[0]!.description, `after-TLS mode: ${names.join(' | ')}`, 'no mode listed that does not exist');
+  for (const m of AFTER_MODES) {
+    t.match(AfterRef.description, `${m.name}: ${m.description}`);
+    const fields = AfterObject.properties as Record<string, unknown>;
+    for (const key of Object.keys(m.options.properties)) t.ok(fields[key], `${m.name}'s ${key} is in the after: object`);
+  }
+  t.same(Object.keys(AfterObject.properties), ['mode', 'retryAfterSeconds', 'upstream']);
 });
 
 t.test('after: each mode compiles its own options', async (t) => {
