@@ -3,12 +3,11 @@
  * serialisation, the OpenAPI document at /docs/json and the TypeScript types.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { OUTCOME_CODES } from '../events/outcomes.js';
+import { Outcome } from '../events/outcomes.js';
+import { RecentHandshake } from '../events/handshake.js';
 
 /** Extra fields pass through: other layers add to events and state without breaking the API. */
 const Open = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) => Type.Object(props, { additionalProperties: true, description });
-
-export const Outcome = Type.Union(OUTCOME_CODES.map((c) => Type.Literal(c)), { description: 'outcome code (README: Outcome codes)' });
 
 export const CertView = Type.Object({
   subject: Type.String(),
@@ -54,20 +53,8 @@ export const State = Open({
   handshakes: Type.Object({ total: Type.Integer({ description: 'handshake events since start' }) }),
 });
 
-export const Handshake = Open(
-  {
-    seq: Type.Integer(),
-    at: Type.String({ format: 'date-time' }),
-    conn: Type.Integer(),
-    peer: Type.String(),
-    endpoint: Type.Optional(Type.String()),
-    profile: Type.Optional(Type.String()),
-    outcome: Outcome,
-    reason: Type.String(),
-    durationMs: Type.Number(),
-  },
-  'one handshake event, as logged (hello summary, negotiated, chain, alerts, notes)',
-);
+/** The handshake event as the log has it (src/events/handshake.ts), numbered and timed by the ring. */
+export const Handshake = RecentHandshake;
 
 export const HandshakesQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),

@@ -2,14 +2,82 @@
  * `forward`: a man in the middle with Azure's TLS rules. The device's TLS was terminated with the
  * emulated profile and chain; here a second TLS connection goes to a real upstream (its own
  * trust: `upstream.ca`, SNI: `upstream.servername` or the device's), and bytes are piped both ways.
- * Session events log the upstream handshake, byte counts and timing.
+ * Session events log the upstream handshake, byte counts and timing. File paths in the options are
+ * checked (readable) and resolved against the scenario's folder.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import net from 'node:net';
+import { resolve } from 'node:path';
 import tls from 'node:tls';
-import type { UpstreamOptions } from './options.js';
+import { Type, type Static } from '@sinclair/typebox';
 import { publishSession } from './events.js';
-import type { AfterTlsMode, SessionContext } from './types.js';
+import { defineAfterMode, type AfterProblem, type SessionContext } from './types.js';
+
+const Upstream = Type.Object(
+  {
+    host: Type.String({ minLength: 1, description: 'upstream host to open TLS to' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    ca: Type.Optional(
+      Type.String({ description: 'PEM file the upstream chain must verify against (default: the system roots)' }),
+    ),
+    servername: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "SNI and name checked in the upstream certificate (default: the device's SNI, else host)",
+      }),
+    ),
+    cert: Type.Optional(Type.String({ description: 'PEM client certificate to present upstream' })),
+    key: Type.Optional(Type.String({ description: 'PEM key of that certificate' })),
+    insecure: Type.Optional(Type.Boolean({ description: 'do not verify the upstream chain (watching only)' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Optional in the schema so that its absence is reported by `forwardProblems`, in its own words. */
+const ForwardOptions = Type.Object({ upstream: Type.Optional(Upstream) }, { additionalProperties: false });
+
+type UpstreamOptions = Static<typeof Upstream>;
+type ForwardSettings = { readonly upstream: UpstreamOptions };
+
+function unreadable(f: string, baseDir: string): boolean {
+  try {
+    accessSync(resolve(baseDir, f), constants.R_OK);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function fileProblems(up: UpstreamOptions, baseDir: string): AfterProblem[] {
+  const out: AfterProblem[] = [];
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const f = up[k];
+    if (f === undefined || !unreadable(f, baseDir)) continue;
+    out.push({ segs: ['upstream', k], found: f, expected: `a readable PEM file (resolved to ${resolve(baseDir, f)})` });
+  }
+  return out;
+}
+
+/** An upstream is required; its files must be readable; a client cert comes with its key. */
+function forwardProblems(given: Static<typeof ForwardOptions> | undefined, baseDir: string): AfterProblem[] {
+  if (!given) {
+    const expected = '{ mode: forward, upstream: { host, port } } (forward needs an upstream)';
+    return [{ segs: [], found: 'forward', expected }];
+  }
+  const up = given.upstream;
+  if (!up) return [{ segs: ['upstream'], expected: 'this field (forward needs upstream: { host, port })' }];
+  const out = fileProblems(up, baseDir);
+  if (!!up.cert !== !!up.key) out.push({ segs: ['upstream'], expected: 'cert and key together (or neither)' });
+  return out;
+}
+
+/** Paths resolved against the scenario's folder (validation made sure the upstream is there). */
+function resolveUpstream(given: Static<typeof ForwardOptions>, baseDir: string): ForwardSettings {
+  const up = given.upstream;
+  if (!up) throw new Error("forward needs upstream: { host, port } in the endpoint's after field");
+  const file = (f: string | undefined) => (f === undefined ? undefined : resolve(baseDir, f));
+  return { upstream: { ...up, ca: file(up.ca), cert: file(up.cert), key: file(up.key) } };
+}
 
 function read(file: string | undefined): Buffer | undefined {
   return file === undefined ? undefined : readFileSync(file);
@@ -89,12 +157,16 @@ function openUpstream(ctx: SessionContext, opts: UpstreamOptions): void {
   });
 }
 
-export const forwardMode: AfterTlsMode = {
+export const forwardMode = defineAfterMode({
   name: 'forward',
-  description: 'terminate TLS with the emulated policy and chain, open TLS to a real upstream (its own trust) and pipe both ways, logging bytes and timing',
-  start(ctx) {
-    const opts = ctx.endpoint.afterOptions.upstream;
-    if (!opts) throw new Error("forward needs upstream: { host, port } in the endpoint's after field");
-    openUpstream(ctx, opts);
+  description:
+    'terminate TLS with the emulated policy and chain, open TLS to a real upstream (its own trust) ' +
+    'and pipe both ways, logging bytes and timing',
+  options: ForwardOptions,
+  defaults: {},
+  problems: forwardProblems,
+  compile: resolveUpstream,
+  start(ctx, { upstream }) {
+    openUpstream(ctx, upstream);
   },
-};
+});

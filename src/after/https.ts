@@ -12,7 +12,8 @@ import { authenticateDevice, type AuthVerdict } from '../device/auth.js';
 import { hostMatches } from '../tls/policy/route.js';
 import { bodyText } from './mqtt/topics.js';
 import { clip, publishSession, type SessionFields } from './events.js';
-import type { AfterTlsMode, SessionContext } from './types.js';
+import { defineAfterMode, type SessionContext } from './types.js';
+import { compileDpsOptions, DPS_DEFAULTS, DpsOptions, type DpsSettings } from './dps-options.js';
 import { watchSilentClose } from './silent-close.js';
 
 /** IoT Hub's device-to-cloud message size limit. */
@@ -22,6 +23,7 @@ type Refusal = Extract<AuthVerdict, { ok: false }>;
 
 interface Call {
   ctx: SessionContext;
+  dps: DpsSettings;
   req: http.IncomingMessage;
   res: http.ServerResponse;
   path: string[];
@@ -156,27 +158,32 @@ function dpsRegister(c: Call, attested: Parameters<SessionContext['devices']['dp
     payload = undefined;
   }
   const op = c.ctx.devices.dps.register(attested, payload);
-  const retryAfter = String(c.ctx.endpoint.afterOptions.retryAfterSeconds);
+  const retryAfter = String(c.dps.retryAfterSeconds);
   json(c.res, 202, { operationId: op.operationId, status: op.status }, { 'retry-after': retryAfter });
   event(c, { action: 'dps-register', ok: true, status: 202, registrationId: op.registrationId, reason: `registration ${op.registrationId} accepted, operation ${op.operationId} assigning (retry-after ${retryAfter})`, detail: { operationId: op.operationId } });
 }
 
-function handle(ctx: SessionContext, req: http.IncomingMessage, res: http.ServerResponse): void {
+function handle(ctx: SessionContext, dps: DpsSettings, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'https://device.invalid');
-  const c: Call = { ctx, req, res, path: url.pathname.split('/').filter((s) => s.length > 0) };
+  const c: Call = { ctx, dps, req, res, path: url.pathname.split('/').filter((s) => s.length > 0) };
   const route = ctx.endpoint.kind === 'dps' ? dpsRoute : hubRoute;
   route(c).catch((e: unknown) => {
     if (!res.headersSent) json(res, 500, azureError(500001, (e as Error).message));
   });
 }
 
-export const httpsMode: AfterTlsMode = {
+export const httpsMode = defineAfterMode({
   name: 'https',
-  description: 'HTTPS responder for the device REST API: IoT Hub telemetry POST, DPS register / operation status; per-request SAS or X.509 auth',
-  start(ctx) {
+  description:
+    'HTTPS responder for the device REST API: IoT Hub telemetry POST, DPS register / operation status; ' +
+    'per-request SAS or X.509 auth',
+  options: DpsOptions,
+  defaults: DPS_DEFAULTS,
+  compile: compileDpsOptions,
+  start(ctx, dps) {
     const watch = watchSilentClose(ctx, 'https');
-    const server = http.createServer({ keepAlive: true }, (req, res) => (watch.spoke(), handle(ctx, req, res)));
+    const server = http.createServer({ keepAlive: true }, (req, res) => (watch.spoke(), handle(ctx, dps, req, res)));
     server.on('clientError', (_e, socket) => (watch.spoke(), socket.destroy()));
     server.emit('connection', ctx.established.stream);
   },
-};
+});

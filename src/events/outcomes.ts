@@ -2,6 +2,8 @@
  * The closed set of connection outcomes. Every handshake event carries exactly one of these codes;
  * users grep for them and the README lists them (generated from this table by `hubtls outcomes`).
  */
+import { Type } from '@sinclair/typebox';
+
 export const OUTCOMES = {
   HUBTLS_ACCEPTED: {
     meaning: 'The handshake completed with the profile, suite and chain Azure would use.',
@@ -68,3 +70,13 @@ export const OUTCOMES = {
 export type OutcomeCode = keyof typeof OUTCOMES;
 
 export const OUTCOME_CODES = Object.keys(OUTCOMES) as OutcomeCode[];
+
+/** The outcome field of events and API answers: one literal per code of the table above. */
+export function outcomeSchema(description = 'outcome code (README: Outcome codes)') {
+  return Type.Union(
+    OUTCOME_CODES.map((c) => Type.Literal(c)),
+    { description },
+  );
+}
+
+export const Outcome = outcomeSchema();

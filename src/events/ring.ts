@@ -1,8 +1,8 @@
 import type { EventBus } from './bus.js';
-import type { HandshakeEvent, HubEvent } from './types.js';
+import type { HubEvent } from './types.js';
+import type { RecentHandshake } from './handshake.js';
 
-/** A handshake event as kept for the admin API and dashboard: numbered, with its wall time. */
-export type RecentHandshake = HandshakeEvent & { seq: number; at: string };
+export type { RecentHandshake } from './handshake.js';
 
 export interface RecentQuery {
   limit?: number;

@@ -124,10 +124,5 @@ export interface FaultSpec {
   active: boolean;
 }
 
-/** A fault that acted on a connection, as it appears in the handshake event. */
-export interface FaultRecord {
-  id: string;
-  fault: string;
-  explanation: string;
-  detail?: string;
-}
+/** A fault that acted on a connection, as it appears in the handshake event (defined with that event). */
+export type { FaultRecord } from '../events/handshake.js';

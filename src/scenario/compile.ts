@@ -10,7 +10,8 @@ import { chainSource } from './chain-source.js';
 import type { FaultSpec } from '../faults/types.js';
 import { faultSpecs, withoutLocation } from './faults-compile.js';
 import { compileTimeline, type CompiledStep } from './timeline/compile.js';
-import { afterModeName, compileAfterOptions, type AfterOptions } from '../after/options.js';
+import { compileAfter } from '../after/options.js';
+import type { AfterOptions } from '../after/types.js';
 import { compileDevices } from '../device/compile.js';
 import type { CompiledDevices } from '../device/types.js';
 
@@ -46,6 +47,7 @@ export interface CompiledEndpoint {
   eccChain?: ChainSource;
   clientCert: 'none' | 'request' | 'require';
   after: string;
+  /** The after mode's own options, compiled by it (src/after/). */
   afterOptions: AfterOptions;
   /** 0 = no limit. */
   maxConnections: number;
@@ -87,6 +89,7 @@ export interface Overrides {
 function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: string; port: number }): CompiledEndpoint {
   const profile = resolveEndpointProfile(ep.profile, ep.minTlsVersion);
   const wantsEc = profile.certKeyTypes.includes('ec');
+  const after = compileAfter(ep.after, baseDir, DEFAULTS.after);
   return {
     name: ep.name,
     kind: ep.kind,
@@ -99,8 +102,8 @@ function compileEndpoint(ep: EndpointFile, baseDir: string, listen: { host: stri
     chain: chainSource(ep.chain, baseDir),
     eccChain: wantsEc ? chainSource(ep.eccChain ?? DEFAULTS.eccChain, baseDir) : undefined,
     clientCert: ep.clientCert ?? DEFAULTS.clientCert,
-    after: afterModeName(ep.after) ?? DEFAULTS.after,
-    afterOptions: compileAfterOptions(ep.after, baseDir),
+    after: after.mode,
+    afterOptions: after.options,
     maxConnections: ep.maxConnections ?? 0,
   };
 }

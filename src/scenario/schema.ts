@@ -3,10 +3,10 @@
  * prints and the TypeScript type the loader returns).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { OUTCOME_CODES } from '../events/outcomes.js';
+import { outcomeSchema } from '../events/outcomes.js';
 import { FaultUse } from '../faults/schema.js';
 import { timelineStep } from './timeline/schema.js';
-import { AfterRef } from '../after/options.js';
+import { AfterRef } from '../after/schema.js';
 import { DEVICE_FIELDS } from '../device/schema.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
@@ -49,7 +49,7 @@ export const Endpoint = Type.Object(
   { additionalProperties: false },
 );
 
-const outcomeCode = (description = 'an outcome code (README: Outcome codes)') => Type.Union(OUTCOME_CODES.map((c) => Type.Literal(c)), { description });
+const outcomeCode = (description = 'an outcome code (README: Outcome codes)') => outcomeSchema(description);
 
 /** What `hubtls test --client CMD` checks after running the device command against this scenario. */
 export const Expect = Type.Object(

@@ -8,6 +8,8 @@ import { X509Certificate } from 'node:crypto';
 import { startAdminUnderTest, TOKEN } from '../helpers/admin.js';
 import { sClient } from '../helpers/openssl.js';
 import { needTool } from '../helpers/tools.js';
+import { Value } from '@sinclair/typebox/value';
+import { HandshakeEvent } from '../../src/events/handshake.js';
 
 const HUB = ['-servername', 'myhub.azure-devices.net'];
 
@@ -52,10 +54,17 @@ t.test('admin API', async (t) => {
   await t.test('GET /handshakes: real handshakes with outcomes, filters, bad filter is a 400', async (t) => {
     await sClient(th.port, HUB);
     await sClient(th.port, [...HUB, '-tls1_1', '-cipher', 'ALL:@SECLEVEL=0']);
-    await th.nextHandshake((h) => h.outcome === 'HUBTLS_REFUSED_VERSION');
-    await th.nextHandshake((h) => h.outcome === 'HUBTLS_ACCEPTED');
+    const logged = [
+      await th.nextHandshake((h) => h.outcome === 'HUBTLS_REFUSED_VERSION'),
+      await th.nextHandshake((h) => h.outcome === 'HUBTLS_ACCEPTED'),
+    ];
+    for (const e of logged) t.ok(Value.Check(HandshakeEvent, e), `${e.outcome} event matches its TypeBox definition`);
     const all = (await call('GET', '/handshakes')).json();
     t.ok(all.total >= 2);
+    for (const { seq: _seq, at: _at, ...served } of all.handshakes) {
+      const e = logged.find((l) => l.conn === served.conn);
+      t.same(served, JSON.parse(JSON.stringify(e)), `the API serves the ${served.outcome} event whole`);
+    }
     t.same(all.handshakes.map((h: { outcome: string }) => h.outcome).sort(), ['HUBTLS_ACCEPTED', 'HUBTLS_REFUSED_VERSION']);
     const refused = (await call('GET', '/handshakes?outcome=HUBTLS_REFUSED_VERSION&limit=5')).json();
     t.equal(refused.handshakes.length, 1);
@@ -186,6 +195,13 @@ t.test('admin API', async (t) => {
       t.ok(doc.paths[path]?.[method.toLowerCase()], `${method} ${path} documented`);
     }
     t.ok(doc.paths['/timeline/migrate'].post.requestBody, 'bodies documented');
+    const listed = doc.paths['/handshakes'].get.responses['200'].content['application/json'].schema;
+    const handshake = listed.properties.handshakes.items;
+    for (const f of ['hello', 'negotiated', 'chain', 'clientCert', 'mfl', 'notes', 'faults', 'alertSent', 'alertReceived']) {
+      t.ok(handshake.properties[f], `the handshake event's ${f} is documented`);
+    }
+    t.ok(handshake.properties.hello.properties.ja4, 'down to the ClientHello view');
+    t.ok(handshake.properties.faults.items.properties.explanation, 'and the faults that acted');
   });
 
   await t.test('GET /dashboard serves one self-contained page; / redirects keeping the token', async (t) => {

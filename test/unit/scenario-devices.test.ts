@@ -6,7 +6,8 @@ import path from 'node:path';
 import { loadScenario } from '../../src/scenario/load.js';
 import { compileScenario } from '../../src/scenario/compile.js';
 import { ScenarioError } from '../../src/scenario/problems.js';
-import { afterModeNames } from '../../src/after/registry.js';
+import { AFTER_MODES, afterModeNames } from '../../src/after/registry.js';
+import { AfterObject, AfterRef } from '../../src/after/schema.js';
 
 const ctx = { chainIds: ['g2', 'baltimore'], afterModes: afterModeNames() };
 const KEY = 'c2VjcmV0LWtleS1mb3ItdGVzdHM=';
@@ -76,12 +77,42 @@ endpoints:
   - { name: c, kind: iothub, hostnames: [c.example], profile: iothub-2025, chain: g2, after: { mode: forward } }
   - { name: d, kind: iothub, hostnames: [d.example], profile: iothub-2025, chain: g2, after: { mode: forward, upstream: { host: x, port: 8883, ca: missing.pem } } }
   - { name: e, kind: iothub, hostnames: [e.example], profile: iothub-2025, chain: g2, after: { mode: mqtt, upstream: { host: x, port: 1 } } }
+  - { name: f, kind: iothub, hostnames: [f.example], profile: iothub-2025, chain: g2, after: { mode: hold, retryAfterSeconds: 1 } }
+  - { name: g, kind: iothub, hostnames: [g.example], profile: iothub-2025, chain: g2, after: { mode: forward, upstream: { host: x, port: 1, cert: scenario.yaml } } }
 `);
   t.match(msg, /endpoints\[0\]\.after \(line 3\): found "mqt", expected one of hold, close, mqtt, https, forward \(did you mean "mqtt"\?\)/);
   t.match(msg, /endpoints\[1\]\.after \(line 4\): found "forward", expected \{ mode: forward, upstream: \{ host, port \} \}/);
   t.match(msg, /endpoints\[2\]\.after\.upstream \(line 5\): expected this field \(forward needs upstream/);
   t.match(msg, /endpoints\[3\]\.after\.upstream\.ca \(line 6\): found "missing\.pem", expected a readable PEM file/);
   t.match(msg, /endpoints\[4\]\.after\.upstream \(line 7\): found "upstream", expected no upstream unless mode is forward/);
+  const foreign = /endpoints\[5\]\.after\.retryAfterSeconds \(line 8\): .*expected no retryAfterSeconds unless mode is mqtt or https/;
+  t.match(msg, foreign, 'an option of another mode');
+  t.match(msg, /endpoints\[6\]\.after\.upstream \(line 9\): expected cert and key together/);
+});
+
+t.test('after: the schema is built from the registered modes', async (t) => {
+  const names = AFTER_MODES.map((m) => m.name);
+  t.equal(AfterRef.anyOf[0]!.description, `after-TLS mode: ${names.join(' | ')}`, 'no mode listed that does not exist');
+  for (const m of AFTER_MODES) {
+    t.match(AfterRef.description, `${m.name}: ${m.description}`);
+    const fields = AfterObject.properties as Record<string, unknown>;
+    for (const key of Object.keys(m.options.properties)) t.ok(fields[key], `${m.name}'s ${key} is in the after: object`);
+  }
+  t.same(Object.keys(AfterObject.properties), ['mode', 'retryAfterSeconds', 'upstream']);
+});
+
+t.test('after: each mode compiles its own options', async (t) => {
+  const file = write(`name: after-options
+endpoints:
+  - { name: a, kind: iothub, hostnames: [a.example], profile: iothub-2025, chain: g2 }
+  - { name: b, kind: iothub, hostnames: [b.example], profile: iothub-2025, chain: g2, after: { mode: forward, upstream: { host: x, port: 1, ca: scenario.yaml } } }
+  - { name: c, kind: dps, hostnames: [c.example], profile: dps, chain: g2, after: https }
+`);
+  const [a, b, c] = compileScenario(loadScenario(file, ctx)).endpoints;
+  t.same([a!.after, a!.afterOptions], ['hold', {}], 'no after: hold, which reads no options');
+  const upstream = b!.afterOptions.upstream as { ca: string };
+  t.equal(upstream.ca, file, 'forward resolves its files against the scenario folder');
+  t.same(c!.afterOptions, { retryAfterSeconds: 3 }, 'https on DPS gets the DPS default');
 });
 
 t.test('compiled defaults: id scope, registered CA, assigned hub, after options', async (t) => {

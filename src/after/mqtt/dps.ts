@@ -8,6 +8,7 @@ import type { IConnectPacket, QoS } from 'mqtt-packet';
 import type { Attested } from '../../device/dps.js';
 import { publishSession, type SessionFields } from '../events.js';
 import type { SessionContext } from '../types.js';
+import type { DpsSettings } from '../dps-options.js';
 import { CONNACK } from './iothub.js';
 import type { MqttBehaviour, MqttSession } from './session.js';
 import { encodeProperties, parseQuery } from './topics.js';
@@ -27,6 +28,7 @@ export class DpsMqtt implements MqttBehaviour {
   constructor(
     private readonly ctx: SessionContext,
     private readonly session: MqttSession,
+    private readonly options: DpsSettings,
   ) {}
 
   private event(fields: SessionFields): void {
@@ -77,7 +79,7 @@ export class DpsMqtt implements MqttBehaviour {
       return this.event({ action: 'dps-register', ok: false, status: 400, errorCode: 400004, reason: `body names registration '${body.registrationId}'` });
     }
     const op = this.ctx.devices.dps.register(this.attested!, body.payload);
-    const retryAfter = String(this.ctx.endpoint.afterOptions.retryAfterSeconds);
+    const retryAfter = String(this.options.retryAfterSeconds);
     this.respond(202, { $rid: rid, 'retry-after': retryAfter }, { operationId: op.operationId, status: op.status });
     this.event({ action: 'dps-register', ok: true, status: 202, reason: `registration ${this.registrationId} accepted, operation ${op.operationId} assigning (retry-after ${retryAfter})`, detail: { operationId: op.operationId } });
   }

@@ -1,0 +1,38 @@
+/** The session event: what happened after TLS (a device's MQTT / HTTPS request, a forwarded connection). */
+import { Type, type Static } from '@sinclair/typebox';
+import { Outcome } from './outcomes.js';
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+const ACTIONS = [
+  'connect', 'disconnect', 'telemetry', 'twin-get', 'twin-patch', 'method', 'c2d', 'subscribe',
+  'dps-register', 'dps-status', 'request', 'forward-open', 'forward-close',
+] as const;
+
+export const SessionEvent = Type.Object(
+  {
+    type: Type.Literal('session'),
+    conn: Type.Integer(),
+    endpoint: Type.String(),
+    peer: Type.String(),
+    protocol: literals(['mqtt', 'https', 'forward'] as const),
+    action: literals(ACTIONS),
+    ok: Type.Boolean(),
+    outcome: Type.Optional(
+      Type.Union(Outcome.anyOf, {
+        description: 'set on refusals that have a stable code (HUBTLS_MTLS_UNAUTHORIZED, HUBTLS_DEVICE_UNAUTHORIZED)',
+      }),
+    ),
+    deviceId: Type.Optional(Type.String()),
+    registrationId: Type.Optional(Type.String()),
+    status: Type.Optional(Type.Integer({ description: 'CONNACK return code, HTTP status or DPS status code' })),
+    errorCode: Type.Optional(
+      Type.Integer({ description: "Azure's numeric error code (401002, 401003, …) on refusals" }),
+    ),
+    reason: Type.String(),
+    detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: true, description: 'what happened after TLS' },
+);
+
+export type SessionEvent = Static<typeof SessionEvent>;
