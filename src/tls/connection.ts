@@ -8,18 +8,20 @@ import { readClientHello, HelloReadError, type RawHello } from './hello-reader.j
 import { parseClientHello, ClientHelloParseError, type ClientHelloSummary } from './clienthello.js';
 import { decide } from './policy/decide.js';
 import { explain } from './policy/explain.js';
-import { ALERT, alertName, alertRecord } from './alerts.js';
-import { recordOverflowHint } from './records/explain.js';
+import { ALERT, alertName } from './wire/constants.js';
+import { alertRecord } from './wire/records.js';
+import { recordOverflowHint } from './record-faults/explain.js';
 import { HandshakeError, type Established } from './engines/types.js';
 import type { Accepted, Decision } from './policy/types.js';
 import type { HandshakeEvent, HelloView } from '../events/types.js';
+import { failureOutcome } from '../events/failures.js';
 import type { ListenerDeps } from './listener.js';
 import { contextKey, contextOptions } from './contexts.js';
 import { afterMode } from '../after/registry.js';
 import type { ConnectionFaults } from '../faults/connection-faults.js';
 import type { EndpointMaterial } from './contexts.js';
-import { insecureAcceptance } from './records/verdict.js';
-import type { RecordFaults } from './records/faults.js';
+import { insecureAcceptance } from './record-faults/verdict.js';
+import type { RecordFaults } from './record-faults/faults.js';
 import type { Engine } from './engines/types.js';
 import type { EffectiveProfile } from '../profiles/effective.js';
 
@@ -29,9 +31,6 @@ export function helloView(h: ClientHelloSummary): HelloView {
   const { sni, versions, suites, groups, sigalgs, alpn, maxFragmentLength, ja3, ja4, bytes } = h;
   return { sni, versions, suites, groups, sigalgs, alpn, maxFragmentLength, ja3, ja4, bytes };
 }
-
-/** OpenSSL reasons that mean "this ClientHello is not well-formed" rather than a policy refusal. */
-const MALFORMED_BY_OPENSSL = /bad extension|length mismatch|no compression specified|wrong version number|invalid|decode error|bad packet|record length|parse tlsext/i;
 
 /** Pre-check off: the predicted refusal becomes a note and OpenSSL alone decides. */
 function opensslAlone(d: Exclude<Decision, Accepted>): Accepted {
@@ -159,7 +158,7 @@ export class Connection {
       this.faults?.established(est);
       this.startSession(est, d.endpoint);
     } catch (e) {
-      this.report({ ...base, ...this.handshakeFailure(e, d, material) });
+      this.report({ ...base, ...this.handshakeFailure(e, d, material, engine.name) });
       this.socket.destroy();
     }
   }
@@ -190,24 +189,12 @@ export class Connection {
     };
   }
 
-  private handshakeFailure(e: unknown, d: Accepted, material: EndpointMaterial): Verdict {
-    const info = e instanceof HandshakeError ? e.info : {};
-    const message = (e as Error).message;
-    const chain = material[d.keyType];
+  private handshakeFailure(e: unknown, d: Accepted, material: EndpointMaterial, engine: string): Verdict {
     if (this.timedOut) return { outcome: 'HUBTLS_HANDSHAKE_TIMEOUT', reason: this.timeoutReason('handshake did not finish') };
-    if (info.received !== undefined && info.received !== 0) {
-      const rejected = [42, 43, 44, 45, 46, 48, 49, 51].includes(info.received);
-      return {
-        outcome: rejected ? 'HUBTLS_CLIENT_REJECTED_CHAIN' : 'HUBTLS_HANDSHAKE_FAILED',
-        alertReceived: alertName(info.received),
-        reason: rejected
-          ? `client rejected our chain ${chain?.chainId ?? d.chain} (root ${chain?.rootName ?? '?'}) with alert ${alertName(info.received)}(${info.received})`
-          : `client aborted the handshake with alert ${alertName(info.received)}(${info.received})` + recordOverflowHint(info.received, d, this.recordFaults),
-      };
-    }
-    if (info.closed) return { outcome: 'HUBTLS_CLIENT_CLOSED', reason: 'client closed the connection during the handshake without an alert' };
-    if (MALFORMED_BY_OPENSSL.test(message)) return { outcome: 'HUBTLS_MALFORMED_HELLO', reason: `OpenSSL rejected the ClientHello as malformed: ${message}` };
-    return { outcome: 'HUBTLS_HANDSHAKE_FAILED', reason: `TLS engine refused the handshake: ${message}` };
+    const f = e instanceof HandshakeError ? e.failure : { kind: 'internal' as const, message: (e as Error).message };
+    const chain = material[d.keyType];
+    const hint = recordOverflowHint(f.alertReceived, d, this.recordFaults);
+    return failureOutcome(f, { engine, chainId: chain?.chainId ?? d.chain, root: chain?.rootName ?? '?', hint, alertName });
   }
 
   private startSession(est: Established, endpointName: string): void {
