@@ -58,7 +58,8 @@ const alertText = (n: number | undefined, c: FailureContext) => `${c.alertName(n
 export const FAILURE_RULES: Record<FailureKind | 'chain-rejected', Rule> = {
   'chain-rejected': {
     outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN',
-    reason: (f, c) => `client rejected our chain ${c.chainId} (root ${c.root}) with alert ${alertText(f.alertReceived, c)}`,
+    reason: (f, c) =>
+      `client rejected our chain ${c.chainId} (root ${c.root}) with alert ${alertText(f.alertReceived, c)}`,
   },
   'peer-alert': {
     outcome: 'HUBTLS_HANDSHAKE_FAILED',

@@ -46,4 +46,7 @@ export function opensslFailure(err: unknown): EngineFailure {
 }
 
 /** The failure when the socket closed before the handshake finished. */
-export const OPENSSL_PEER_CLOSED: EngineFailure = { kind: 'peer-closed', message: 'peer closed the connection during the handshake' };
+export const OPENSSL_PEER_CLOSED: EngineFailure = {
+  kind: 'peer-closed',
+  message: 'peer closed the connection during the handshake',
+};

@@ -56,7 +56,9 @@ export function readClientHelloFields(message: Buffer): ClientHelloFields {
   const r = new WireReader(message);
   if (r.u8('handshake type') !== HandshakeType.clientHello) throw new WireDecodeError('not a TLS client hello');
   const length = r.u24('handshake length');
-  if (length !== message.length - 4) throw new WireDecodeError(`unexpected client hello length: ${length} (of ${message.length - 4})`);
+  if (length !== message.length - 4) {
+    throw new WireDecodeError(`unexpected client hello length: ${length} (of ${message.length - 4})`);
+  }
   const version = r.u16('client version');
   const random = Buffer.from(r.bytes(32, 'random'));
   const sessionId = Buffer.from(r.bytes(r.u8('session id length'), 'session id'));

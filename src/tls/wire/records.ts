@@ -116,8 +116,9 @@ export interface HandshakeMessage {
 export function handshakeMessages(record: TlsRecord): HandshakeMessage[] {
   const out: HandshakeMessage[] = [];
   for (let off = 0, h = readHandshakeHeader(record.body); h; h = readHandshakeHeader(record.body, off)) {
-    out.push({ type: h.type, raw: record.body.subarray(off, Math.min(off + HANDSHAKE_HEADER + h.length, record.body.length)) });
-    off += HANDSHAKE_HEADER + h.length;
+    const end = off + HANDSHAKE_HEADER + h.length;
+    out.push({ type: h.type, raw: record.body.subarray(off, Math.min(end, record.body.length)) });
+    off = end;
   }
   return out;
 }

@@ -17,7 +17,8 @@ export class TlsAlertError extends Error {
 }
 
 /** A peer's bytes that do not parse: decode_error. */
-export const decodeError = (what: string) => new TlsAlertError(`decode_error: ${what}`, 'malformed', { send: ALERT.decodeError });
+export const decodeError = (what: string) =>
+  new TlsAlertError(`decode_error: ${what}`, 'malformed', { send: ALERT.decodeError });
 
 /** The peer broke the protocol's order (a message or record where another belongs): unexpected_message. */
 export const unexpected = (what: string) => new TlsAlertError(what, 'refused', { send: ALERT.unexpectedMessage });
@@ -25,7 +26,9 @@ export const unexpected = (what: string) => new TlsAlertError(what, 'refused', {
 /** A fatal alert from the peer (or close_notify) as the engine's error. */
 export function peerAlert(data: Buffer): TlsAlertError {
   const desc = data[1] ?? 0;
-  if (desc === ALERT.closeNotify) return new TlsAlertError('peer sent close_notify during the handshake', 'peer-closed');
+  if (desc === ALERT.closeNotify) {
+    return new TlsAlertError('peer sent close_notify during the handshake', 'peer-closed');
+  }
   return new TlsAlertError(`peer sent alert ${alertName(desc)}(${desc})`, 'peer-alert', { received: desc });
 }
 

@@ -13,6 +13,9 @@ export type HandshakeItem = { kind: 'message'; type: number; body: Buffer; raw: 
 /** Larger handshake messages are refused rather than buffered (as the ClientHello reader does). */
 const MAX_MESSAGE = 65536;
 
+const recordName = (type: number) =>
+  type === ContentType.applicationData ? 'application data' : `record type ${type}`;
+
 export class HandshakeReader {
   private buf: Buffer = Buffer.alloc(0);
 
@@ -26,21 +29,26 @@ export class HandshakeReader {
       if (rec.type === ContentType.handshake) this.buf = Buffer.concat([this.buf, rec.data]);
       else if (rec.type === ContentType.changeCipherSpec) return this.ccs(rec.data);
       else if (rec.type === ContentType.alert) this.onAlert(rec.data);
-      else throw unexpected(`unexpected ${rec.type === ContentType.applicationData ? 'application data' : `record type ${rec.type}`} during the handshake`);
+      else throw unexpected(`unexpected ${recordName(rec.type)} during the handshake`);
     }
   }
 
   /** The next message of `type`, or unexpected_message. */
   async expect(type: number, what: string): Promise<{ body: Buffer; raw: Buffer }> {
     const item = await this.next();
-    if (item.kind !== 'message' || item.type !== type) throw unexpected(`expected ${what}, got ${item.kind === 'ccs' ? 'ChangeCipherSpec' : `handshake type ${item.type}`}`);
-    return item;
+    if (item.kind === 'message' && item.type === type) return item;
+    const got = item.kind === 'ccs' ? 'ChangeCipherSpec' : `handshake type ${item.type}`;
+    throw unexpected(`expected ${what}, got ${got}`);
   }
 
   private take(): HandshakeItem | undefined {
     const h = readHandshakeHeader(this.buf);
     if (!h) return undefined;
-    if (h.length > MAX_MESSAGE) throw new TlsAlertError(`handshake message of ${h.length} bytes is too large`, 'malformed', { send: ALERT.illegalParameter });
+    if (h.length > MAX_MESSAGE) {
+      throw new TlsAlertError(`handshake message of ${h.length} bytes is too large`, 'malformed', {
+        send: ALERT.illegalParameter,
+      });
+    }
     if (this.buf.length < HANDSHAKE_HEADER + h.length) return undefined;
     const raw = this.buf.subarray(0, HANDSHAKE_HEADER + h.length);
     this.buf = this.buf.subarray(HANDSHAKE_HEADER + h.length);

@@ -7,7 +7,14 @@ import { HandshakeType } from '../../wire/constants.js';
 import { WireReader, handshakeMessage, u8, u16, vec } from '../../wire/reader.js';
 import { readClientHelloFields, type RawExtension } from '../../wire/clienthello-decode.js';
 
-export const Ext = { maxFragmentLength: 1, supportedGroups: 10, ecPointFormats: 11, sigalgs: 13, ems: 23, renegotiationInfo: 0xff01 } as const;
+export const Ext = {
+  maxFragmentLength: 1,
+  supportedGroups: 10,
+  ecPointFormats: 11,
+  sigalgs: 13,
+  ems: 23,
+  renegotiationInfo: 0xff01,
+} as const;
 const RENEGOTIATION_SCSV = 0x00ff;
 const MFL_BYTES: Record<number, number> = { 1: 512, 2: 1024, 3: 2048, 4: 4096 };
 
