@@ -22,7 +22,7 @@ export const OUTCOMES = {
     alert: 112,
   },
   HUBTLS_MALFORMED_HELLO: {
-    meaning: 'The first bytes were a TLS record but not a well-formed ClientHello.',
+    meaning: 'The first bytes were a TLS record but not a well-formed ClientHello (or, on the mini engine, a later handshake record or message did not parse).',
     alert: 50,
   },
   HUBTLS_NOT_TLS: {

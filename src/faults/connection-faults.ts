@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { EndpointMaterial, ChainMaterial } from '../pki/types.js';
 import type { Established } from '../tls/engines/types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
-import type { RecordFaults } from '../tls/records/faults.js';
+import type { RecordFaults } from '../tls/record-faults/faults.js';
 import { FaultWire } from './wire.js';
 import type { FaultInstance } from './fault-set.js';
 import type { FaultContext, FaultHooks, FaultRecord, FaultTakeover } from './types.js';

@@ -15,7 +15,7 @@ import type { Static, TObject } from '@sinclair/typebox';
 import type { ChainMaterial, EndpointMaterial } from '../pki/types.js';
 import type { Established } from '../tls/engines/types.js';
 import type { HelloView } from '../events/types.js';
-import type { RecordFaults } from '../tls/records/faults.js';
+import type { RecordFaults } from '../tls/record-faults/faults.js';
 
 /** What every hook can see and do on its connection. */
 export interface FaultContext {
@@ -79,7 +79,7 @@ export interface FaultHooks {
   clientToServer?: WireTransform;
   established?(est: Established): void;
   /**
-   * Record-level misbehaviour the mini engine carries out (src/tls/records/faults.ts): asking for it
+   * Record-level misbehaviour the mini engine carries out (src/tls/record-faults/faults.ts): asking for it
    * routes the connection to the mini engine, when that engine runs the negotiated version and suite.
    */
   records?: { faults: RecordFaults; detail: string };

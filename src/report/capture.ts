@@ -6,7 +6,8 @@
 import net from 'node:net';
 import { readClientHello } from '../tls/hello-reader.js';
 import { parseClientHello, type ClientHelloSummary } from '../tls/clienthello.js';
-import { ALERT, alertRecord } from '../tls/alerts.js';
+import { ALERT } from '../tls/wire/constants.js';
+import { alertRecord } from '../tls/wire/records.js';
 import { HubtlsError } from '../errors.js';
 import { assessHello } from './readiness.js';
 import type { CapturedHello, ReadinessReport } from './readiness-render.js';

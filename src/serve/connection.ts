@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readClientHello } from '../tls/hello-reader.js';
 import { parseClientHello } from '../tls/clienthello.js';
-import { alertRecord } from '../tls/alerts.js';
+import { alertRecord } from '../tls/wire/records.js';
 import type { Established } from '../tls/engines/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { ConnectionFaults } from '../faults/connection-faults.js';

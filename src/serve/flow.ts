@@ -10,11 +10,11 @@ import { HelloReadError } from '../tls/hello-reader.js';
 import { ClientHelloParseError, type ClientHelloSummary } from '../tls/clienthello.js';
 import { decide } from '../tls/policy/decide.js';
 import { explain } from '../tls/policy/explain.js';
-import { ALERT, alertName } from '../tls/alerts.js';
+import { ALERT, alertName } from '../tls/wire/constants.js';
 import { contextKey, contextOptions, type ClientCertMode, type ContextCache, type EndpointMaterial } from '../tls/contexts.js';
 import type { Engine, Established, HandshakePlan } from '../tls/engines/types.js';
 import type { Accepted, Decision, EngineName, PolicyState } from '../tls/policy/types.js';
-import type { RecordFaults } from '../tls/records/faults.js';
+import type { RecordFaults } from '../tls/record-faults/faults.js';
 import type { EffectiveProfile } from '../profiles/effective.js';
 import type { HelloView } from '../events/types.js';
 import type { ConnectionFaults } from '../faults/connection-faults.js';
@@ -179,7 +179,7 @@ export class ConnectionFlow {
     const p = this.pending!;
     const why = this.timedOut
       ? { outcome: 'HUBTLS_HANDSHAKE_TIMEOUT' as const, reason: this.timeoutReason('handshake did not finish') }
-      : failedVerdict(error, p.accepted!, p.material!, p.recordFaults);
+      : failedVerdict(error, p.accepted!, p.material!, p.recordFaults, p.engine);
     return [...this.report({ ...this.base(), ...why }), { type: 'destroy' }];
   }
 

@@ -15,7 +15,7 @@ import {
   type TlsClientHelloMessage,
 } from 'read-tls-client-hello';
 import { TLS_VERSIONS, VERSION_CODES, type TlsVersion } from '../profiles/suites.js';
-import { decodeClientHello } from './clienthello-decode.js';
+import { decodeClientHello } from './wire/clienthello-decode.js';
 
 export interface ClientHelloSummary {
   /** ClientHello.legacy_version, e.g. "TLSv1.2". */

@@ -4,11 +4,9 @@
  * byte back (`unshift`) so the TLS engine starts from the first byte.
  */
 import type { Socket } from 'node:net';
+import { ContentType, HandshakeType, HANDSHAKE_HEADER, MAX_PLAINTEXT, RECORD_HEADER } from './wire/constants.js';
+import { readHandshakeHeader, readRecordHeader, type RecordHeader } from './wire/records.js';
 
-export const RECORD_HANDSHAKE = 0x16;
-const HANDSHAKE_CLIENT_HELLO = 0x01;
-/** RFC 8446 §5.1: a plaintext record's length must not exceed 2^14. */
-export const MAX_PLAINTEXT = 16384;
 /** A ClientHello larger than this is refused as malformed rather than buffered. */
 export const MAX_HELLO_BYTES = 65536;
 
@@ -40,19 +38,19 @@ type Progress = { done: RawHello } | { error: HelloReadError } | { more: true };
 export function frameClientHello(buf: Buffer): Progress {
   const fragments: Buffer[] = [];
   let offset = 0;
-  while (offset + 5 <= buf.length) {
-    const bad = checkRecordHeader(buf, offset);
+  for (let h = readRecordHeader(buf); h; h = readRecordHeader(buf, offset)) {
+    const bad = checkRecordHeader(h, buf, offset);
     if (bad) return { error: new HelloReadError(bad.fault, bad.message, buf) };
-    const len = buf.readUInt16BE(offset + 3);
-    if (offset + 5 + len > buf.length) break;
-    fragments.push(buf.subarray(offset + 5, offset + 5 + len));
-    offset += 5 + len;
+    const end = offset + RECORD_HEADER + h.length;
+    if (end > buf.length) break;
+    fragments.push(buf.subarray(offset + RECORD_HEADER, end));
+    offset = end;
     const message = Buffer.concat(fragments);
     const state = messageState(message, buf);
     if (state === 'complete') return { done: { raw: buf.subarray(0, offset), message: trimMessage(message), recordVersion: buf.readUInt16BE(1) } };
     if (state instanceof HelloReadError) return { error: state };
   }
-  if (buf.length > 0 && buf[0] !== RECORD_HANDSHAKE) return { error: notTls(buf) };
+  if (buf.length > 0 && buf[0] !== ContentType.handshake) return { error: notTls(buf) };
   return { more: true };
 }
 
@@ -61,30 +59,31 @@ function notTls(buf: Buffer): HelloReadError {
   return new HelloReadError('not-tls', `first byte 0x${buf[0]!.toString(16).padStart(2, '0')} is not a TLS handshake record ("${head}")`, buf);
 }
 
-function checkRecordHeader(buf: Buffer, offset: number): { fault: HelloFault; message: string } | null {
-  if (buf[offset] !== RECORD_HANDSHAKE) {
+function checkRecordHeader(h: RecordHeader, buf: Buffer, offset: number): { fault: HelloFault; message: string } | null {
+  if (h.type !== ContentType.handshake) {
     return offset === 0
       ? { fault: 'not-tls', message: notTls(buf).message }
-      : { fault: 'not-client-hello', message: `record type ${buf[offset]} interleaved in the ClientHello` };
+      : { fault: 'not-client-hello', message: `record type ${h.type} interleaved in the ClientHello` };
   }
-  const len = buf.readUInt16BE(offset + 3);
+  const len = h.length;
   if (len > MAX_PLAINTEXT) return { fault: 'record-overflow', message: `record length ${len} exceeds 2^14` };
   if (len === 0) return { fault: 'not-client-hello', message: 'empty handshake record' };
   return null;
 }
 
 function messageState(message: Buffer, buf: Buffer): 'complete' | 'partial' | HelloReadError {
-  if (message.length < 4) return 'partial';
-  if (message[0] !== HANDSHAKE_CLIENT_HELLO) {
-    return new HelloReadError('not-client-hello', `first handshake message has type ${message[0]}, not ClientHello (1)`, buf);
+  const h = readHandshakeHeader(message);
+  if (!h) return 'partial';
+  if (h.type !== HandshakeType.clientHello) {
+    return new HelloReadError('not-client-hello', `first handshake message has type ${h.type}, not ClientHello (1)`, buf);
   }
-  const len = message.readUIntBE(1, 3);
-  if (len + 4 > MAX_HELLO_BYTES) return new HelloReadError('too-large', `ClientHello of ${len} bytes is larger than ${MAX_HELLO_BYTES}`, buf);
-  return message.length >= len + 4 ? 'complete' : 'partial';
+  const size = HANDSHAKE_HEADER + h.length;
+  if (size > MAX_HELLO_BYTES) return new HelloReadError('too-large', `ClientHello of ${h.length} bytes is larger than ${MAX_HELLO_BYTES}`, buf);
+  return message.length >= size ? 'complete' : 'partial';
 }
 
 function trimMessage(message: Buffer): Buffer {
-  return message.subarray(0, message.readUIntBE(1, 3) + 4);
+  return message.subarray(0, HANDSHAKE_HEADER + readHandshakeHeader(message)!.length);
 }
 
 /**

@@ -11,7 +11,7 @@ import { decide } from '../../src/tls/policy/decide.js';
 import { miniHandshake } from '../../src/tls/engines/mini/index.js';
 import type { Hub } from '../../src/hub.js';
 import type { Established } from '../../src/tls/engines/types.js';
-import type { RecordFaults } from '../../src/tls/records/faults.js';
+import type { RecordFaults } from '../../src/tls/record-faults/faults.js';
 
 export interface EchoServer {
   port: number;

@@ -13,11 +13,11 @@ import { needTool } from '../helpers/tools.js';
 import { startMiniEcho } from '../helpers/mini-echo.js';
 import { startRelay } from '../helpers/relay.js';
 import { HandshakeError } from '../../src/tls/engines/types.js';
-import { insecureAcceptance } from '../../src/tls/records/verdict.js';
+import { insecureAcceptance } from '../../src/tls/record-faults/verdict.js';
 import { gnutlsCli } from '../helpers/gnutls.js';
 
 const HOST = ['-servername', 'myhub.azure-devices.net'];
-const receivedAlert = (x: unknown) => (x instanceof HandshakeError ? x.info.received : undefined);
+const receivedAlert = (x: unknown) => (x instanceof HandshakeError ? x.failure.alertReceived : undefined);
 
 const gnutls = gnutlsCli;
 

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { Readable } from 'node:stream';
 import { readTlsClientHello, type TlsClientHelloMessage } from 'read-tls-client-hello';
-import { decodeClientHello } from '../../src/tls/clienthello-decode.js';
+import { decodeClientHello } from '../../src/tls/wire/clienthello-decode.js';
 import { captureOpensslHello } from '../helpers/capture.js';
 
 const COUNT = 3000;

@@ -91,12 +91,12 @@ t.test('a fault that takes over the connection ends it with its story', async (t
 t.test('engine failures: the client rejecting our chain, or closing', async (t) => {
   const reject = new ConnectionFlow(['hub'], deps());
   toHandshake(reject);
-  const cmds = reject.handle({ type: 'engine-failed', error: new HandshakeError('alert', { received: 48 }) });
+  const cmds = reject.handle({ type: 'engine-failed', error: new HandshakeError({ kind: 'peer-alert', alertReceived: 48, message: 'alert' }) });
   t.same(types(cmds), ['report', 'destroy']);
   t.match(reportOf(cmds), { outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN', alertReceived: 'unknown_ca', reason: /chain g2 \(root CN=DigiCert Global Root G2\)/ });
   const closed = new ConnectionFlow(['hub'], deps());
   toHandshake(closed);
-  t.match(reportOf(closed.handle({ type: 'engine-failed', error: new HandshakeError('eof', { closed: true }) })), { outcome: 'HUBTLS_CLIENT_CLOSED' });
+  t.match(reportOf(closed.handle({ type: 'engine-failed', error: new HandshakeError({ kind: 'peer-closed', message: 'eof' }) })), { outcome: 'HUBTLS_CLIENT_CLOSED' });
 });
 
 t.test('timeouts: during the handshake, before the hello, and at shutdown', async (t) => {
@@ -126,6 +126,6 @@ t.test('exactly one report per connection', async (t) => {
   const flow = new ConnectionFlow(['hub'], deps());
   toHandshake(flow);
   flow.handle({ type: 'established', est: established() });
-  const again = flow.handle({ type: 'engine-failed', error: new HandshakeError('late', { received: 48 }) });
+  const again = flow.handle({ type: 'engine-failed', error: new HandshakeError({ kind: 'peer-alert', alertReceived: 48, message: 'late' }) });
   t.equal(reportOf(again), undefined, 'a second verdict is never published');
 });

@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import { faultNames } from '../../src/faults/registry.js';
-import { CONTENT, HANDSHAKE, frameRecord } from '../../src/faults/records.js';
+import { ContentType as CONTENT, HandshakeType as HANDSHAKE } from '../../src/tls/wire/constants.js';
+import { frameRecord } from '../../src/tls/wire/records.js';
 import type { ChainMaterial } from '../../src/pki/types.js';
 import { createFault, faultStub, WireSink } from '../helpers/fault-stub.js';
 

@@ -7,7 +7,8 @@ import t from 'tap';
 import { FAULTS, faultNames } from '../../src/faults/registry.js';
 import { FaultSet } from '../../src/faults/fault-set.js';
 import { checkFaultSpec, paramProblems, withDefaults } from '../../src/faults/params.js';
-import { RecordBuffer, frameRecord, handshakeMessages, CONTENT, HANDSHAKE } from '../../src/faults/records.js';
+import { RecordBuffer, frameRecord, handshakeMessages } from '../../src/tls/wire/records.js';
+import { ContentType as CONTENT, HandshakeType as HANDSHAKE } from '../../src/tls/wire/constants.js';
 import type { FaultSpec } from '../../src/faults/types.js';
 
 const spec = (over: Partial<FaultSpec>): FaultSpec => ({ id: 'f', endpoint: 'hub', fault: 'stall', params: {}, active: true, ...over });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineFault } from '../types.js';
-import { CONTENT, HANDSHAKE, RecordBuffer, frameRecord, handshakeMessages } from '../records.js';
+import { ContentType, HandshakeType } from '../../tls/wire/constants.js';
+import { RecordBuffer, frameRecord, handshakeMessages } from '../../tls/wire/records.js';
 
 /** A gateway that dies mid-handshake: the ServerHello gets out, then the connection closes. */
 export const closeAfterServerHello = defineFault({
@@ -13,13 +14,13 @@ export const closeAfterServerHello = defineFault({
     return {
       async serverToClient(chunk, out) {
         for (const r of records.push(chunk)) {
-          const hello = r.type === CONTENT.handshake ? handshakeMessages(r).find((m) => m.type === HANDSHAKE.serverHello) : undefined;
+          const hello = r.type === ContentType.handshake ? handshakeMessages(r).find((m) => m.type === HandshakeType.serverHello) : undefined;
           if (!hello) {
             await out.push(r.raw);
             continue;
           }
           // The ServerHello alone, in its own record: later messages of the same record are cut.
-          await out.push(frameRecord(CONTENT.handshake, r.version, hello.raw));
+          await out.push(frameRecord(ContentType.handshake, r.version, hello.raw));
           ctx.act('closed the connection right after the ServerHello');
           out.end();
           return;

@@ -5,7 +5,7 @@
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { describeTlsError } from '../alerts.js';
+import { opensslFailure, OPENSSL_PEER_CLOSED } from './openssl-failure.js';
 import { HandshakeError, type Engine, type Established, type HandshakePlan, type PeerCertInfo } from './types.js';
 import type { KeyType } from '../policy/types.js';
 import { peerCertInfo } from './peer-cert.js';
@@ -51,13 +51,10 @@ export const opensslEngine: Engine = {
         requestCert: plan.clientCert !== 'none',
         rejectUnauthorized: plan.clientCert === 'require',
       });
-      const fail = (err: unknown) => {
-        const info = describeTlsError(err);
-        reject(new HandshakeError(info.reason, { received: info.received, code: info.code }));
-      };
+      const fail = (err: unknown) => reject(new HandshakeError(opensslFailure(err)));
       // Both listeners go once the handshake is done: building an Error (and its stack) on every
       // later close cost measurable CPU per connection for a promise long settled.
-      const closed = () => reject(new HandshakeError('peer closed the connection during the handshake', { closed: true }));
+      const closed = () => reject(new HandshakeError(OPENSSL_PEER_CLOSED));
       t.once('error', fail);
       t.once('close', closed);
       t.once('secure', () => {

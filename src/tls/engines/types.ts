@@ -4,7 +4,8 @@ import type tls from 'node:tls';
 import type { Accepted, EngineName, KeyType } from '../policy/types.js';
 import type { EffectiveProfile } from '../../profiles/effective.js';
 import type { ClientCertMode, EndpointMaterial } from '../contexts.js';
-import type { RecordFaults } from '../records/faults.js';
+import type { RecordFaults } from '../record-faults/faults.js';
+import type { EngineFailure } from '../../events/failures.js';
 
 /** Everything an engine needs to run one accepted handshake. */
 export interface HandshakePlan {
@@ -43,13 +44,10 @@ export interface Established {
   tlsSocket?: tls.TLSSocket;
 }
 
-/** A handshake that did not finish: what the peer said, or what the engine objected to. */
+/** A handshake that did not finish, as a typed failure (src/events/failures.ts turns it into an outcome). */
 export class HandshakeError extends Error {
-  constructor(
-    message: string,
-    readonly info: { received?: number; sent?: number; code?: string; closed?: boolean },
-  ) {
-    super(message);
+  constructor(readonly failure: EngineFailure) {
+    super(failure.message);
     this.name = 'HandshakeError';
   }
 }

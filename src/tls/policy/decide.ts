@@ -5,7 +5,7 @@
  */
 import type { ClientHelloSummary } from '../clienthello.js';
 import { suiteById, suiteFitsVersion, versionLabel, versionRank, type SuiteInfo, type TlsVersion } from '../../profiles/suites.js';
-import { ALERT } from '../alerts.js';
+import { ALERT } from '../wire/constants.js';
 import { route } from './route.js';
 import type { Accepted, Decision, EndpointView, KeyType, NearMiss, PolicyState, Refused, Route } from './types.js';
 

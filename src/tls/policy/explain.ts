@@ -1,4 +1,4 @@
-import { alertName } from '../alerts.js';
+import { alertName } from '../wire/constants.js';
 import { versionLabel } from '../../profiles/suites.js';
 import type { Decision } from './types.js';
 

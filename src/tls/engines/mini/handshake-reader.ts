@@ -3,17 +3,18 @@
  * record may carry several messages), and reports ChangeCipherSpec in its place in the flow.
  */
 import type { RecordIO } from './record-io.js';
-import { ContentType, TlsAlertError, Reader } from './wire.js';
-import { alertName } from '../../alerts.js';
+import { TlsAlertError, peerAlert, unexpected } from './failure.js';
+import { ALERT, AlertLevel, ContentType, HANDSHAKE_HEADER } from '../../wire/constants.js';
+import { readHandshakeHeader } from '../../wire/records.js';
+import { WireReader } from '../../wire/reader.js';
 
 export type HandshakeItem = { kind: 'message'; type: number; body: Buffer; raw: Buffer } | { kind: 'ccs' };
 
-/** A fatal alert from the peer (or close_notify) as the engine's error. */
-export function peerAlert(data: Buffer): TlsAlertError {
-  const desc = data[1] ?? 0;
-  if (desc === 0) return new TlsAlertError('peer sent close_notify during the handshake', { received: 0, closed: true });
-  return new TlsAlertError(`peer sent alert ${alertName(desc)}(${desc})`, { received: desc });
-}
+/** Larger handshake messages are refused rather than buffered (as the ClientHello reader does). */
+const MAX_MESSAGE = 65536;
+
+const recordName = (type: number) =>
+  type === ContentType.applicationData ? 'application data' : `record type ${type}`;
 
 export class HandshakeReader {
   private buf: Buffer = Buffer.alloc(0);
@@ -28,36 +29,43 @@ export class HandshakeReader {
       if (rec.type === ContentType.handshake) this.buf = Buffer.concat([this.buf, rec.data]);
       else if (rec.type === ContentType.changeCipherSpec) return this.ccs(rec.data);
       else if (rec.type === ContentType.alert) this.onAlert(rec.data);
-      else throw new TlsAlertError(`unexpected ${rec.type === 23 ? 'application data' : `record type ${rec.type}`} during the handshake`, { send: 10 });
+      else throw unexpected(`unexpected ${recordName(rec.type)} during the handshake`);
     }
   }
 
   /** The next message of `type`, or unexpected_message. */
   async expect(type: number, what: string): Promise<{ body: Buffer; raw: Buffer }> {
     const item = await this.next();
-    if (item.kind !== 'message' || item.type !== type) throw new TlsAlertError(`expected ${what}, got ${item.kind === 'ccs' ? 'ChangeCipherSpec' : `handshake type ${item.type}`}`, { send: 10 });
-    return item;
+    if (item.kind === 'message' && item.type === type) return item;
+    const got = item.kind === 'ccs' ? 'ChangeCipherSpec' : `handshake type ${item.type}`;
+    throw unexpected(`expected ${what}, got ${got}`);
   }
 
   private take(): HandshakeItem | undefined {
-    if (this.buf.length < 4) return undefined;
-    const len = this.buf.readUIntBE(1, 3);
-    if (len > 65536) throw new TlsAlertError(`handshake message of ${len} bytes is too large`, { send: 47 });
-    if (this.buf.length < 4 + len) return undefined;
-    const raw = this.buf.subarray(0, 4 + len);
-    this.buf = this.buf.subarray(4 + len);
-    return { kind: 'message', type: raw[0]!, body: raw.subarray(4), raw };
+    const h = readHandshakeHeader(this.buf);
+    if (!h) return undefined;
+    if (h.length > MAX_MESSAGE) {
+      throw new TlsAlertError(`handshake message of ${h.length} bytes is too large`, 'malformed', {
+        send: ALERT.illegalParameter,
+      });
+    }
+    if (this.buf.length < HANDSHAKE_HEADER + h.length) return undefined;
+    const raw = this.buf.subarray(0, HANDSHAKE_HEADER + h.length);
+    this.buf = this.buf.subarray(HANDSHAKE_HEADER + h.length);
+    return { kind: 'message', type: h.type, body: raw.subarray(HANDSHAKE_HEADER), raw };
   }
 
   private ccs(data: Buffer): HandshakeItem {
-    if (this.buf.length) throw new TlsAlertError('ChangeCipherSpec inside a handshake message', { send: 10 });
-    if (data.length !== 1 || data[0] !== 1) throw new TlsAlertError('malformed ChangeCipherSpec', { send: 10 });
+    const malformed = (what: string) => new TlsAlertError(what, 'malformed', { send: ALERT.unexpectedMessage });
+    if (this.buf.length) throw malformed('ChangeCipherSpec inside a handshake message');
+    if (data.length !== 1 || data[0] !== 1) throw malformed('malformed ChangeCipherSpec');
     return { kind: 'ccs' };
   }
 
   private onAlert(data: Buffer): void {
-    new Reader(data).bytes(2);
-    if (data[0] === 1 && data[1] !== 0) return; // a warning (e.g. no_certificate in SSLv3 style) does not end the handshake
+    new WireReader(data).bytes(2);
+    // A warning (e.g. no_certificate in SSLv3 style) does not end the handshake.
+    if (data[0] === AlertLevel.warning && data[1] !== ALERT.closeNotify) return;
     throw peerAlert(data);
   }
 }

@@ -11,7 +11,9 @@ import { parseClientHello, serverHello, certificateMessage, certificateRequest, 
 import { EphemeralKey, rsaPremaster, signFor, verifyClient, OFFERED_SIGALGS } from './keyexchange.js';
 import { extendedMasterSecret, finishedData, keyBlock, masterSecret, transcriptHash, type PrfKind } from './prf.js';
 import { keyBlockLength, protection, splitKeyBlock, type Protection } from './protection.js';
-import { ContentType, HandshakeType, TlsAlertError, handshakeMessage } from './wire.js';
+import { TlsAlertError, unexpected } from './failure.js';
+import { ALERT, ContentType, HandshakeType } from '../../wire/constants.js';
+import { handshakeMessage } from '../../wire/reader.js';
 
 export interface ServerConfig {
   version: number;
@@ -52,7 +54,7 @@ export class ServerHandshake {
   async run(): Promise<HandshakeResult> {
     const ch = await this.reader.expect(HandshakeType.clientHello, 'ClientHello');
     this.record(ch.raw);
-    this.hello = parseClientHello(ch.body);
+    this.hello = parseClientHello(ch.raw);
     this.checkHello();
     const mflBytes = this.sendServerFlight();
     const clientChain = await this.readClientCertificate();
@@ -71,8 +73,8 @@ export class ServerHandshake {
   }
 
   private checkHello(): void {
-    if (this.hello.version < this.cfg.version) throw new TlsAlertError(`client version ${this.hello.version.toString(16)} is below the chosen ${this.cfg.version.toString(16)}`, { send: 70 });
-    if (!this.hello.suites.includes(this.cfg.params.suite.id)) throw new TlsAlertError(`client does not offer ${this.cfg.params.suite.iana}`, { send: 40 });
+    if (this.hello.version < this.cfg.version) throw new TlsAlertError(`client version ${this.hello.version.toString(16)} is below the chosen ${this.cfg.version.toString(16)}`, 'refused', { send: ALERT.protocolVersion });
+    if (!this.hello.suites.includes(this.cfg.params.suite.id)) throw new TlsAlertError(`client does not offer ${this.cfg.params.suite.iana}`, 'refused', { send: ALERT.handshakeFailure });
   }
 
   private sendServerFlight(): number | undefined {
@@ -98,7 +100,7 @@ export class ServerHandshake {
   private pickGroup(): number {
     const ours = this.cfg.groups;
     const pick = this.hello.groups.length ? this.hello.groups.find((g) => ours.includes(g)) : ours.find((g) => g !== 29) ?? ours[0];
-    if (pick === undefined) throw new TlsAlertError('no key-exchange group in common', { send: 40 });
+    if (pick === undefined) throw new TlsAlertError('no key-exchange group in common', 'refused', { send: ALERT.handshakeFailure });
     return pick;
   }
 
@@ -116,7 +118,7 @@ export class ServerHandshake {
     const msg = await this.reader.expect(HandshakeType.certificate, 'client Certificate');
     this.record(msg.raw);
     const chain = parseCertificateList(msg.body);
-    if (chain.length === 0 && this.cfg.clientCert === 'require') throw new TlsAlertError('the client sent no certificate and one is required', { send: 40 });
+    if (chain.length === 0 && this.cfg.clientCert === 'require') throw new TlsAlertError('the client sent no certificate and one is required', 'refused', { send: ALERT.handshakeFailure });
     return chain;
   }
 
@@ -138,9 +140,9 @@ export class ServerHandshake {
     try {
       key = new crypto.X509Certificate(leaf).publicKey;
     } catch {
-      throw new TlsAlertError('the client certificate cannot be parsed', { send: 42 });
+      throw new TlsAlertError('the client certificate cannot be parsed', 'refused', { send: ALERT.badCertificate });
     }
-    if (!verifyClient(this.cfg.version, key, this.messages(), sigalg, signature)) throw new TlsAlertError('the client CertificateVerify signature does not verify', { send: 51 });
+    if (!verifyClient(this.cfg.version, key, this.messages(), sigalg, signature)) throw new TlsAlertError('the client CertificateVerify signature does not verify', 'refused', { send: ALERT.decryptError });
     this.record(msg.raw);
   }
 
@@ -152,13 +154,13 @@ export class ServerHandshake {
 
   private async readClientFinished(master: Buffer): Promise<void> {
     const ccs = await this.reader.next();
-    if (ccs.kind !== 'ccs') throw new TlsAlertError('expected ChangeCipherSpec', { send: 10 });
+    if (ccs.kind !== 'ccs') throw unexpected('expected ChangeCipherSpec');
     const keys = this.keys(master);
     this.io.readProtection = protection(this.cfg.params, this.cfg.version, keys.client);
     this.serverProtection = protection(this.cfg.params, this.cfg.version, keys.server);
     const expected = finishedData(this.prfKind, master, 'client', this.messages());
     const fin = await this.reader.expect(HandshakeType.finished, 'client Finished');
-    if (!fin.body.equals(expected)) throw new TlsAlertError('client Finished does not verify', { send: 51 });
+    if (!fin.body.equals(expected)) throw new TlsAlertError('client Finished does not verify', 'refused', { send: ALERT.decryptError });
     this.record(fin.raw);
   }
 

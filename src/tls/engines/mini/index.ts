@@ -15,8 +15,10 @@ import { RecordIO } from './record-io.js';
 import { ServerHandshake, type ServerConfig } from './handshake.js';
 import { MiniStream } from './stream.js';
 import { GROUP_IDS } from './keyexchange.js';
-import { ContentType, TlsAlertError } from './wire.js';
-import { shaperFor, type RecordFaults } from '../../records/faults.js';
+import { TlsAlertError, asAlertError } from './failure.js';
+import { ALERT, AlertLevel, ContentType } from '../../wire/constants.js';
+import { alertBody } from '../../wire/records.js';
+import { shaperFor, type RecordFaults } from '../../record-faults/faults.js';
 import { peerCertInfo } from '../peer-cert.js';
 
 export const miniCaps: MiniEngineCaps = { supports: miniSupports };
@@ -38,7 +40,7 @@ function serverConfig(plan: HandshakePlan, faults: RecordFaults): ServerConfig {
   const d = plan.decision;
   const params = cipherParams(d.suite);
   const material = plan.material[d.keyType];
-  if (!params || !material) throw new TlsAlertError(`mini engine cannot run ${d.suite} with a ${d.keyType} chain`, { send: 40 });
+  if (!params || !material) throw new TlsAlertError(`mini engine cannot run ${d.suite} with a ${d.keyType} chain`, 'internal', { send: ALERT.handshakeFailure });
   const groups = plan.profile.definition.groups.map((g) => GROUP_IDS[g]).filter((g): g is number => g !== undefined);
   return { version: VERSION_CODES[d.version], params, ...parse(material), keyType: d.keyType, groups, mfl: d.mfl?.mode ?? 'honour', clientCert: plan.clientCert, badSignature: faults.badSignature };
 }
@@ -47,11 +49,12 @@ function peerCert(chain: Buffer[]): PeerCertInfo | undefined {
   return chain.length ? peerCertInfo(new crypto.X509Certificate(chain[0]!), chain) : undefined;
 }
 
+/** Sends the alert the failure owes the peer, ends the connection, and hands the typed failure up. */
 function failed(io: RecordIO, e: unknown): HandshakeError {
-  const info = e instanceof TlsAlertError ? e.info : { send: 80 };
-  if (info.send !== undefined) io.write(ContentType.alert, Buffer.from([2, info.send]));
+  const { failure } = asAlertError(e);
+  if (failure.alertSent !== undefined) io.write(ContentType.alert, alertBody(AlertLevel.fatal, failure.alertSent));
   io.socket.end();
-  return new HandshakeError((e as Error).message, { sent: info.send, received: info.received, closed: info.closed });
+  return new HandshakeError(failure);
 }
 
 export async function miniHandshake(socket: Duplex, plan: HandshakePlan, faults: RecordFaults = {}): Promise<Established & { io: RecordIO }> {

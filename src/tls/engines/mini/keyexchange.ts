@@ -4,7 +4,9 @@
  * before 1.2) and the client's CertificateVerify.
  */
 import crypto, { type KeyObject } from 'node:crypto';
-import { TlsAlertError, Reader, u8, u16, vec } from './wire.js';
+import { TlsAlertError } from './failure.js';
+import { ALERT } from '../../wire/constants.js';
+import { WireReader, u8, u16, vec } from '../../wire/reader.js';
 
 /** IANA group id → Node curve name; the OpenSSL names profiles use → IANA id. */
 const CURVES: Record<number, string> = { 29: 'x25519', 23: 'prime256v1', 24: 'secp384r1' };
@@ -19,7 +21,7 @@ export class EphemeralKey {
 
   static create(group: number): EphemeralKey {
     const curve = CURVES[group];
-    if (!curve) throw new TlsAlertError(`group ${group} is not supported`, { send: 40 });
+    if (!curve) throw new TlsAlertError(`group ${group} is not supported`, 'refused', { send: ALERT.handshakeFailure });
     if (curve === 'x25519') return EphemeralKey.x25519();
     const ecdh = crypto.createECDH(curve);
     ecdh.generateKeys();
@@ -42,11 +44,11 @@ export class EphemeralKey {
 
   /** The premaster secret from the client's ClientKeyExchange body. */
   shared(clientKeyExchange: Buffer): Buffer {
-    const point = new Reader(clientKeyExchange).vec(1);
+    const point = new WireReader(clientKeyExchange).vec(1);
     try {
       return this.derive(point);
     } catch (e) {
-      throw new TlsAlertError(`bad ECDH public key from the client: ${(e as Error).message}`, { send: 47 });
+      throw new TlsAlertError(`bad ECDH public key from the client: ${(e as Error).message}`, 'malformed', { send: ALERT.illegalParameter });
     }
   }
 }
@@ -59,7 +61,7 @@ export class EphemeralKey {
 export function rsaPremaster(key: KeyObject, clientKeyExchange: Buffer, clientVersion: number): Buffer {
   const fallback = Buffer.concat([u16(clientVersion), crypto.randomBytes(46)]);
   try {
-    const enc = new Reader(clientKeyExchange).vec(2);
+    const enc = new WireReader(clientKeyExchange).vec(2);
     const block = crypto.privateDecrypt({ key, padding: crypto.constants.RSA_NO_PADDING }, enc);
     const sep = block.indexOf(0, 2);
     const ok = block[0] === 0 && block[1] === 2 && sep >= 10 && block.length - sep - 1 === 48;
@@ -94,7 +96,7 @@ export const OFFERED_SIGALGS = [0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 
 export function pickSigalg(kind: KeyKind, clientSigalgs: number[]): number {
   const list = clientSigalgs.length ? clientSigalgs : [kind === 'rsa' ? 0x0201 : 0x0203];
   const pick = list.find((a) => SIGALGS[a]?.kind === kind);
-  if (pick === undefined) throw new TlsAlertError(`no signature algorithm for a ${kind.toUpperCase()} key in the client's list`, { send: 40 });
+  if (pick === undefined) throw new TlsAlertError(`no signature algorithm for a ${kind.toUpperCase()} key in the client's list`, 'refused', { send: ALERT.handshakeFailure });
   return pick;
 }
 

@@ -2,9 +2,19 @@
  * The handshake messages the server parses and builds (RFC 5246 §7.4, RFC 4492/8422, RFC 6066
  * max_fragment_length, RFC 7627 extended master secret, RFC 5746 renegotiation_info).
  */
-import { Reader, HandshakeType, decodeError, handshakeMessage, u8, u16, vec } from './wire.js';
+import { decodeError } from './failure.js';
+import { HandshakeType } from '../../wire/constants.js';
+import { WireReader, handshakeMessage, u8, u16, vec } from '../../wire/reader.js';
+import { readClientHelloFields, type RawExtension } from '../../wire/clienthello-decode.js';
 
-export const Ext = { maxFragmentLength: 1, supportedGroups: 10, ecPointFormats: 11, sigalgs: 13, ems: 23, renegotiationInfo: 0xff01 } as const;
+export const Ext = {
+  maxFragmentLength: 1,
+  supportedGroups: 10,
+  ecPointFormats: 11,
+  sigalgs: 13,
+  ems: 23,
+  renegotiationInfo: 0xff01,
+} as const;
 const RENEGOTIATION_SCSV = 0x00ff;
 const MFL_BYTES: Record<number, number> = { 1: 512, 2: 1024, 3: 2048, 4: 4096 };
 
@@ -21,37 +31,33 @@ export interface ClientHello {
   secureRenegotiation: boolean;
 }
 
-function readExtensions(r: Reader): Map<number, Buffer> {
+/** Extension bodies by type; a repeated extension is a decode_error (RFC 5246 §7.4.1.4). */
+function extensionMap(list: RawExtension[]): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
-  if (r.left === 0) return out;
-  const exts = new Reader(r.vec(2));
-  while (exts.left > 0) {
-    const type = exts.u16();
-    if (out.has(type)) throw decodeError(`extension ${type} appears twice`);
-    out.set(type, exts.vec(2));
+  for (const { id, body } of list) {
+    if (out.has(id)) throw decodeError(`extension ${id} appears twice`);
+    out.set(id, body);
   }
   return out;
 }
 
-export function parseClientHello(body: Buffer): ClientHello {
-  const r = new Reader(body);
-  const version = r.u16();
-  const random = Buffer.from(r.bytes(32));
-  r.vec(1); // session id: no resumption, every handshake is full
-  const suites = r.u16List(2);
-  r.vec(1); // compression methods: null is the only one ever used
-  const ext = readExtensions(r);
+const u16ListOf = (body: Buffer | undefined) => (body ? new WireReader(body).u16List(2) : []);
+
+/** `message` is the whole ClientHello handshake message (type, length, body), as the hello reader framed it. */
+export function parseClientHello(message: Buffer): ClientHello {
+  const fields = readClientHelloFields(message);
+  const ext = extensionMap(fields.extensions);
   const mflCode = ext.get(Ext.maxFragmentLength)?.[0];
   return {
-    version,
-    random,
-    suites,
-    groups: ext.has(Ext.supportedGroups) ? new Reader(ext.get(Ext.supportedGroups)!).u16List(2) : [],
-    sigalgs: ext.has(Ext.sigalgs) ? new Reader(ext.get(Ext.sigalgs)!).u16List(2) : [],
+    version: fields.version,
+    random: fields.random,
+    suites: fields.cipherSuites,
+    groups: u16ListOf(ext.get(Ext.supportedGroups)),
+    sigalgs: u16ListOf(ext.get(Ext.sigalgs)),
     pointFormats: ext.has(Ext.ecPointFormats),
     mfl: mflCode !== undefined && MFL_BYTES[mflCode] ? { code: mflCode, bytes: MFL_BYTES[mflCode]! } : undefined,
     ems: ext.has(Ext.ems),
-    secureRenegotiation: ext.has(Ext.renegotiationInfo) || suites.includes(RENEGOTIATION_SCSV),
+    secureRenegotiation: ext.has(Ext.renegotiationInfo) || fields.cipherSuites.includes(RENEGOTIATION_SCSV),
   };
 }
 
@@ -100,7 +106,7 @@ export function finishedMessage(verifyData: Buffer): Buffer {
 }
 
 export function parseCertificateList(body: Buffer): Buffer[] {
-  const list = new Reader(new Reader(body).vec(3));
+  const list = new WireReader(new WireReader(body).vec(3));
   const out: Buffer[] = [];
   while (list.left > 0) out.push(Buffer.from(list.vec(3)));
   return out;
@@ -108,7 +114,7 @@ export function parseCertificateList(body: Buffer): Buffer[] {
 
 /** CertificateVerify: TLS 1.2 names the signature algorithm; earlier versions do not. */
 export function parseCertificateVerify(body: Buffer, version: number): { sigalg?: number; signature: Buffer } {
-  const r = new Reader(body);
+  const r = new WireReader(body);
   const sigalg = version >= 0x0303 ? r.u16() : undefined;
   return { sigalg, signature: r.vec(2) };
 }

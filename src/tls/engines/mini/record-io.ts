@@ -5,24 +5,18 @@
  */
 import type { Duplex } from 'node:stream';
 import { BadRecordMac, NullProtection, type Protection } from './protection.js';
-import { TlsAlertError, ContentType } from './wire.js';
+import { TlsAlertError } from './failure.js';
+import { ALERT, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from '../../wire/constants.js';
+import { RecordBuffer, frameRecord, splitFragments, type RecordShaper, type TlsRecord } from '../../wire/records.js';
 
-export interface TlsRecord {
+/** A record opened with the read protection: `data` is its plaintext. */
+export interface PlainRecord {
   type: number;
   version: number;
   data: Buffer;
 }
 
-/** Decides how one write of `type` is cut into record plaintexts (default: chunks of the limit). */
-export type RecordShaper = (type: number, data: Buffer, limit: number) => Buffer[];
-
-export function chunk(data: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0; at < data.length; at += size) out.push(data.subarray(at, at + size));
-  return out.length ? out : [data];
-}
-
-const MAX_PLAIN = 16384;
+const overflow = (what: string) => new TlsAlertError(what, 'malformed', { send: ALERT.recordOverflow });
 
 export class RecordIO {
   readProtection: Protection = NullProtection;
@@ -30,32 +24,34 @@ export class RecordIO {
   /** Record version on the wire once a version is agreed. */
   version = 0x0301;
   /** Plaintext bytes per record we send: 2^14, or the negotiated max_fragment_length. */
-  writeLimit = MAX_PLAIN;
-  shaper: RecordShaper = (_t, d, limit) => chunk(d, limit);
-  private buf: Buffer = Buffer.alloc(0);
+  writeLimit = MAX_PLAINTEXT;
+  shaper: RecordShaper = (_t, d, limit) => splitFragments(d, limit);
+  private readonly records = new RecordBuffer();
   /** Raw records, opened only when consumed: the read protection changes at ChangeCipherSpec. */
-  private readonly queue: Buffer[] = [];
+  private readonly queue: TlsRecord[] = [];
   private failure?: Error;
   private wake?: () => void;
 
   /** `socket` is the TCP socket or a stream standing in for it (a fault rewriting bytes). */
   constructor(readonly socket: Duplex) {
     socket.on('data', (d: Buffer) => this.onData(d));
-    socket.on('close', () => this.fail(new TlsAlertError('peer closed the connection', { closed: true })));
-    socket.on('error', (e) => this.fail(new TlsAlertError(`socket error: ${e.message}`, { closed: true })));
+    socket.on('close', () => this.fail(new TlsAlertError('peer closed the connection', 'peer-closed')));
+    socket.on('error', (e) => this.fail(new TlsAlertError(`socket error: ${e.message}`, 'peer-closed')));
     socket.resume(); // the ClientHello reader paused it after unshifting the hello
   }
 
   private onData(d: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    this.records.append(d);
     try {
-      while (this.buf.length >= 5) {
-        const len = this.buf.readUInt16BE(3);
-        if (len > MAX_PLAIN + 2048) throw new TlsAlertError(`record of ${len} bytes exceeds 2^14+2048`, { send: 22 });
-        if (this.buf.length < 5 + len) break;
-        if (this.buf[0] !== undefined && (this.buf[1] !== 3 || !ContentType.valid(this.buf[0]))) throw new TlsAlertError('not a TLS record', { send: 10 });
-        this.queue.push(this.buf.subarray(0, 5 + len));
-        this.buf = this.buf.subarray(5 + len);
+      for (let h = this.records.header(); h; h = this.records.header()) {
+        // Refused on its header: waiting for the body of an impossible record would only stall.
+        if (h.length > MAX_CIPHERTEXT) throw overflow(`record of ${h.length} bytes exceeds 2^14+2048`);
+        const r = this.records.take();
+        if (!r) break;
+        if (r.version >> 8 !== 3 || !ContentType.valid(r.type)) {
+          throw new TlsAlertError('not a TLS record', 'malformed', { send: ALERT.unexpectedMessage });
+        }
+        this.queue.push(r);
       }
     } catch (e) {
       this.fail(e as Error);
@@ -63,18 +59,17 @@ export class RecordIO {
     this.wake?.();
   }
 
-  private openRecord(raw: Buffer): TlsRecord {
-    const type = raw[0]!;
-    const data = this.openPayload(type, raw.subarray(5));
-    if (data.length > MAX_PLAIN) throw new TlsAlertError(`record plaintext of ${data.length} bytes exceeds 2^14`, { send: 22 });
-    return { type, version: raw.readUInt16BE(1), data: Buffer.from(data) };
+  private openRecord(r: TlsRecord): PlainRecord {
+    const data = this.openPayload(r.type, r.body);
+    if (data.length > MAX_PLAINTEXT) throw overflow(`record plaintext of ${data.length} bytes exceeds 2^14`);
+    return { type: r.type, version: r.version, data: Buffer.from(data) };
   }
 
   private openPayload(type: number, payload: Buffer): Buffer {
     try {
       return this.readProtection.open(type, payload);
     } catch (e) {
-      throw e instanceof BadRecordMac ? new TlsAlertError(e.message, { send: 20 }) : e;
+      throw e instanceof BadRecordMac ? new TlsAlertError(e.message, 'refused', { send: ALERT.badRecordMac }) : e;
     }
   }
 
@@ -84,7 +79,7 @@ export class RecordIO {
   }
 
   /** The next record; rejects once the connection failed and the queue is empty. */
-  async next(): Promise<TlsRecord> {
+  async next(): Promise<PlainRecord> {
     for (;;) {
       const r = this.queue.shift();
       if (r) return this.openRecord(r);
@@ -101,12 +96,7 @@ export class RecordIO {
 
   write(type: number, data: Buffer): void {
     const parts = this.shaper(type, data, this.writeLimit);
-    const wire = parts.map((p) => this.frame(type, this.writeProtection.seal(type, p)));
+    const wire = parts.map((p) => frameRecord(type, this.version, this.writeProtection.seal(type, p)));
     if (!this.socket.destroyed) this.socket.write(Buffer.concat(wire));
-  }
-
-  private frame(type: number, payload: Buffer): Buffer {
-    const h = Buffer.from([type, this.version >> 8, this.version & 0xff, payload.length >> 8, payload.length & 0xff]);
-    return Buffer.concat([h, payload]);
   }
 }

@@ -5,10 +5,9 @@
  */
 import { Duplex } from 'node:stream';
 import type { RecordIO } from './record-io.js';
-import { ContentType, TlsAlertError } from './wire.js';
-import { peerAlert } from './handshake-reader.js';
-
-const NO_RENEGOTIATION = 100;
+import { TlsAlertError, peerAlert, unexpected } from './failure.js';
+import { ALERT, AlertLevel, ContentType } from '../../wire/constants.js';
+import { alertBody } from '../../wire/records.js';
 
 export class MiniStream extends Duplex {
   private pumping = false;
@@ -32,28 +31,28 @@ export class MiniStream extends Duplex {
       } else if (rec.type === ContentType.alert) {
         if (this.onAlert(rec.data)) return;
       } else if (rec.type === ContentType.handshake) {
-        this.io.write(ContentType.alert, Buffer.from([1, NO_RENEGOTIATION]));
+        this.io.write(ContentType.alert, alertBody(AlertLevel.warning, ALERT.noRenegotiation));
       } else {
-        throw new TlsAlertError('unexpected ChangeCipherSpec after the handshake', { send: 10 });
+        throw unexpected('unexpected ChangeCipherSpec after the handshake');
       }
     }
   }
 
   /** True when the stream ended (close_notify or a fatal alert). */
   private onAlert(data: Buffer): boolean {
-    if (data[1] === 0) {
+    if (data[1] === ALERT.closeNotify) {
       this.push(null);
       return true;
     }
-    if (data[0] === 1) return false;
+    if (data[0] === AlertLevel.warning) return false;
     this.destroy(peerAlert(data));
     return true;
   }
 
   private onFailure(e: Error): void {
-    const send = e instanceof TlsAlertError ? e.info.send : undefined;
-    if (send !== undefined) this.io.write(ContentType.alert, Buffer.from([2, send]));
-    if (e instanceof TlsAlertError && e.info.closed) this.push(null);
+    const failure = e instanceof TlsAlertError ? e.failure : undefined;
+    if (failure?.alertSent !== undefined) this.io.write(ContentType.alert, alertBody(AlertLevel.fatal, failure.alertSent));
+    if (failure?.kind === 'peer-closed') this.push(null);
     else this.destroy(e);
   }
 
@@ -63,7 +62,7 @@ export class MiniStream extends Duplex {
   }
 
   override _final(cb: (e?: Error | null) => void): void {
-    this.io.write(ContentType.alert, Buffer.from([1, 0]));
+    this.io.write(ContentType.alert, alertBody(AlertLevel.warning, ALERT.closeNotify));
     this.io.socket.end();
     cb();
   }

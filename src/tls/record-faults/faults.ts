@@ -3,7 +3,8 @@
  * shaper that carries it out. OpenSSL cannot do any of these; scenario faults (src/faults/) map
  * onto this shape and route the connection to the mini engine.
  */
-import { chunk, type RecordShaper } from '../engines/mini/record-io.js';
+import { ContentType, HandshakeType, HANDSHAKE_HEADER } from '../wire/constants.js';
+import { readHandshakeHeader, splitFragments, type RecordShaper } from '../wire/records.js';
 
 export interface RecordFaults {
   /** Send records of this many plaintext bytes, whatever max_fragment_length was agreed (≤ 16384 keeps them legal TLS). */
@@ -14,24 +15,21 @@ export interface RecordFaults {
   badSignature?: boolean;
 }
 
-const HANDSHAKE = 22;
-
-const SERVER_HELLO = 2;
-
 /**
  * The ServerHello goes alone in its first record: a client applies the agreed length only once it
  * has read the ServerHello, so the oversized records must come after it (as they would from a
  * server that echoes the extension and then forgets it).
  */
 function oversized(type: number, data: Buffer, size: number): Buffer[] {
-  if (type !== HANDSHAKE || data[0] !== SERVER_HELLO || data.length < 4) return chunk(data, size);
-  const end = 4 + data.readUIntBE(1, 3);
-  return [data.subarray(0, end), ...(end < data.length ? chunk(data.subarray(end), size) : [])];
+  const h = readHandshakeHeader(data);
+  if (type !== ContentType.handshake || h?.type !== HandshakeType.serverHello) return splitFragments(data, size);
+  const end = HANDSHAKE_HEADER + h.length;
+  return [data.subarray(0, end), ...(end < data.length ? splitFragments(data.subarray(end), size) : [])];
 }
 
 export function shaperFor(f: RecordFaults): RecordShaper {
   return (type, data, limit) => {
-    if (f.tinyHandshake && type === HANDSHAKE) return chunk(data, f.tinyHandshake);
-    return f.oversize === undefined ? chunk(data, limit) : oversized(type, data, f.oversize);
+    if (f.tinyHandshake && type === ContentType.handshake) return splitFragments(data, f.tinyHandshake);
+    return f.oversize === undefined ? splitFragments(data, limit) : oversized(type, data, f.oversize);
   };
 }
