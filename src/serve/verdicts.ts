@@ -50,10 +50,12 @@ export function failedVerdict(
   recordFaults?: RecordFaults,
   engine = 'openssl',
 ): Verdict {
-  const f: EngineFailure = e instanceof HandshakeError ? e.failure : { kind: 'internal', message: (e as Error).message };
+  const internal: EngineFailure = { kind: 'internal', message: (e as Error).message };
+  const f = e instanceof HandshakeError ? e.failure : internal;
   const chain = material[d.keyType];
   const hint = recordOverflowHint(f.alertReceived, d, recordFaults);
-  return failureOutcome(f, { engine, chainId: chain?.chainId ?? d.chain, root: chain?.rootName ?? '?', hint, alertName });
+  const root = chain?.rootName ?? '?';
+  return failureOutcome(f, { engine, chainId: chain?.chainId ?? d.chain, root, hint, alertName });
 }
 
 /** The ClientHello as events and reports show it. */

@@ -20,6 +20,9 @@ export class TlsAlertError extends Error {
 export const decodeError = (what: string) =>
   new TlsAlertError(`decode_error: ${what}`, 'malformed', { send: ALERT.decodeError });
 
+/** A well-formed peer we will not go on with (no common parameters, a signature that does not verify, …). */
+export const refuse = (what: string, alert: number) => new TlsAlertError(what, 'refused', { send: alert });
+
 /** The peer broke the protocol's order (a message or record where another belongs): unexpected_message. */
 export const unexpected = (what: string) => new TlsAlertError(what, 'refused', { send: ALERT.unexpectedMessage });
 

@@ -11,7 +11,7 @@ import { parseClientHello, serverHello, certificateMessage, certificateRequest, 
 import { EphemeralKey, rsaPremaster, signFor, verifyClient, OFFERED_SIGALGS } from './keyexchange.js';
 import { extendedMasterSecret, finishedData, keyBlock, masterSecret, transcriptHash, type PrfKind } from './prf.js';
 import { keyBlockLength, protection, splitKeyBlock, type Protection } from './protection.js';
-import { TlsAlertError, unexpected } from './failure.js';
+import { refuse, unexpected } from './failure.js';
 import { ALERT, ContentType, HandshakeType } from '../../wire/constants.js';
 import { handshakeMessage } from '../../wire/reader.js';
 
@@ -73,8 +73,12 @@ export class ServerHandshake {
   }
 
   private checkHello(): void {
-    if (this.hello.version < this.cfg.version) throw new TlsAlertError(`client version ${this.hello.version.toString(16)} is below the chosen ${this.cfg.version.toString(16)}`, 'refused', { send: ALERT.protocolVersion });
-    if (!this.hello.suites.includes(this.cfg.params.suite.id)) throw new TlsAlertError(`client does not offer ${this.cfg.params.suite.iana}`, 'refused', { send: ALERT.handshakeFailure });
+    const [offered, chosen] = [this.hello.version.toString(16), this.cfg.version.toString(16)];
+    if (this.hello.version < this.cfg.version) {
+      throw refuse(`client version ${offered} is below the chosen ${chosen}`, ALERT.protocolVersion);
+    }
+    const suite = this.cfg.params.suite;
+    if (!this.hello.suites.includes(suite.id)) throw refuse(`client does not offer ${suite.iana}`, ALERT.handshakeFailure);
   }
 
   private sendServerFlight(): number | undefined {
@@ -100,7 +104,7 @@ export class ServerHandshake {
   private pickGroup(): number {
     const ours = this.cfg.groups;
     const pick = this.hello.groups.length ? this.hello.groups.find((g) => ours.includes(g)) : ours.find((g) => g !== 29) ?? ours[0];
-    if (pick === undefined) throw new TlsAlertError('no key-exchange group in common', 'refused', { send: ALERT.handshakeFailure });
+    if (pick === undefined) throw refuse('no key-exchange group in common', ALERT.handshakeFailure);
     return pick;
   }
 
@@ -118,7 +122,10 @@ export class ServerHandshake {
     const msg = await this.reader.expect(HandshakeType.certificate, 'client Certificate');
     this.record(msg.raw);
     const chain = parseCertificateList(msg.body);
-    if (chain.length === 0 && this.cfg.clientCert === 'require') throw new TlsAlertError('the client sent no certificate and one is required', 'refused', { send: ALERT.handshakeFailure });
+    const required = this.cfg.clientCert === 'require';
+    if (chain.length === 0 && required) {
+      throw refuse('the client sent no certificate and one is required', ALERT.handshakeFailure);
+    }
     return chain;
   }
 
@@ -140,9 +147,10 @@ export class ServerHandshake {
     try {
       key = new crypto.X509Certificate(leaf).publicKey;
     } catch {
-      throw new TlsAlertError('the client certificate cannot be parsed', 'refused', { send: ALERT.badCertificate });
+      throw refuse('the client certificate cannot be parsed', ALERT.badCertificate);
     }
-    if (!verifyClient(this.cfg.version, key, this.messages(), sigalg, signature)) throw new TlsAlertError('the client CertificateVerify signature does not verify', 'refused', { send: ALERT.decryptError });
+    const verified = verifyClient(this.cfg.version, key, this.messages(), sigalg, signature);
+    if (!verified) throw refuse('the client CertificateVerify signature does not verify', ALERT.decryptError);
     this.record(msg.raw);
   }
 
@@ -160,7 +168,7 @@ export class ServerHandshake {
     this.serverProtection = protection(this.cfg.params, this.cfg.version, keys.server);
     const expected = finishedData(this.prfKind, master, 'client', this.messages());
     const fin = await this.reader.expect(HandshakeType.finished, 'client Finished');
-    if (!fin.body.equals(expected)) throw new TlsAlertError('client Finished does not verify', 'refused', { send: ALERT.decryptError });
+    if (!fin.body.equals(expected)) throw refuse('client Finished does not verify', ALERT.decryptError);
     this.record(fin.raw);
   }
 
