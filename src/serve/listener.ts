@@ -81,7 +81,9 @@ export class HubListener {
     await within(Promise.allSettled([...this.inFlight]), drainMs);
     const ended = this.conns.size;
     for (const c of this.conns.values()) c.stop();
-    await within(closed, graceMs);
+    // A stopped handshake reports its verdict once its socket has closed: wait for those too, so
+    // the hub's `stopped` notice is the last event (each connection's one event comes before it).
+    await within(Promise.allSettled([closed, ...this.inFlight]), graceMs);
     this.dropAll();
     await closed;
     return { inFlight, ended };
