@@ -1,17 +1,76 @@
 #!/usr/bin/env node
-// Runs the tap suite and ends with the plain line CI reads: "N passed, N failed".
+// Runs the static checks and the tap suite, and ends with the plain line CI reads: "N passed, N failed".
 // tap's own summary is a comment CI does not understand ("# { total: 94, pass: 94 }"): we read
 // it from the raw TAP stream, print one line per test file plus the failures, then the plain line.
-import { spawn, spawnSync } from 'node:child_process';
+// Each static check (typecheck, lint, layers, format) and the coverage floor counts as one test.
+// HUBTLS_COVERAGE=0 runs the suite without collecting coverage (and without the coverage check).
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Parser } from 'tap-parser';
 
-// The type check counts as one test: strict TypeScript is part of what "passing" means here.
-const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { encoding: 'utf8' });
-const typecheckOk = tsc.status === 0;
-process.stdout.write(`${typecheckOk ? 'ok    ' : 'FAIL  '} typecheck (tsc --noEmit, strict)\n`);
-if (!typecheckOk) process.stdout.write(tsc.stdout + tsc.stderr);
+const tapArgs = process.argv.slice(2);
+const coverageDir = resolve('coverage/tmp'); // the temp-directory of .c8rc.json
+const collectCoverage = process.env.HUBTLS_COVERAGE !== '0';
 
-const child = spawn('npx', ['tap', '--reporter=tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+// `head` lines of a failing tool's output are shown: enough to see the first problems, not a wall of them.
+// Strict TypeScript, lint, layer boundaries and formatting are part of what "passing" means here.
+const STATIC_CHECKS = [
+  { name: 'typecheck (tsc --noEmit, strict)', cmd: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'], head: 200 },
+  { name: 'lint (eslint, typescript-eslint recommended)', cmd: ['npm', 'run', '--silent', 'lint:es'], head: 12 },
+  { name: 'layers and cycles (dependency-cruiser)', cmd: ['npm', 'run', '--silent', 'lint:deps'], head: 16 },
+  { name: 'format (prettier --check)', cmd: ['npm', 'run', '--silent', 'format:check'], head: 6 },
+];
+
+let checksPassed = 0;
+let checksFailed = 0;
+
+/** Runs a command to completion, collecting stdout and stderr together. */
+function run(cmd, env = process.env) {
+  return new Promise((done) => {
+    const child = spawn(cmd[0], cmd.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    child.on('close', (code) => done({ ok: code === 0, output }));
+  });
+}
+
+/** One line per check; on failure, the first `head` lines of what the tool said. */
+function report(name, { ok, output }, head) {
+  if (ok) checksPassed += 1;
+  else checksFailed += 1;
+  process.stdout.write(`${ok ? 'ok    ' : 'FAIL  '} ${name}\n`);
+  if (ok) return;
+  const lines = output.trim().split('\n');
+  // The tool's last line is its count ("✖ 21 problems", "x 18 dependency violations", "… in 205 files").
+  const tail = lines.length > head ? `      … ${lines.length - head - 1} more lines\n${lines.at(-1)}\n` : '';
+  process.stdout.write(`${lines.slice(0, lines.length > head ? head : undefined).join('\n')}\n${tail}`);
+}
+
+// The static checks run side by side (they only read files); the suite starts once they are done,
+// so that they do not compete with the integration tests' timeouts.
+const results = await Promise.all(STATIC_CHECKS.map((c) => run(c.cmd)));
+STATIC_CHECKS.forEach((c, i) => report(c.name, results[i], c.head));
+
+/** The coverage summary of src/, checked against the floors in .c8rc.json (a subset run only prints it). */
+async function coverageCheck() {
+  const floor = tapArgs.length === 0;
+  const result = await run(['npx', 'c8', 'report', ...(floor ? [] : ['--check-coverage=false'])]);
+  const figures = [...result.output.matchAll(/^(Lines|Branches|Functions|Statements)\s*: ([\d.]+%)/gm)];
+  const text = figures.map((m) => `${m[1].toLowerCase()} ${m[2]}`).join(', ') || 'no summary';
+  if (floor) report(`coverage of src/ (c8, floors in .c8rc.json): ${text}`, result, 20);
+  else process.stdout.write(`info   coverage of src/ (subset run, floors not checked): ${text}\n`);
+}
+
+if (collectCoverage) rmSync(coverageDir, { recursive: true, force: true });
+// NODE_V8_COVERAGE is inherited by every process the tests start (the CLI children too); c8 maps it
+// back to the TypeScript sources through the source maps tsx registers.
+const tapEnv = collectCoverage ? { ...process.env, NODE_V8_COVERAGE: coverageDir } : process.env;
+const child = spawn('npx', ['tap', '--reporter=tap', ...tapArgs], {
+  env: tapEnv,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 
 // Failures with their details, from every nesting level.
 const failures = [];
@@ -36,14 +95,17 @@ child.stdout.on('data', (chunk) => {
 
 function onLine(line) {
   const file = /^(not ok|ok) \d+ - (.*?)(?: # time=([\d.]+)ms)?$/.exec(line);
-  if (file) process.stdout.write(`${file[1] === 'ok' ? 'ok    ' : 'FAIL  '} ${file[2]}${file[3] ? `  (${Math.round(+file[3])} ms)` : ''}\n`);
+  if (file) {
+    const time = file[3] ? `  (${Math.round(+file[3])} ms)` : '';
+    process.stdout.write(`${file[1] === 'ok' ? 'ok    ' : 'FAIL  '} ${file[2]}${time}\n`);
+  }
   const sum = /^# (\{ total: .*\})$/.exec(line);
   if (sum) summary = Object.fromEntries([...sum[1].matchAll(/(\w+): (\d+)/g)].map((m) => [m[1], Number(m[2])]));
 }
 
 child.on('close', (code, signal) => {
   if (pending) onLine(pending);
-  parser.on('complete', (results) => {
+  parser.on('complete', async (results) => {
     for (const f of failures) {
       process.stdout.write(`\nFAILED: ${f.fullname || f.name}\n`);
       if (f.diag) process.stdout.write(`${JSON.stringify(f.diag, null, 2).slice(0, 4000)}\n`);
@@ -52,11 +114,13 @@ child.on('close', (code, signal) => {
     let fail = summary?.fail ?? results.fail;
     if (code !== 0 && fail === 0) {
       fail = 1;
-      process.stdout.write(`\ntap exited with ${signal ?? code} although no assertion failed (a file crashed or timed out)\n`);
+      const why = 'although no assertion failed (a file crashed or timed out)';
+      process.stdout.write(`\ntap exited with ${signal ?? code} ${why}\n`);
     }
-    if (!typecheckOk) fail += 1;
+    if (collectCoverage) await coverageCheck();
+    fail += checksFailed;
     const skipped = summary?.skip ? `, ${summary.skip} skipped` : '';
-    process.stdout.write(`\n${pass + (typecheckOk ? 1 : 0)} passed, ${fail} failed${skipped}\n`);
+    process.stdout.write(`\n${pass + checksPassed} passed, ${fail} failed${skipped}\n`);
     process.exit(fail > 0 ? 1 : 0);
   });
   parser.end();
