@@ -70,7 +70,10 @@ async function rate(job: RateJob): Promise<void> {
     while (performance.now() < end) {
       try {
         const s = await connect(job, session);
-        if (performance.now() >= measureFrom) done++, (reused += s.isSessionReused() ? 1 : 0);
+        if (performance.now() >= measureFrom) {
+          done++;
+          reused += s.isSessionReused() ? 1 : 0;
+        }
         s.destroy();
       } catch {
         errors++;
@@ -100,7 +103,11 @@ function keepalive(sockets: tls.TLSSocket[], periodMs: number): () => number {
   const perStep = Math.max(1, Math.ceil((sockets.length * step) / periodMs));
   let i = 0;
   const timer = setInterval(() => {
-    for (let k = 0; k < perStep; k++, i = (i + 1) % sockets.length) if (!sockets[i]!.destroyed) sockets[i]!.write(PINGREQ), pings++;
+    for (let k = 0; k < perStep; k++, i = (i + 1) % sockets.length) {
+      if (sockets[i]!.destroyed) continue;
+      sockets[i]!.write(PINGREQ);
+      pings++;
+    }
   }, step);
   return () => (clearInterval(timer), pings);
 }

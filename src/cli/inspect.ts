@@ -64,8 +64,10 @@ export async function inspect(f: InspectFlags): Promise<void> {
   await capture.close();
   say(`stopped: ${why}`);
   const text = renderReport(capture.report(), f.format);
-  if (f.out) writeFileSync(f.out, text), say(`report written to ${f.out}`);
-  else print(text.trimEnd());
+  if (f.out) {
+    writeFileSync(f.out, text);
+    say(`report written to ${f.out}`);
+  } else print(text.trimEnd());
   if (capture.distinct === 0) process.exitCode = 3;
 }
 

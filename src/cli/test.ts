@@ -82,7 +82,10 @@ async function testCommand(f: TestFlags): Promise<void> {
   print(resultsTable(runs));
   const count = (s: ScenarioRun['status']) => runs.filter((r) => r.status === s).length;
   print(`\n${count('pass')} passed, ${count('fail') + count('error')} failed, ${count('skip')} skipped`);
-  if (f.junit) writeFileSync(f.junit, junitXml(runs, f.client)), say(`JUnit XML written to ${f.junit}`);
+  if (f.junit) {
+    writeFileSync(f.junit, junitXml(runs, f.client));
+    say(`JUnit XML written to ${f.junit}`);
+  }
   // A CI job in which no scenario checked anything must not look green.
   if (count('skip') === runs.length) say('hubtls test: no scenario has an expect: block, so nothing was tested');
   process.exitCode = count('fail') + count('error') > 0 || count('skip') === runs.length ? 1 : 0;

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { EndpointMaterial, ChainMaterial } from '../pki/types.js';
+import type { EndpointMaterial } from '../pki/types.js';
 import type { Established } from '../tls/engines/types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
 import type { RecordFaults } from '../tls/record-faults/faults.js';

@@ -58,3 +58,8 @@ export async function resolveChain(req: ChainRequest, pki: PkiStore): Promise<Ch
     rootName: served.root.subject,
   };
 }
+
+/** A chain source in words: its catalog id, or `file:` and the certificate file. */
+export function describeChainSource(s: ChainSource): string {
+  return 'catalog' in s ? s.catalog : `file:${s.files.cert}`;
+}

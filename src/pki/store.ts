@@ -14,7 +14,7 @@ import type { Issued, ServeOptions, ServedChain } from './issued.js';
 import { acquireLock, LOCK_FILE } from './lock.js';
 import { emptyManifest, loadManifest, MANIFEST, saveManifest, type Manifest } from './manifest.js';
 import { NeedsWrite, Session, type Entry } from './session.js';
-import { caSpec, deviceTemplate, leafTemplate, type DeviceCertOptions } from './specs.js';
+import { deviceTemplate, leafTemplate, type DeviceCertOptions } from './specs.js';
 import type { ChainInfo, RootInfo } from './types.js';
 
 export type { Issued, ServeOptions, ServedChain } from './issued.js';

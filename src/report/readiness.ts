@@ -89,7 +89,7 @@ function withoutObstacle(hello: ClientHelloSummary, d: Decision, view: EndpointV
   return undefined;
 }
 
-function refusalReasons(hello: ClientHelloSummary, first: Decision, view: EndpointView, at: Date): string[] {
+function refusalReasons(hello: ClientHelloSummary, first: Decision, view: EndpointView): string[] {
   const why: string[] = [];
   let h: ClientHelloSummary | undefined = hello;
   let d = first;
@@ -120,7 +120,7 @@ function verdictFor(hello: ClientHelloSummary, profileId: string, at: Date): Pro
   // Which hubtls engine would run it is an emulator detail, not part of what Azure does.
   const explanation = explain(d.code === 'HUBTLS_ACCEPTED' ? { ...d, engine: 'openssl' } : d);
   const base = { profile: profileId, title: view.profile.definition.title, outcome: d.code, explanation };
-  if (d.code !== 'HUBTLS_ACCEPTED') return { ...base, verdict: 'fail', why: refusalReasons(hello, d, view, at) };
+  if (d.code !== 'HUBTLS_ACCEPTED') return { ...base, verdict: 'fail', why: refusalReasons(hello, d, view) };
   const why = acceptedWarnings(hello, d, view);
   // An ignored MFL breaks a device with a small receive buffer; the chain note is information only.
   const verdict: Verdict = why.some((w) => w.startsWith('requests max_fragment_length')) ? 'warn' : 'pass';

@@ -38,7 +38,10 @@ export class ConnectionRegistry {
     let n = 0;
     for (const [name, set] of this.sockets) {
       if (endpoint && name !== endpoint) continue;
-      for (const s of set) (this.outer.get(s) ?? s).destroy(), n++;
+      for (const s of set) {
+        (this.outer.get(s) ?? s).destroy();
+        n++;
+      }
     }
     notice(this.bus, 'drop', `dropped ${n} connection(s)${endpoint ? ` of ${endpoint}` : ''}`, { endpoint, dropped: n });
     return n;

@@ -7,11 +7,11 @@ import type { PkiStore } from '../pki/store.js';
 import type { EventBus } from '../events/bus.js';
 import { effectiveProfile, resolveEndpointProfile, type EffectiveProfile } from '../profiles/effective.js';
 import { getProfile } from '../profiles/registry.js';
-import type { EndpointMaterial } from '../tls/contexts.js';
+import type { ChainSource, EndpointMaterial } from '../pki/types.js';
 import type { EndpointView, MiniEngineCaps, PolicyState } from '../tls/policy/types.js';
 import type { ScenarioClock } from '../scenario/clock.js';
-import { resolveChain } from '../pki/resolve.js';
-import { describeChainSource, type ChainSource, type CompiledEndpoint } from '../scenario/compile.js';
+import { describeChainSource, resolveChain } from '../pki/resolve.js';
+import type { CompiledEndpoint } from '../scenario/compile.js';
 import { nextIntermediate } from '../scenario/timeline/rotation.js';
 import { HubtlsError } from '../errors.js';
 import { notice } from './notice.js';
@@ -149,7 +149,10 @@ export class EndpointTable {
     const staged = await Promise.all(changed.map(async (ep) => ({ ep, material: await this.loadMaterial(ep) })));
     const removed = [...was.keys()].filter((n) => !next.some((e) => e.name === n));
     const commit = () => {
-      for (const n of removed) this.retired.set(n, this.live.get(n)!), this.live.delete(n);
+      for (const n of removed) {
+        this.retired.set(n, this.live.get(n)!);
+        this.live.delete(n);
+      }
       for (const { ep, material } of staged) {
         this.live.set(ep.name, ep);
         this.material.set(ep.name, material);

@@ -26,13 +26,6 @@ export const DEFAULTS = {
   after: 'hold',
 } as const;
 
-// ChainSource moved to pki (chain resolution lives there); re-exported for existing importers.
-export type { ChainSource };
-
-/** A chain source in words: its catalog id, or `file:` and the certificate file. */
-export function describeChainSource(s: ChainSource): string {
-  return 'catalog' in s ? s.catalog : `file:${s.files.cert}`;
-}
 
 export interface CompiledEndpoint {
   name: string;

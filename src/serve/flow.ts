@@ -11,7 +11,8 @@ import { ClientHelloParseError, type ClientHelloSummary } from '../tls/clienthel
 import { decide } from '../tls/policy/decide.js';
 import { explain } from '../tls/policy/explain.js';
 import { ALERT, alertName } from '../tls/wire/constants.js';
-import { contextKey, contextOptions, type ClientCertMode, type ContextCache, type EndpointMaterial } from '../tls/contexts.js';
+import { contextKey, contextOptions, type ClientCertMode, type ContextCache } from '../tls/contexts.js';
+import type { EndpointMaterial } from '../pki/types.js';
 import type { Engine, Established, HandshakePlan } from '../tls/engines/types.js';
 import type { Accepted, Decision, EngineName, PolicyState } from '../tls/policy/types.js';
 import type { RecordFaults } from '../tls/record-faults/faults.js';

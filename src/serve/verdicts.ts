@@ -9,7 +9,7 @@ import { insecureAcceptance } from '../tls/record-faults/verdict.js';
 import type { RecordFaults } from '../tls/record-faults/faults.js';
 import { HandshakeError, type Established } from '../tls/engines/types.js';
 import type { Accepted, Decision } from '../tls/policy/types.js';
-import type { EndpointMaterial } from '../tls/contexts.js';
+import type { EndpointMaterial } from '../pki/types.js';
 import type { HandshakeEvent, HelloView } from '../events/types.js';
 import { failureOutcome, type EngineFailure } from '../events/failures.js';
 import type { ClientHelloSummary } from '../tls/clienthello.js';

@@ -8,8 +8,6 @@ import type { EffectiveProfile } from '../profiles/effective.js';
 import type { KeyType } from './policy/types.js';
 import type { EndpointMaterial } from '../pki/types.js';
 
-// The material types moved to pki (plain data, below tls); re-exported for existing importers.
-export type { ChainMaterial, EndpointMaterial } from '../pki/types.js';
 
 export type ClientCertMode = 'none' | 'request' | 'require';
 

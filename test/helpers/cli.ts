@@ -28,7 +28,11 @@ export async function runCli(args: string[], nodeArgs: string[] = []): Promise<R
   let err = '';
   const waiters: Array<{ re: RegExp; on: () => string; resolve: () => void }> = [];
   const check = () => {
-    for (const w of [...waiters]) if (w.re.test(w.on())) waiters.splice(waiters.indexOf(w), 1), w.resolve();
+    for (const w of [...waiters]) {
+      if (!w.re.test(w.on())) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
   };
   child.stdout!.on('data', (d) => ((out += d), check()));
   child.stderr!.on('data', (d) => ((err += d), check()));

@@ -32,7 +32,9 @@ export function closed(socket: net.Socket): Promise<void> {
 export function nextNotice(bus: EventBus, what: string): Promise<NoticeEvent> {
   return new Promise((resolve) => {
     const off = bus.subscribe((e) => {
-      if (e.type === 'notice' && e.what === what) off(), resolve(e);
+      if (e.type !== 'notice' || e.what !== what) return;
+      off();
+      resolve(e);
     });
   });
 }

@@ -46,7 +46,10 @@ export function nextEvent<T extends HubEvent>(th: TestHub, pred: (e: HubEvent) =
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (off(), reject(new Error('no matching event'))), timeoutMs);
     const off = th.hub.bus.subscribe((e) => {
-      if (pred(e)) off(), clearTimeout(timer), resolve(e);
+      if (!pred(e)) return;
+      off();
+      clearTimeout(timer);
+      resolve(e);
     });
   });
 }

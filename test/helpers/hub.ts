@@ -36,7 +36,11 @@ export async function startTestHub(t: Test, scenario: string | object, opts: { h
   bus.subscribe((e) => {
     events.push(e);
     if (e.type !== 'handshake') return;
-    for (const w of [...waiters]) if (w.pred(e)) waiters.splice(waiters.indexOf(w), 1), w.resolve(e);
+    for (const w of [...waiters]) {
+      if (!w.pred(e)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(e);
+    }
   });
   const hub = await startHub({ scenarioFile: file, certsDir: SHARED_DIR, bus, overrides: { port: 0, noAdmin: true }, precheck: opts.precheck });
   t.teardown(() => hub.close());

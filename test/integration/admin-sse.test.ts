@@ -9,7 +9,9 @@ import { startAdminUnderTest, TOKEN } from '../helpers/admin.js';
 import { sClient } from '../helpers/openssl.js';
 import { needTool } from '../helpers/tools.js';
 
-interface Sse { events: Array<{ event: string; data: any }>; ended: Promise<void>; next(pred: (e: { event: string; data: any }) => boolean): Promise<{ event: string; data: any }> }
+/** One server-sent event: its name and its JSON data (asserted on with t.match). */
+interface SseEvent { event: string; data: Record<string, unknown> }
+interface Sse { events: SseEvent[]; ended: Promise<void>; next(pred: (e: SseEvent) => boolean): Promise<SseEvent> }
 
 /** A minimal EventSource: parses "event:" / "data:" blocks as they arrive. */
 function openSse(url: string): Promise<Sse> {
@@ -29,7 +31,11 @@ function openSse(url: string): Promise<Sse> {
           if (!event || data === undefined) continue;
           const e = { event, data: JSON.parse(data) };
           events.push(e);
-          for (const w of [...waiters]) if (w.pred(e)) waiters.splice(waiters.indexOf(w), 1), w.res(e);
+          for (const w of [...waiters]) {
+            if (!w.pred(e)) continue;
+            waiters.splice(waiters.indexOf(w), 1);
+            w.res(e);
+          }
         }
       });
       const ended = once(res, 'end').then(() => undefined);

@@ -60,16 +60,17 @@ t.test('POST /scenario/reload through a real hub: applies a changed file, refuse
   t.teardown(() => hub.close());
   const post = async (body: object) => {
     const r = await fetch(`${hub.admin!.url}/scenario/reload`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: r.status, json: (await r.json()) as any };
+    type Answer = { state: { endpoints: Array<{ profile: string }> }; error: Record<string, unknown> };
+    return { status: r.status, json: (await r.json()) as Answer };
   };
   writeFileSync(file, stringify(story('iothub-legacy')));
   const ok = await post({});
   t.equal(ok.status, 200, JSON.stringify(ok.json));
-  t.equal(ok.json.state.endpoints[0].profile, 'iothub-legacy');
+  t.equal(ok.json.state.endpoints[0]!.profile, 'iothub-legacy');
   writeFileSync(file, 'name: broken\nendpoints: []\n');
   const bad = await post({});
   t.equal(bad.status, 400);
   t.match(bad.json.error, { code: 'HUBTLS_RELOAD_REFUSED', hint: /unchanged/ });
   const s = await fetch(`${hub.admin!.url}/state`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  t.equal(((await s.json()) as any).endpoints[0].profile, 'iothub-legacy', 'the running scenario is unchanged');
+  t.equal(((await s.json()) as { endpoints: Array<{ profile: string }> }).endpoints[0]!.profile, 'iothub-legacy', 'the running scenario is unchanged');
 });

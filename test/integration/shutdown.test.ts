@@ -35,8 +35,10 @@ class HeldTransport extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    if (this.held) this.held.push(chunk), cb();
-    else this.socket.write(chunk, cb);
+    if (this.held) {
+      this.held.push(chunk);
+      cb();
+    } else this.socket.write(chunk, cb);
   }
 
   override _read(): void {}

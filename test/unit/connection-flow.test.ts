@@ -5,7 +5,8 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
 import { ConnectionFlow, type FlowCommand, type FlowDeps } from '../../src/serve/flow.js';
-import { ContextCache, type ChainMaterial } from '../../src/tls/contexts.js';
+import { ContextCache } from '../../src/tls/contexts.js';
+import type { ChainMaterial } from '../../src/pki/types.js';
 import { HandshakeError, type Engine, type Established } from '../../src/tls/engines/types.js';
 import { HelloReadError, type RawHello } from '../../src/tls/hello-reader.js';
 import type { ConnectionFaults } from '../../src/faults/connection-faults.js';

@@ -26,7 +26,9 @@ function harness(steps: StepFile[], clock = new ScenarioClock({ rate: 1 }), fail
     const found = notices.find((n) => n.what === 'step' && n.step === id);
     if (found) return resolve(found);
     const off = bus.subscribe((e) => {
-      if (e.type === 'notice' && e.what === 'step' && e.step === id) off(), resolve(e);
+      if (e.type !== 'notice' || e.what !== 'step' || e.step !== id) return;
+      off();
+      resolve(e);
     });
   });
   const handshake = (endpoint: string) => bus.publish({ type: 'handshake', conn: 1, listener: 'l', peer: 'p', endpoint, outcome: 'HUBTLS_ACCEPTED', reason: '', durationMs: 1 } as HubEvent);

@@ -1,6 +1,6 @@
 /** Timeline triggers and actions in words, for notices, `hubtls check` and the admin API. */
 import type { Action, Trigger } from './compile.js';
-import { describeChainSource as source } from '../compile.js';
+import { describeChainSource as source } from '../../pki/resolve.js';
 
 function on(endpoints: string[]): string {
   return endpoints.join(', ');

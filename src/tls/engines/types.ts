@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import type { Accepted, EngineName, KeyType } from '../policy/types.js';
 import type { EffectiveProfile } from '../../profiles/effective.js';
-import type { ClientCertMode, EndpointMaterial } from '../contexts.js';
+import type { ClientCertMode } from '../contexts.js';
+import type { EndpointMaterial } from '../../pki/types.js';
 import type { RecordFaults } from '../record-faults/faults.js';
 import type { EngineFailure } from '../../events/failures.js';
 

@@ -1,8 +1,11 @@
 import type { EffectiveProfile } from '../../profiles/effective.js';
 import type { MflMode } from '../../profiles/types.js';
 import type { TlsVersion } from '../../profiles/suites.js';
+import type { KeyType } from '../../pki/types.js';
 
-export type KeyType = 'rsa' | 'ec';
+/** One key-type vocabulary for the policy and the PKI. */
+export type { KeyType };
+
 export type EngineName = 'openssl' | 'mini';
 
 /** What the policy needs to know about one endpoint at one instant. Plain data, no handles. */

@@ -8,7 +8,7 @@ import crypto, { type KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { HandshakeError, type Engine, type Established, type HandshakePlan, type PeerCertInfo } from '../types.js';
 import type { MiniEngineCaps } from '../../policy/types.js';
-import type { ChainMaterial } from '../../contexts.js';
+import type { ChainMaterial } from '../../../pki/types.js';
 import { VERSION_CODES } from '../../../profiles/suites.js';
 import { cipherParams, miniSupports } from './params.js';
 import { RecordIO } from './record-io.js';
