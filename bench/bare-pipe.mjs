@@ -15,5 +15,7 @@ const server = tls.createServer(cfg.tls, (device) => {
   up.on('error', () => device.destroy());
   device.on('close', () => up.destroy());
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ event: 'ready', listeners: [{ port: server.address().port }] }) + '\n'));
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(JSON.stringify({ event: 'ready', listeners: [{ port: server.address().port }] }) + '\n'),
+);
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));

@@ -41,7 +41,16 @@ const send = (m: object) => process.send!(m);
 
 function connect(job: TlsJob, session?: Buffer): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ port: job.port, host: '127.0.0.1', servername: job.servername, ciphers: job.ciphers, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', rejectUnauthorized: false, session });
+    const s = tls.connect({
+      port: job.port,
+      host: '127.0.0.1',
+      servername: job.servername,
+      ciphers: job.ciphers,
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      rejectUnauthorized: false,
+      session,
+    });
     s.once('secureConnect', () => (s.off('error', reject), s.on('error', () => {}), resolve(s)));
     s.once('error', reject);
   });
@@ -81,7 +90,14 @@ async function rate(job: RateJob): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: job.concurrency }, loop));
-  const result = { type: 'result', handshakes: done, seconds: job.durationMs / 1000, rate: done / (job.durationMs / 1000), reused, errors };
+  const result = {
+    type: 'result',
+    handshakes: done,
+    seconds: job.durationMs / 1000,
+    rate: done / (job.durationMs / 1000),
+    reused,
+    errors,
+  };
   process.send!(result, () => process.exit(0));
 }
 
@@ -90,7 +106,11 @@ async function openAll(job: IdleJob): Promise<{ sockets: tls.TLSSocket[]; errors
   let errors = 0;
   let next = 0;
   const worker = async () => {
-    while (next++ < job.count) await connect(job).then((s) => void sockets.push(s), () => void errors++);
+    while (next++ < job.count)
+      await connect(job).then(
+        (s) => void sockets.push(s),
+        () => void errors++,
+      );
   };
   await Promise.all(Array.from({ length: job.concurrency }, worker));
   return { sockets, errors };
@@ -119,7 +139,8 @@ async function idle(job: IdleJob): Promise<void> {
   let stop: (() => number) | undefined;
   process.on('message', (m: { cmd?: string }) => {
     if (m.cmd === 'hold') stop = keepalive(sockets, job.keepaliveMs);
-    if (m.cmd === 'report') send({ type: 'held', pings: stop?.() ?? 0, open: sockets.filter((s) => !s.destroyed).length });
+    if (m.cmd === 'report')
+      send({ type: 'held', pings: stop?.() ?? 0, open: sockets.filter((s) => !s.destroyed).length });
     if (m.cmd === 'close') {
       for (const s of sockets) s.destroy();
       process.exit(0);
@@ -136,7 +157,8 @@ async function streamOne(job: StreamJob): Promise<void> {
     s.once('close', () => reject(new Error('closed before the upstream answered')));
   });
   for (let sent = 0; sent < job.bytes; sent += chunk.length) {
-    if (!s.write(sent + chunk.length <= job.bytes ? chunk : chunk.subarray(0, job.bytes - sent))) await new Promise((r) => s.once('drain', r));
+    if (!s.write(sent + chunk.length <= job.bytes ? chunk : chunk.subarray(0, job.bytes - sent)))
+      await new Promise((r) => s.once('drain', r));
   }
   await answered;
   s.destroy();

@@ -17,7 +17,14 @@ async function rate(port: number, ciphers: string): Promise<number> {
   let n = 0;
   const worker = async () => {
     while (Date.now() < until) {
-      const s = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ciphers, servername: 'myhub.azure-devices.net' });
+      const s = tls.connect({
+        port,
+        host: '127.0.0.1',
+        rejectUnauthorized: false,
+        maxVersion: 'TLSv1.2',
+        ciphers,
+        servername: 'myhub.azure-devices.net',
+      });
       await once(s, 'secureConnect');
       s.destroy();
       n++;

@@ -12,7 +12,14 @@ function snapshot(gc) {
   if (gc && globalThis.gc) globalThis.gc();
   const m = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { el, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return {
+    el,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  };
 }
 
 if (process.send) {

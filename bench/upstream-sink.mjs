@@ -13,5 +13,7 @@ const server = tls.createServer(cfg.tls, (socket) => {
     if (got >= cfg.expect && got - b.length < cfg.expect) socket.write(Buffer.from([1]));
   });
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ event: 'ready', listeners: [{ port: server.address().port }] }) + '\n'));
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(JSON.stringify({ event: 'ready', listeners: [{ port: server.address().port }] }) + '\n'),
+);
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));

@@ -71,22 +71,39 @@ export async function startHub(o: StartOptions): Promise<Hub> {
   const bus = o.bus ?? new EventBus();
   const pki = await PkiStore.open(o.certsDir, { log: o.log });
   const compile = (file: string): CompiledScenario =>
-    compileScenario(loadScenario(file, { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() }), o.overrides);
+    compileScenario(
+      loadScenario(file, { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() }),
+      o.overrides,
+    );
   const scenario = compile(o.scenarioFile);
   const runtime = await createRuntime(scenario, pki, bus, { mini: miniCaps });
-  const listeners = new ListenerSet(listenerDeps(runtime, {
-    bus, contexts: new ContextCache(), engines: { openssl: opensslEngine, mini: miniEngine },
-    limits: new ConnectionLimits(scenario.limits, bus), handshakeTimeoutMs: scenario.handshakeTimeoutMs, precheck: o.precheck ?? true,
-  }));
+  const listeners = new ListenerSet(
+    listenerDeps(runtime, {
+      bus,
+      contexts: new ContextCache(),
+      engines: { openssl: opensslEngine, mini: miniEngine },
+      limits: new ConnectionLimits(scenario.limits, bus),
+      handshakeTimeoutMs: scenario.handshakeTimeoutMs,
+      precheck: o.precheck ?? true,
+    }),
+  );
   const reload = (file = o.scenarioFile) => reloadHub({ runtime, listeners, compile }, file);
   let admin: Admin | undefined;
   try {
     await listeners.start(scenario.listeners);
     // Devices can connect from here on; `ready` follows once the admin plane is up too.
     const bound = listeners.all();
-    bus.publish({ type: 'notice', level: 'info', what: 'listening', msg: `listening on ${bound.map((l) => l.name).join(', ')}`, ports: bound.map((l) => l.port) });
+    bus.publish({
+      type: 'notice',
+      level: 'info',
+      what: 'listening',
+      msg: `listening on ${bound.map((l) => l.name).join(', ')}`,
+      ports: bound.map((l) => l.port),
+    });
     const hooks: AdminHooks = { listenOf: (e) => listeners.listenOf(e), reload };
-    admin = scenario.admin.enabled ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), hooks) : undefined;
+    admin = scenario.admin.enabled
+      ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), hooks)
+      : undefined;
     if (admin && !isLoopback(scenario.admin.host)) warnAdminExposed(bus, scenario.admin.host, admin.url);
   } catch (e) {
     await listeners.close();
@@ -96,7 +113,12 @@ export async function startHub(o: StartOptions): Promise<Hub> {
   return assemble(runtime, listeners, admin, reload);
 }
 
-async function startAdmin(runtime: RuntimeParts, cfg: { host: string; port: number }, token: string, hooks: AdminHooks) {
+async function startAdmin(
+  runtime: RuntimeParts,
+  cfg: { host: string; port: number },
+  token: string,
+  hooks: AdminHooks,
+) {
   // Loaded here, after the TLS listeners are bound: devices can connect while fastify loads.
   const [{ default: Fastify }, { adminPlugin }] = await Promise.all([import('fastify'), import('./admin/app.js')]);
   const app: FastifyInstance = Fastify({ logger: false });
@@ -107,7 +129,11 @@ async function startAdmin(runtime: RuntimeParts, cfg: { host: string; port: numb
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (e) {
     await app.close();
-    throw new HubtlsError('HUBTLS_ADMIN_PORT', `cannot start the admin API on ${cfg.host}:${cfg.port}: ${(e as Error).message}`, 'pick another port with --admin-port N (0 = any free port) or --no-admin');
+    throw new HubtlsError(
+      'HUBTLS_ADMIN_PORT',
+      `cannot start the admin API on ${cfg.host}:${cfg.port}: ${(e as Error).message}`,
+      'pick another port with --admin-port N (0 = any free port) or --no-admin',
+    );
   }
   const a = app.server.address() as { port: number };
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
@@ -120,7 +146,12 @@ function warnAdminExposed(bus: EventBus, host: string, url: string): void {
   bus.publish({ type: 'notice', level: 'warn', what: 'admin-exposed', msg, host });
 }
 
-async function shutdownAll(runtime: RuntimeParts, listeners: ListenerSet, admin: Admin | undefined, drainMs: number): Promise<void> {
+async function shutdownAll(
+  runtime: RuntimeParts,
+  listeners: ListenerSet,
+  admin: Admin | undefined,
+  drainMs: number,
+): Promise<void> {
   const started = Date.now();
   runtime.timeline.stop();
   const { inFlight, ended } = await listeners.shutdown(drainMs);

@@ -25,7 +25,16 @@ interface RateResult {
 }
 
 async function measure(server: Server, resume: boolean): Promise<RateResult> {
-  const load = startLoad({ kind: 'rate', port: server.port, servername: BENCH_SNI, ciphers: BENCH_SUITE, concurrency: CONCURRENCY, durationMs: DURATION_MS, warmupMs: WARMUP_MS, resume });
+  const load = startLoad({
+    kind: 'rate',
+    port: server.port,
+    servername: BENCH_SNI,
+    ciphers: BENCH_SUITE,
+    concurrency: CONCURRENCY,
+    durationMs: DURATION_MS,
+    warmupMs: WARMUP_MS,
+    resume,
+  });
   const before = await server.probe('snapshot');
   const r = await load.next<{ rate: number; handshakes: number; reused: number; errors: number }>('result');
   const after = await server.probe('snapshot');
@@ -39,12 +48,17 @@ async function rounds(resume: boolean, bareCfg: string): Promise<{ bare: RateRes
   const bare: RateResult[] = [];
   const hub: RateResult[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    for (const [name, list] of [['bare', bare], ['hubtls', hub]] as const) {
+    for (const [name, list] of [
+      ['bare', bare],
+      ['hubtls', hub],
+    ] as const) {
       const server = name === 'bare' ? await startBare(bareCfg) : await startHubtls(BENCH_SCENARIO, BENCH_CERTS);
       const r = await measure(server, resume);
       await server.stop();
       list.push(r);
-      say(`  round ${i + 1} ${name.padEnd(6)} ${r.rate.toFixed(0)}/s (${r.handshakes} in ${DURATION_MS / 1000} s, ${r.reused} resumed, ${r.errors} errors, server CPU ${r.cpuMsPerHandshake.toFixed(2)} ms/handshake)`);
+      say(
+        `  round ${i + 1} ${name.padEnd(6)} ${r.rate.toFixed(0)}/s (${r.handshakes} in ${DURATION_MS / 1000} s, ${r.reused} resumed, ${r.errors} errors, server CPU ${r.cpuMsPerHandshake.toFixed(2)} ms/handshake)`,
+      );
     }
   }
   return { bare, hub };
@@ -55,14 +69,29 @@ const capacity = (xs: RateResult[]) => 1000 / median(xs.map((x) => x.cpuMsPerHan
 
 export async function handshakeBench(): Promise<void> {
   const cfg = await bareConfig();
-  say(`== handshake: ${BENCH_SUITE}, TLS 1.2, SNI ${BENCH_SNI}, ${CONCURRENCY} concurrent clients in a separate process, ${ROUNDS} rounds × ${DURATION_MS / 1000} s (after ${WARMUP_MS / 1000} s warm-up)`);
+  say(
+    `== handshake: ${BENCH_SUITE}, TLS 1.2, SNI ${BENCH_SNI}, ${CONCURRENCY} concurrent clients in a separate process, ${ROUNDS} rounds × ${DURATION_MS / 1000} s (after ${WARMUP_MS / 1000} s warm-up)`,
+  );
   const full = await rounds(false, cfg);
   say(ratioLine('full handshakes', 'handshakes/s', rate(full.bare), rate(full.hub), { op: '≥', value: 0.9 }));
-  say(ratioLine('  by server CPU (1000 / median CPU ms per handshake)', 'handshakes/s per core', capacity(full.bare), capacity(full.hub), { op: '≥', value: 0.9 }));
+  say(
+    ratioLine(
+      '  by server CPU (1000 / median CPU ms per handshake)',
+      'handshakes/s per core',
+      capacity(full.bare),
+      capacity(full.hub),
+      { op: '≥', value: 0.9 },
+    ),
+  );
   say('-- session resumption (TLS 1.2 session tickets; hubtls keeps one ticket key per cached context)');
   const res = await rounds(true, cfg);
   const resumed = (xs: RateResult[]) => xs.every((x) => x.handshakes > 0 && x.reused === x.handshakes);
   say(`  every handshake resumed: bare ${resumed(res.bare) ? 'yes' : 'NO'}, hubtls ${resumed(res.hub) ? 'yes' : 'NO'}`);
   say(ratioLine('resumed handshakes', 'handshakes/s', rate(res.bare), rate(res.hub), { op: '≥', value: 0.9 }));
-  say(ratioLine('  by server CPU', 'handshakes/s per core', capacity(res.bare), capacity(res.hub), { op: '≥', value: 0.9 }));
+  say(
+    ratioLine('  by server CPU', 'handshakes/s per core', capacity(res.bare), capacity(res.hub), {
+      op: '≥',
+      value: 0.9,
+    }),
+  );
 }

@@ -26,11 +26,24 @@ interface IdleResult {
   stillOpen: number;
 }
 
-const perConn = (a: ProbeSnapshot, b: ProbeSnapshot, k: keyof Pick<ProbeSnapshot, 'rss' | 'heapUsed' | 'external'>, n: number) => (b[k] - a[k]) / n;
+const perConn = (
+  a: ProbeSnapshot,
+  b: ProbeSnapshot,
+  k: keyof Pick<ProbeSnapshot, 'rss' | 'heapUsed' | 'external'>,
+  n: number,
+) => (b[k] - a[k]) / n;
 
 async function measure(server: Server): Promise<IdleResult> {
   const base = await server.probe('snapshot-gc');
-  const load = startLoad({ kind: 'idle', port: server.port, servername: BENCH_SNI, ciphers: BENCH_SUITE, count: COUNT, concurrency: CONCURRENCY, keepaliveMs: KEEPALIVE_MS });
+  const load = startLoad({
+    kind: 'idle',
+    port: server.port,
+    servername: BENCH_SNI,
+    ciphers: BENCH_SUITE,
+    count: COUNT,
+    concurrency: CONCURRENCY,
+    keepaliveMs: KEEPALIVE_MS,
+  });
   const est = await load.next<{ established: number; errors: number; seconds: number }>('established');
   await sleep(1000); // let the server finish its side of the last handshakes
   await server.probe('reset');
@@ -62,17 +75,40 @@ function describe(name: string, r: IdleResult): string {
 }
 
 export async function idleBench(): Promise<void> {
-  say(`== idle: ${COUNT} TLS connections (${BENCH_SUITE}), held ${HOLD_MS / 1000} s with a PINGREQ every ${KEEPALIVE_MS / 1000} s each; client in a separate process`);
+  say(
+    `== idle: ${COUNT} TLS connections (${BENCH_SUITE}), held ${HOLD_MS / 1000} s with a PINGREQ every ${KEEPALIVE_MS / 1000} s each; client in a separate process`,
+  );
   const results: Record<string, IdleResult> = {};
   for (const name of ['bare', 'hubtls'] as const) {
-    const server = name === 'bare' ? await startBare(await bareConfig()) : await startHubtls(BENCH_SCENARIO, BENCH_CERTS);
+    const server =
+      name === 'bare' ? await startBare(await bareConfig()) : await startHubtls(BENCH_SCENARIO, BENCH_CERTS);
     results[name] = await measure(server);
     await server.stop();
     say(describe(name, results[name]!));
   }
   const bare = results.bare!;
   const hub = results.hubtls!;
-  say(ratioLine('memory per connection (RSS)', 'KiB', bare.rssPerConn / 1024, hub.rssPerConn / 1024, { op: '≤', value: 1.5 }, 1));
-  say(ratioLine('memory per connection (JS heap + external)', 'KiB', (bare.heapPerConn + bare.externalPerConn) / 1024, (hub.heapPerConn + hub.externalPerConn) / 1024, { op: '≤', value: 1.5 }, 1));
-  say(`event-loop stall while held: bare max ${bare.stallMs.toFixed(1)} ms, hubtls max ${hub.stallMs.toFixed(1)} ms (goal ≤ 50 ms: ${hub.stallMs <= 50 ? 'goal met' : 'GOAL MISSED'})`);
+  say(
+    ratioLine(
+      'memory per connection (RSS)',
+      'KiB',
+      bare.rssPerConn / 1024,
+      hub.rssPerConn / 1024,
+      { op: '≤', value: 1.5 },
+      1,
+    ),
+  );
+  say(
+    ratioLine(
+      'memory per connection (JS heap + external)',
+      'KiB',
+      (bare.heapPerConn + bare.externalPerConn) / 1024,
+      (hub.heapPerConn + hub.externalPerConn) / 1024,
+      { op: '≤', value: 1.5 },
+      1,
+    ),
+  );
+  say(
+    `event-loop stall while held: bare max ${bare.stallMs.toFixed(1)} ms, hubtls max ${hub.stallMs.toFixed(1)} ms (goal ≤ 50 ms: ${hub.stallMs <= 50 ? 'goal met' : 'GOAL MISSED'})`,
+  );
 }

@@ -44,7 +44,17 @@ async function timeToReady(args: string[]): Promise<Timing> {
   return { listenMs: listenMs || wallMs, wallMs, cpuMs };
 }
 
-const run = (bin: string, certs: string) => [bin, 'run', DEFAULT_SCENARIO, '--port', '0', '--admin-port', '0', '--certs', certs];
+const run = (bin: string, certs: string) => [
+  bin,
+  'run',
+  DEFAULT_SCENARIO,
+  '--port',
+  '0',
+  '--admin-port',
+  '0',
+  '--certs',
+  certs,
+];
 /** The unbundled build (dist/src), what `hubtls` ran before scripts/bundle.mjs: for before/after. */
 const UNBUNDLED = path.join(ROOT, 'dist/src/cli/main.js');
 
@@ -58,7 +68,9 @@ const verdict = (ts: Timing[], limit: number, key: 'wallMs' | 'listenMs' = 'wall
   Math.max(...ts.map((t) => t[key])) < limit ? 'met (every run)' : med(ts, key) < limit ? 'met (median)' : 'MISSED';
 
 export async function startupBench(): Promise<void> {
-  say('== startup: spawn `hubtls run scenarios/default.yaml` (the bin, dist/bundle/hubtls.mjs) → ready event on stdout');
+  say(
+    '== startup: spawn `hubtls run scenarios/default.yaml` (the bin, dist/bundle/hubtls.mjs) → ready event on stdout',
+  );
   const bareArgs = [path.join(ROOT, 'bench/bare-server.mjs'), await bareConfig()];
   const bare: Timing[] = [];
   const warm: Timing[] = [];
@@ -76,8 +88,12 @@ export async function startupBench(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   say(`baseline (bare node tls server, same chain): ${fmt(bare)}`);
-  say(`warm start to listening (certs reused): ${fmt(warm, 'listenMs')}; ratio to bare ${(med(warm, 'listenMs') / med(bare)).toFixed(2)}; goal < 500 ms: ${verdict(warm, 500, 'listenMs')}`);
+  say(
+    `warm start to listening (certs reused): ${fmt(warm, 'listenMs')}; ratio to bare ${(med(warm, 'listenMs') / med(bare)).toFixed(2)}; goal < 500 ms: ${verdict(warm, 500, 'listenMs')}`,
+  );
   say(`  warm start to ready (admin API up too): ${fmt(warm)}`);
   say(`  before bundling (dist/src, one file per module): ${fmt(unbundled)}`);
-  say(`cold start to listening (PKI generated): ${fmt(cold, 'listenMs')}; goal < 5000 ms: ${verdict(cold, 5000, 'listenMs')}`);
+  say(
+    `cold start to listening (PKI generated): ${fmt(cold, 'listenMs')}; goal < 5000 ms: ${verdict(cold, 5000, 'listenMs')}`,
+  );
 }

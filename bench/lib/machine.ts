@@ -14,6 +14,9 @@ export function machineInfo(): string[] {
   return [
     `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`,
     `node ${process.version} (bundled OpenSSL ${process.versions.openssl}); system ${openssl}`,
-    `load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews both sides alike; runs alternate)`,
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (other work on the machine skews both sides alike; runs alternate)`,
   ];
 }

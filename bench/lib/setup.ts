@@ -29,10 +29,22 @@ export function build(): void {
  */
 export async function bareConfig(): Promise<string> {
   const pki = await PkiStore.open(BENCH_CERTS);
-  const chain = await resolveChain({ source: { catalog: 'g2' }, kind: 'iothub', generation: 1, validAt: new Date() }, pki);
+  const chain = await resolveChain(
+    { source: { catalog: 'g2' }, kind: 'iothub', generation: 1, validAt: new Date() },
+    pki,
+  );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hubtls-bench-'));
   const file = path.join(dir, 'bare.json');
-  const options = { cert: chain.certPem, key: chain.keyPem, ciphers: BENCH_SUITE, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ecdhCurve: AZURE_GROUPS.join(':'), requestCert: true, rejectUnauthorized: false };
+  const options = {
+    cert: chain.certPem,
+    key: chain.keyPem,
+    ciphers: BENCH_SUITE,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.2',
+    ecdhCurve: AZURE_GROUPS.join(':'),
+    requestCert: true,
+    rejectUnauthorized: false,
+  };
   writeFileSync(file, JSON.stringify({ tls: options }));
   return file;
 }

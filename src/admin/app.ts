@@ -35,7 +35,9 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** Fastify's default ajv silently strips unknown fields; a typo in a control call must be a 400 instead. */
 function strictValidator(app: FastifyInstance): void {
-  const ajv = addFormats(new Ajv({ useDefaults: true, coerceTypes: 'array', strict: false, code: { optimize: false } }));
+  const ajv = addFormats(
+    new Ajv({ useDefaults: true, coerceTypes: 'array', strict: false, code: { optimize: false } }),
+  );
   app.setValidatorCompiler(({ schema }) => lazyValidator(() => ajv.compile(schema)));
 }
 
@@ -44,7 +46,10 @@ function lazySerializers(app: FastifyInstance): void {
   const build = SerializerSelector();
   app.setSerializerCompiler((route) => {
     let stringify: ((data: unknown) => string) | undefined;
-    return (data) => (stringify ??= build(app.getSchemas(), {})({ ...route, httpStatus: route.httpStatus ?? '200' }) as (d: unknown) => string)(data);
+    return (data) =>
+      (stringify ??= build(app.getSchemas(), {})({ ...route, httpStatus: route.httpStatus ?? '200' }) as (
+        d: unknown,
+      ) => string)(data);
   });
 }
 
@@ -67,8 +72,16 @@ function lazyValidator(compile: () => Validate): Validate {
 
 const OPENAPI = {
   openapi: {
-    info: { title: 'hubtls admin API', version: '1', description: 'Control and observe a running hubtls scenario. Errors: { error: { code, message, hint } }.' },
-    components: { securitySchemes: { bearer: { type: 'http' as const, scheme: 'bearer', description: 'printed at start, or HUBTLS_ADMIN_TOKEN' } } },
+    info: {
+      title: 'hubtls admin API',
+      version: '1',
+      description: 'Control and observe a running hubtls scenario. Errors: { error: { code, message, hint } }.',
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http' as const, scheme: 'bearer', description: 'printed at start, or HUBTLS_ADMIN_TOKEN' },
+      },
+    },
     security: [{ bearer: [] }],
   },
 };
@@ -76,19 +89,37 @@ const OPENAPI = {
 function context(app: FastifyInstance, o: AdminOptions): AdminContext {
   const rt = o.runtime;
   const ring = new HandshakeRing(rt.bus);
-  const metrics = new HubMetrics(rt.bus, { openConnections: () => Object.fromEntries(rt.endpoints.list().map((e) => [e.name, rt.connections.open(e.name)])) }, { processMetrics: o.processMetrics ?? true });
+  const metrics = new HubMetrics(
+    rt.bus,
+    {
+      openConnections: () => Object.fromEntries(rt.endpoints.list().map((e) => [e.name, rt.connections.open(e.name)])),
+    },
+    { processMetrics: o.processMetrics ?? true },
+  );
   app.addHook('onClose', async () => (ring.close(), metrics.close()));
   const hooks = o.hooks ?? {};
-  const listenOf = (n: string) => hooks.listenOf?.(n) ?? { host: rt.endpoints.get(n).host, port: rt.endpoints.get(n).port };
-  return { runtime: rt, ring, metrics, hooks, state: () => stateOf(rt, { listenOf, handshakesTotal: () => ring.total }) };
+  const listenOf = (n: string) =>
+    hooks.listenOf?.(n) ?? { host: rt.endpoints.get(n).host, port: rt.endpoints.get(n).port };
+  return {
+    runtime: rt,
+    ring,
+    metrics,
+    hooks,
+    state: () => stateOf(rt, { listenOf, handshakesTotal: () => ring.total }),
+  };
 }
 
 function secured(app: FastifyInstance, ctx: AdminContext, token: string): void {
   app.addHook('onRequest', async (req, reply) => {
     if (requestAuthorized(req.headers.authorization, req.query, token)) return;
-    await sendError(reply, 401, { code: 'HUBTLS_ADMIN_UNAUTHORIZED', message: 'missing or wrong bearer token', hint: 'send "Authorization: Bearer TOKEN" (printed at start, or set HUBTLS_ADMIN_TOKEN); the dashboard URL carries it as ?token=' });
+    await sendError(reply, 401, {
+      code: 'HUBTLS_ADMIN_UNAUTHORIZED',
+      message: 'missing or wrong bearer token',
+      hint: 'send "Authorization: Bearer TOKEN" (printed at start, or set HUBTLS_ADMIN_TOKEN); the dashboard URL carries it as ?token=',
+    });
   });
-  for (const routes of [stateRoutes, timelineRoutes, controlRoutes, certRoutes, liveRoutes, dashboardRoutes]) routes(app, ctx);
+  for (const routes of [stateRoutes, timelineRoutes, controlRoutes, certRoutes, liveRoutes, dashboardRoutes])
+    routes(app, ctx);
   app.get('/docs/json', { schema: { summary: 'this OpenAPI document', tags: ['docs'] } }, async () => app.swagger());
 }
 
@@ -100,6 +131,10 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, opts) =
   await app.register(swagger, OPENAPI);
   await app.register(FastifySSEPlugin, { retryDelay: 2000 });
   const ctx = context(app, opts);
-  app.get('/healthz', { schema: { summary: 'liveness (no token needed)', tags: ['health'], security: [] } }, async () => ({ ok: true }));
+  app.get(
+    '/healthz',
+    { schema: { summary: 'liveness (no token needed)', tags: ['health'], security: [] } },
+    async () => ({ ok: true }),
+  );
   await app.register(async (inner) => secured(inner, ctx, opts.token));
 };

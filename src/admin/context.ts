@@ -34,12 +34,25 @@ export type RouteModule = (app: FastifyInstance, ctx: AdminContext) => void;
 export function needEndpoint(runtime: RuntimeParts, name: string): string {
   const names = runtime.endpoints.list().map((e) => e.name);
   if (names.includes(name)) return name;
-  throw new ApiError(400, 'HUBTLS_UNKNOWN_ENDPOINT', `no endpoint named "${name}"${didYouMean(name, names)}`, `endpoints: ${names.join(', ')}`);
+  throw new ApiError(
+    400,
+    'HUBTLS_UNKNOWN_ENDPOINT',
+    `no endpoint named "${name}"${didYouMean(name, names)}`,
+    `endpoints: ${names.join(', ')}`,
+  );
 }
 
 /** A catalog chain by id, or 400 with a "did you mean". */
 export function needChain(id: string): ChainDef {
   const chain = CHAINS.find((c) => c.id === id);
   if (chain) return chain;
-  throw new ApiError(400, 'HUBTLS_UNKNOWN_CHAIN', `unknown chain "${id}"${didYouMean(id, CHAINS.map((c) => c.id))}`, 'the chains are listed by GET /catalog and `hubtls certs list`');
+  throw new ApiError(
+    400,
+    'HUBTLS_UNKNOWN_CHAIN',
+    `unknown chain "${id}"${didYouMean(
+      id,
+      CHAINS.map((c) => c.id),
+    )}`,
+    'the chains are listed by GET /catalog and `hubtls certs list`',
+  );
 }

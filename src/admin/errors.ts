@@ -29,14 +29,25 @@ export class ApiError extends HubtlsError {
   }
 }
 
-export function sendError(reply: FastifyReply, status: number, e: { code: string; message: string; hint?: string }): FastifyReply {
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  e: { code: string; message: string; hint?: string },
+): FastifyReply {
   const error = e.hint ? { code: e.code, message: e.message, hint: e.hint } : { code: e.code, message: e.message };
   return reply.code(status).type('application/json').send({ error });
 }
 
 function fromFastify(e: FastifyError): { status: number; code: string; message: string; hint?: string } {
-  if (e.validation) return { status: 400, code: 'HUBTLS_ADMIN_BAD_REQUEST', message: `${e.validationContext ?? 'request'} ${e.message.replace(/^(body|querystring|params)\/?/, '')}`.trim(), hint: 'see the schema at /docs/json' };
-  if (e.statusCode && e.statusCode < 500) return { status: e.statusCode, code: 'HUBTLS_ADMIN_BAD_REQUEST', message: e.message };
+  if (e.validation)
+    return {
+      status: 400,
+      code: 'HUBTLS_ADMIN_BAD_REQUEST',
+      message: `${e.validationContext ?? 'request'} ${e.message.replace(/^(body|querystring|params)\/?/, '')}`.trim(),
+      hint: 'see the schema at /docs/json',
+    };
+  if (e.statusCode && e.statusCode < 500)
+    return { status: e.statusCode, code: 'HUBTLS_ADMIN_BAD_REQUEST', message: e.message };
   return { status: 500, code: 'HUBTLS_ADMIN_INTERNAL', message: `internal error: ${e.message}` };
 }
 
@@ -48,6 +59,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     return sendError(reply, status, body);
   });
   app.setNotFoundHandler((req, reply) =>
-    sendError(reply, 404, { code: 'HUBTLS_ADMIN_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, hint: 'the routes are listed at /docs/json' }),
+    sendError(reply, 404, {
+      code: 'HUBTLS_ADMIN_NOT_FOUND',
+      message: `no route ${req.method} ${req.url.split('?')[0]}`,
+      hint: 'the routes are listed at /docs/json',
+    }),
   );
 }

@@ -7,7 +7,8 @@ import { Outcome } from '../events/outcomes.js';
 import { RecentHandshake } from '../events/handshake.js';
 
 /** Extra fields pass through: other layers add to events and state without breaking the API. */
-const Open = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) => Type.Object(props, { additionalProperties: true, description });
+const Open = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
+  Type.Object(props, { additionalProperties: true, description });
 
 export const CertView = Type.Object({
   subject: Type.String(),
@@ -46,10 +47,20 @@ export const State = Open({
   scenario: Type.Object({ name: Type.String(), file: Type.String(), description: Type.Optional(Type.String()) }),
   clock: Type.Object({ now: Type.String({ format: 'date-time' }), simulated: Type.Boolean() }),
   endpoints: Type.Array(EndpointState),
-  devices: Type.Array(Open({ id: Type.String(), auth: Type.String(), connected: Type.Boolean() }), { description: 'the device registry: id, auth, connected, telemetry count, twin (no keys)' }),
-  provisioning: Open({ enrollments: Type.Array(Open({})), registrations: Type.Array(Open({})) }, 'DPS: id scope, enrollments (no keys), registrations so far'),
-  timeline: Type.Array(Open({ id: Type.String(), state: Type.String() }), { description: 'timeline steps with their state (done, waiting, running, pending, failed)' }),
-  faults: Type.Array(Open({ id: Type.String(), endpoint: Type.String(), fault: Type.String(), active: Type.Boolean() }), { description: 'declared and started faults' }),
+  devices: Type.Array(Open({ id: Type.String(), auth: Type.String(), connected: Type.Boolean() }), {
+    description: 'the device registry: id, auth, connected, telemetry count, twin (no keys)',
+  }),
+  provisioning: Open(
+    { enrollments: Type.Array(Open({})), registrations: Type.Array(Open({})) },
+    'DPS: id scope, enrollments (no keys), registrations so far',
+  ),
+  timeline: Type.Array(Open({ id: Type.String(), state: Type.String() }), {
+    description: 'timeline steps with their state (done, waiting, running, pending, failed)',
+  }),
+  faults: Type.Array(
+    Open({ id: Type.String(), endpoint: Type.String(), fault: Type.String(), active: Type.Boolean() }),
+    { description: 'declared and started faults' },
+  ),
   handshakes: Type.Object({ total: Type.Integer({ description: 'handshake events since start' }) }),
 });
 
@@ -75,7 +86,9 @@ export const MigrateBody = Type.Object(
   {
     chain: Type.String({ minLength: 1, description: 'catalog chain id to serve from now on (`hubtls certs list`)' }),
     endpoints: Type.Optional(Type.Array(EndpointName, { minItems: 1, description: 'default: every endpoint' })),
-    drop: Type.Optional(Type.Boolean({ default: true, description: 'drop open connections so devices reconnect and meet the new chain' })),
+    drop: Type.Optional(
+      Type.Boolean({ default: true, description: 'drop open connections so devices reconnect and meet the new chain' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -83,7 +96,12 @@ export const MigrateBody = Type.Object(
 export const ChainBody = Type.Object(
   {
     endpoint: EndpointName,
-    chain: Type.Optional(Type.String({ minLength: 1, description: 'catalog chain id; its key type says which chain (RSA or ECC) it replaces' })),
+    chain: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'catalog chain id; its key type says which chain (RSA or ECC) it replaces',
+      }),
+    ),
     rotate: Type.Optional(Type.Literal('leaf', { description: 'new leaf key and serial, same names and issuer' })),
   },
   { additionalProperties: false },
@@ -115,7 +133,12 @@ export const CertQuery = Type.Object({
 });
 export const DeviceQuery = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('pem'), Type.Literal('der')], { default: 'pem' })),
-  part: Type.Optional(Type.Union([Type.Literal('cert'), Type.Literal('chain'), Type.Literal('key')], { default: 'chain', description: 'chain: device cert + its CA (PEM)' })),
+  part: Type.Optional(
+    Type.Union([Type.Literal('cert'), Type.Literal('chain'), Type.Literal('key')], {
+      default: 'chain',
+      description: 'chain: device cert + its CA (PEM)',
+    }),
+  ),
   signer: Type.Optional(Type.Union([Type.Literal('ca'), Type.Literal('self')], { default: 'ca' })),
   keyType: Type.Optional(Type.Union([Type.Literal('rsa'), Type.Literal('ec')], { default: 'rsa' })),
 });

@@ -40,7 +40,14 @@ export function chainView(m: ChainMaterial): ChainViewT {
   if (!v) {
     const rootId = CHAINS.find((c) => c.id === m.chainId)?.rootId;
     const served = (m.certPem.match(PEM_CERT) ?? []).map(certView);
-    v = { id: m.chainId, keyType: m.keyType, root: m.rootName, ...(rootId ? { rootId } : {}), leafSha256: m.leafSha256, served };
+    v = {
+      id: m.chainId,
+      keyType: m.keyType,
+      root: m.rootName,
+      ...(rootId ? { rootId } : {}),
+      leafSha256: m.leafSha256,
+      served,
+    };
     views.set(m, v);
   }
   return v;

@@ -8,7 +8,14 @@ export type SessionFields = Omit<SessionEvent, 'type' | 'conn' | 'endpoint' | 'p
 export const EVENT_BODY_LIMIT = 1024;
 
 export function publishSession(ctx: SessionContext, protocol: SessionEvent['protocol'], fields: SessionFields): void {
-  ctx.bus.publish({ type: 'session', conn: ctx.conn, endpoint: ctx.endpoint.name, peer: ctx.peer, protocol, ...fields });
+  ctx.bus.publish({
+    type: 'session',
+    conn: ctx.conn,
+    endpoint: ctx.endpoint.name,
+    peer: ctx.peer,
+    protocol,
+    ...fields,
+  });
 }
 
 export function clip(text: string): string {

@@ -84,9 +84,15 @@ function read(file: string | undefined): Buffer | undefined {
 }
 
 function upstreamOptions(ctx: SessionContext, up: UpstreamOptions): tls.ConnectionOptions {
-  const sni = up.servername ?? (ctx.established.tlsSocket?.servername || undefined) ?? (net.isIP(up.host) ? undefined : up.host);
+  const sni =
+    up.servername ?? (ctx.established.tlsSocket?.servername || undefined) ?? (net.isIP(up.host) ? undefined : up.host);
   return {
-    host: up.host, port: up.port, servername: sni, ca: read(up.ca), cert: read(up.cert), key: read(up.key),
+    host: up.host,
+    port: up.port,
+    servername: sni,
+    ca: read(up.ca),
+    cert: read(up.cert),
+    key: read(up.key),
     rejectUnauthorized: !up.insecure,
     ALPNProtocols: typeof ctx.established.alpn === 'string' ? [ctx.established.alpn] : undefined,
     // The device's checks are its own; upstream, verify the name we dial (or were told).
@@ -112,7 +118,12 @@ function pipeBoth(ctx: SessionContext, up: tls.TLSSocket, started: number, conne
     device.destroy();
     up.destroy();
     const durationMs = Math.round(performance.now() - started);
-    publishSession(ctx, 'forward', { action: 'forward-close', ok: true, reason: `${who} closed; ${counts.fromDevice} bytes device→upstream, ${counts.fromUpstream} bytes upstream→device in ${durationMs} ms`, detail: { ...counts, durationMs, connectMs, firstUpstreamByteMs } });
+    publishSession(ctx, 'forward', {
+      action: 'forward-close',
+      ok: true,
+      reason: `${who} closed; ${counts.fromDevice} bytes device→upstream, ${counts.fromUpstream} bytes upstream→device in ${durationMs} ms`,
+      detail: { ...counts, durationMs, connectMs, firstUpstreamByteMs },
+    });
   };
   device.once('close', () => finish('device'));
   up.once('close', () => finish('upstream'));
@@ -123,13 +134,27 @@ function announce(ctx: SessionContext, up: tls.TLSSocket, target: string, connec
   const cert = up.getPeerX509Certificate();
   const suite = up.getCipher().standardName;
   publishSession(ctx, 'forward', {
-    action: 'forward-open', ok: true, reason: `upstream ${target} ${up.getProtocol()} ${suite} in ${connectMs} ms`,
-    detail: { upstream: target, servername: (up as tls.TLSSocket & { servername?: string }).servername, protocol: up.getProtocol(), suite, upstreamSubject: cert?.subject.replace(/\n/g, ', '), connectMs },
+    action: 'forward-open',
+    ok: true,
+    reason: `upstream ${target} ${up.getProtocol()} ${suite} in ${connectMs} ms`,
+    detail: {
+      upstream: target,
+      servername: (up as tls.TLSSocket & { servername?: string }).servername,
+      protocol: up.getProtocol(),
+      suite,
+      upstreamSubject: cert?.subject.replace(/\n/g, ', '),
+      connectMs,
+    },
   });
 }
 
 function refuse(ctx: SessionContext, target: string, e: Error & { code?: string }): void {
-  publishSession(ctx, 'forward', { action: 'forward-open', ok: false, reason: `upstream ${target} failed: ${e.message}`, detail: { code: e.code } });
+  publishSession(ctx, 'forward', {
+    action: 'forward-open',
+    ok: false,
+    reason: `upstream ${target} failed: ${e.message}`,
+    detail: { code: e.code },
+  });
   ctx.established.stream.destroy();
 }
 

@@ -36,7 +36,12 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
 }
 
 function azureError(errorCode: number, message: string) {
-  return { errorCode, trackingId: crypto.randomUUID().replace(/-/g, ''), message, timestampUtc: new Date().toISOString() };
+  return {
+    errorCode,
+    trackingId: crypto.randomUUID().replace(/-/g, ''),
+    message,
+    timestampUtc: new Date().toISOString(),
+  };
 }
 
 function event(c: Call, fields: SessionFields): void {
@@ -45,12 +50,32 @@ function event(c: Call, fields: SessionFields): void {
 
 function unauthorized(c: Call, v: Refusal, who: { deviceId?: string; registrationId?: string }): void {
   const hub = c.ctx.endpoint.kind === 'iothub';
-  json(c.res, 401, azureError(v.errorCode, v.reason), hub ? { 'iothub-errorcode': v.errorCode === 401003 ? 'IotHubUnauthorized' : 'IotHubUnauthorizedAccess' } : {});
-  event(c, { action: 'request', ok: false, status: 401, outcome: v.outcome, errorCode: v.errorCode, reason: v.reason, ...who });
+  json(
+    c.res,
+    401,
+    azureError(v.errorCode, v.reason),
+    hub ? { 'iothub-errorcode': v.errorCode === 401003 ? 'IotHubUnauthorized' : 'IotHubUnauthorizedAccess' } : {},
+  );
+  event(c, {
+    action: 'request',
+    ok: false,
+    status: 401,
+    outcome: v.outcome,
+    errorCode: v.errorCode,
+    reason: v.reason,
+    ...who,
+  });
 }
 
 function notFound(c: Call): void {
-  json(c.res, 404, azureError(404000, `no such ${c.ctx.endpoint.kind === 'dps' ? 'DPS' : 'IoT Hub'} device API: ${c.req.method} ${c.req.url}`));
+  json(
+    c.res,
+    404,
+    azureError(
+      404000,
+      `no such ${c.ctx.endpoint.kind === 'dps' ? 'DPS' : 'IoT Hub'} device API: ${c.req.method} ${c.req.url}`,
+    ),
+  );
   event(c, { action: 'request', ok: false, status: 404, reason: `unknown route ${c.req.method} ${c.req.url}` });
 }
 
@@ -84,7 +109,13 @@ function safeDecode(v: string): string {
 }
 
 function hubAuth(c: Call, deviceId: string): AuthVerdict {
-  return authenticateDevice(c.ctx.devices, { deviceId, hubHost: hubHostOf(c), sas: c.req.headers.authorization, peerCert: c.ctx.established.peerCert, now: c.ctx.now() });
+  return authenticateDevice(c.ctx.devices, {
+    deviceId,
+    hubHost: hubHostOf(c),
+    sas: c.req.headers.authorization,
+    peerCert: c.ctx.established.peerCert,
+    now: c.ctx.now(),
+  });
 }
 
 function telemetryProperties(h: http.IncomingHttpHeaders): Record<string, string> {
@@ -107,7 +138,13 @@ async function hubRoute(c: Call): Promise<void> {
   if (c.req.method === 'POST' && what === 'events') return telemetry(c, deviceId);
   if (c.req.method === 'GET' && what.toLowerCase() === 'devicebound') {
     json(c.res, 204, undefined);
-    return event(c, { action: 'request', ok: true, status: 204, deviceId, reason: `C2D poll by ${deviceId}: no message (C2D is delivered over MQTT only)` });
+    return event(c, {
+      action: 'request',
+      ok: true,
+      status: 204,
+      deviceId,
+      reason: `C2D poll by ${deviceId}: no message (C2D is delivered over MQTT only)`,
+    });
   }
   notFound(c);
 }
@@ -116,13 +153,33 @@ async function telemetry(c: Call, deviceId: string): Promise<void> {
   const payload = await readBody(c.req);
   if (!payload) {
     json(c.res, 413, azureError(413002, `message larger than ${MAX_BODY} bytes`));
-    return event(c, { action: 'telemetry', ok: false, status: 413, deviceId, reason: `telemetry from ${deviceId} over ${MAX_BODY} bytes` });
+    return event(c, {
+      action: 'telemetry',
+      ok: false,
+      status: 413,
+      deviceId,
+      reason: `telemetry from ${deviceId} over ${MAX_BODY} bytes`,
+    });
   }
   const properties = telemetryProperties(c.req.headers);
   const { body, base64 } = bodyText(payload);
-  c.ctx.devices.recordTelemetry(deviceId, { at: c.ctx.now().toISOString(), protocol: 'https', properties, body, ...(base64 ? { base64 } : {}), bytes: payload.length });
+  c.ctx.devices.recordTelemetry(deviceId, {
+    at: c.ctx.now().toISOString(),
+    protocol: 'https',
+    properties,
+    body,
+    ...(base64 ? { base64 } : {}),
+    bytes: payload.length,
+  });
   json(c.res, 204, undefined);
-  event(c, { action: 'telemetry', ok: true, status: 204, deviceId, reason: `${payload.length} bytes of telemetry from ${deviceId}`, detail: { bytes: payload.length, properties, body: clip(body) } });
+  event(c, {
+    action: 'telemetry',
+    ok: true,
+    status: 204,
+    deviceId,
+    reason: `${payload.length} bytes of telemetry from ${deviceId}`,
+    detail: { bytes: payload.length, properties, body: clip(body) },
+  });
 }
 
 async function dpsRoute(c: Call): Promise<void> {
@@ -133,7 +190,13 @@ async function dpsRoute(c: Call): Promise<void> {
   const status = c.req.method === 'GET' && op === 'operations' && !!operationId && c.path.length === 5;
   if (!register && !status) return notFound(c);
   const body = await readBody(c.req);
-  const v = c.ctx.devices.dps.attest({ registrationId, idScope, sas: c.req.headers.authorization, peerCert: c.ctx.established.peerCert, now: c.ctx.now() });
+  const v = c.ctx.devices.dps.attest({
+    registrationId,
+    idScope,
+    sas: c.req.headers.authorization,
+    peerCert: c.ctx.established.peerCert,
+    now: c.ctx.now(),
+  });
   if (!v.ok) return unauthorized(c, v, { registrationId });
   if (register) return dpsRegister(c, v, body);
   dpsStatus(c, registrationId, operationId!);
@@ -143,14 +206,32 @@ function dpsStatus(c: Call, registrationId: string, operationId: string): void {
   const found = c.ctx.devices.dps.status(registrationId, operationId);
   if (!found) {
     json(c.res, 404, azureError(404002, `operation '${operationId}' not found for registration '${registrationId}'`));
-    return event(c, { action: 'dps-status', ok: false, status: 404, registrationId, reason: `unknown operation ${operationId}` });
+    return event(c, {
+      action: 'dps-status',
+      ok: false,
+      status: 404,
+      registrationId,
+      reason: `unknown operation ${operationId}`,
+    });
   }
   const st = found.registrationState!;
   json(c.res, 200, { operationId: found.operationId, status: found.status, registrationState: st });
-  event(c, { action: 'dps-status', ok: true, status: 200, registrationId, deviceId: st.deviceId, reason: `registration ${registrationId} assigned to ${st.assignedHub} as device ${st.deviceId}`, detail: { assignedHub: st.assignedHub } });
+  event(c, {
+    action: 'dps-status',
+    ok: true,
+    status: 200,
+    registrationId,
+    deviceId: st.deviceId,
+    reason: `registration ${registrationId} assigned to ${st.assignedHub} as device ${st.deviceId}`,
+    detail: { assignedHub: st.assignedHub },
+  });
 }
 
-function dpsRegister(c: Call, attested: Parameters<SessionContext['devices']['dps']['register']>[0], body: Buffer | undefined): void {
+function dpsRegister(
+  c: Call,
+  attested: Parameters<SessionContext['devices']['dps']['register']>[0],
+  body: Buffer | undefined,
+): void {
   let payload: unknown;
   try {
     payload = (JSON.parse(body?.toString('utf8') || '{}') as { payload?: unknown }).payload;
@@ -160,7 +241,14 @@ function dpsRegister(c: Call, attested: Parameters<SessionContext['devices']['dp
   const op = c.ctx.devices.dps.register(attested, payload);
   const retryAfter = String(c.dps.retryAfterSeconds);
   json(c.res, 202, { operationId: op.operationId, status: op.status }, { 'retry-after': retryAfter });
-  event(c, { action: 'dps-register', ok: true, status: 202, registrationId: op.registrationId, reason: `registration ${op.registrationId} accepted, operation ${op.operationId} assigning (retry-after ${retryAfter})`, detail: { operationId: op.operationId } });
+  event(c, {
+    action: 'dps-register',
+    ok: true,
+    status: 202,
+    registrationId: op.registrationId,
+    reason: `registration ${op.registrationId} accepted, operation ${op.operationId} assigning (retry-after ${retryAfter})`,
+    detail: { operationId: op.operationId },
+  });
 }
 
 function handle(ctx: SessionContext, dps: DpsSettings, req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -9,13 +9,7 @@ import { mqttMode } from './mqtt/mode.js';
 import { httpsMode } from './https.js';
 import { forwardMode } from './forward.js';
 
-export const AFTER_MODES: readonly AfterTlsMode[] = [
-  holdMode,
-  closeMode,
-  mqttMode,
-  httpsMode,
-  forwardMode,
-];
+export const AFTER_MODES: readonly AfterTlsMode[] = [holdMode, closeMode, mqttMode, httpsMode, forwardMode];
 
 const BY_NAME = new Map(AFTER_MODES.map((m) => [m.name, m]));
 

@@ -22,13 +22,16 @@ export function watchSilentClose(ctx: SessionContext, protocol: 'mqtt' | 'https'
   const bytesAtHandshake = ctx.socket.bytesRead;
   // Read now: asking a TLS socket for its certificate after 'close' touches freed OpenSSL state
   // (the process died with SIGSEGV at exit once a Node client had dropped such a connection).
-  const leaf = (ctx.established.tlsSocket?.getCertificate() as { subject?: { CN?: string } } | null | undefined)?.subject?.CN;
+  const leaf = (ctx.established.tlsSocket?.getCertificate() as { subject?: { CN?: string } } | null | undefined)
+    ?.subject?.CN;
   let spoke = false;
   ctx.established.stream.once('close', () => {
     const ms = Math.round(performance.now() - started);
     if (spoke || ms > SILENT_CLOSE_WINDOW_MS || ctx.socket.bytesRead !== bytesAtHandshake) return;
     publishSession(ctx, protocol, {
-      action: 'connect', ok: false, outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN',
+      action: 'connect',
+      ok: false,
+      outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN',
       reason: `client dropped the connection ${ms} ms after the handshake without sending a byte (no data, no close_notify): it most likely rejected our chain (leaf ${leaf ?? '?'}); clients that verify after the handshake (Node.js, Java, .NET) send no alert`,
       detail: { inferred: true, msAfterHandshake: ms },
     });

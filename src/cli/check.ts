@@ -18,7 +18,9 @@ async function check(files: string[], o: { certs: string }): Promise<void> {
   for (const file of files) {
     try {
       const s = compileScenario(loadScenario(file, ctx));
-      print(`${file}: ok (${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'} on ${s.listeners.map((l) => `${l.host}:${l.port}`).join(', ')}${extras(s)})`);
+      print(
+        `${file}: ok (${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'} on ${s.listeners.map((l) => `${l.host}:${l.port}`).join(', ')}${extras(s)})`,
+      );
     } catch (e) {
       failed++;
       reportError(e);

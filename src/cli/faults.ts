@@ -6,9 +6,16 @@ import { withDefaults } from '../faults/params.js';
 import { print } from './output.js';
 
 function paramsText(schema: TObject): string {
-  const entries = Object.entries(schema.properties) as Array<[string, { default?: unknown; description?: string; type?: string }]>;
+  const entries = Object.entries(schema.properties) as Array<
+    [string, { default?: unknown; description?: string; type?: string }]
+  >;
   if (entries.length === 0) return '    (no params)';
-  return entries.map(([k, p]) => `    ${k}${p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : ''}${p.description ? `: ${p.description}` : ''}`).join('\n');
+  return entries
+    .map(
+      ([k, p]) =>
+        `    ${k}${p.default !== undefined ? ` = ${JSON.stringify(p.default)}` : ''}${p.description ? `: ${p.description}` : ''}`,
+    )
+    .join('\n');
 }
 
 function listFaults(): void {

@@ -2,9 +2,14 @@ import { InvalidArgumentError } from 'commander';
 
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port (0–65535; 0 = any free port)`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`"${value}" is not a port (0–65535; 0 = any free port)`);
   return n;
 }
 
 /** `--certs DIR`, shared by every command that touches the test PKI. */
-export const certsDirOption = ['--certs <dir>', 'where generated test certificates live (git-ignored)', process.env.HUBTLS_CERTS_DIR ?? 'certs'] as const;
+export const certsDirOption = [
+  '--certs <dir>',
+  'where generated test certificates live (git-ignored)',
+  process.env.HUBTLS_CERTS_DIR ?? 'certs',
+] as const;

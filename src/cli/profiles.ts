@@ -29,12 +29,18 @@ function showProfile(id: string, json: boolean): void {
   print(`groups:   ${p.groups.join(', ')}`);
   print(`certs:    ${p.certKeyTypes.join(' + ').toUpperCase()}   SNI: ${p.sni}   max_fragment_length: ${p.mfl}`);
   if (p.minTls12Profile) print(`minTlsVersion "1.2" on the endpoint selects profile ${p.minTls12Profile}`);
-  print('suites (IANA names; the service follows the client\'s order):');
-  for (const s of p.suites) print(`  ${s.name}${s.until ? `   until ${s.until}` : ''}${s.from ? `   from ${s.from}` : ''}${s.note ? `   — ${s.note}` : ''}`);
+  print("suites (IANA names; the service follows the client's order):");
+  for (const s of p.suites)
+    print(
+      `  ${s.name}${s.until ? `   until ${s.until}` : ''}${s.from ? `   from ${s.from}` : ''}${s.note ? `   — ${s.note}` : ''}`,
+    );
 }
 
 export function registerProfilesCommand(program: Command): void {
-  const cmd = program.command('profiles').description('list the Azure TLS profiles hubtls emulates').action(listProfiles);
+  const cmd = program
+    .command('profiles')
+    .description('list the Azure TLS profiles hubtls emulates')
+    .action(listProfiles);
   cmd
     .command('show <id>')
     .description('versions, suites, dates and source of one profile')

@@ -29,7 +29,9 @@ function announce(hub: Hub): void {
     const m = rt.endpoints.materialOf(ep.name);
     const chain = m.rsa ?? m.ec!;
     const port = hub.port(ep.name);
-    say(`hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} mqtts://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.endpoints.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`);
+    say(
+      `hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} mqtts://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.endpoints.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`,
+    );
   }
   say(`trust:  npx hubtls certs export --out ./hubtls-trust   (roots as PEM; --format der|c-header)`);
   if (hub.admin) {
@@ -37,7 +39,9 @@ function announce(hub: Hub): void {
     say(`dashboard: ${hub.admin.url}/dashboard?token=${hub.admin.token}`);
   }
   if (hub.admin && !isLoopback(new URL(hub.admin.url).hostname)) {
-    say(`WARNING: the admin API is reachable beyond this machine (${hub.admin.url}). Anyone with the token can change the hub.`);
+    say(
+      `WARNING: the admin API is reachable beyond this machine (${hub.admin.url}). Anyone with the token can change the hub.`,
+    );
     say('WARNING: keep the token secret, or drop --admin-host to bind 127.0.0.1 only.');
   }
   say('ready. Ctrl-C stops.');
@@ -45,8 +49,22 @@ function announce(hub: Hub): void {
 
 function guardProcess(bus: EventBus): void {
   // A peer can never kill the process: anything that escapes becomes an error event.
-  process.on('uncaughtException', (e) => bus.publish({ type: 'notice', level: 'error', what: 'uncaught', msg: `uncaught exception: ${e.stack ?? e.message}` }));
-  process.on('unhandledRejection', (e) => bus.publish({ type: 'notice', level: 'error', what: 'unhandled', msg: `unhandled rejection: ${(e as Error)?.stack ?? String(e)}` }));
+  process.on('uncaughtException', (e) =>
+    bus.publish({
+      type: 'notice',
+      level: 'error',
+      what: 'uncaught',
+      msg: `uncaught exception: ${e.stack ?? e.message}`,
+    }),
+  );
+  process.on('unhandledRejection', (e) =>
+    bus.publish({
+      type: 'notice',
+      level: 'error',
+      what: 'unhandled',
+      msg: `unhandled rejection: ${(e as Error)?.stack ?? String(e)}`,
+    }),
+  );
 }
 
 /** SIGHUP or a change of the file: validate it and apply it; an invalid file leaves the running scenario as it is. */
@@ -55,13 +73,17 @@ function onReload(hub: Hub, file: string, watch: boolean): () => void {
   const reload = (why: string) => {
     queue = queue.then(async () => {
       const r = await hub.reload(file);
-      if (r.ok) say(`${why}: reloaded ${file}${r.changed.length ? ` (changed: ${r.changed.join(', ')})` : ''}${r.warnings.map((w) => `\n  warning: ${w}`).join('')}`);
+      if (r.ok)
+        say(
+          `${why}: reloaded ${file}${r.changed.length ? ` (changed: ${r.changed.join(', ')})` : ''}${r.warnings.map((w) => `\n  warning: ${w}`).join('')}`,
+        );
       else say(`${why}: reload refused, still running the previous scenario:\n${r.error}`);
     });
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   // Polling survives editors that save by rename; one stat every 500 ms costs nothing.
-  if (watch) watchFile(file, { interval: 500 }, (now, before) => now.mtimeMs !== before.mtimeMs && reload('file changed'));
+  if (watch)
+    watchFile(file, { interval: 500 }, (now, before) => now.mtimeMs !== before.mtimeMs && reload('file changed'));
   return () => unwatchFile(file);
 }
 
@@ -90,7 +112,14 @@ export async function runScenario(file: string | undefined, f: RunFlags): Promis
   const bus = new EventBus();
   attachLogSink(bus, log);
   try {
-    const overrides = { port: f.port, adminPort: f.adminPort, host: f.host, adminHost: f.adminHost, maxConnections: f.maxConnections, noAdmin: !f.admin };
+    const overrides = {
+      port: f.port,
+      adminPort: f.adminPort,
+      host: f.host,
+      adminHost: f.adminHost,
+      maxConnections: f.maxConnections,
+      noAdmin: !f.admin,
+    };
     const scenarioFile = file ?? bundledScenario('default.yaml');
     const hub = await startHub({ scenarioFile, certsDir: f.certs, bus, log, overrides });
     guardProcess(bus);
@@ -109,14 +138,38 @@ export function registerRunCommand(program: Command): void {
     .option('--port <n>', 'listen port for endpoints without their own (0 = any free port)', parsePort)
     .option('--admin-port <n>', 'admin API port (0 = any free port)', parsePort)
     .option('--host <addr>', 'listen address for endpoints without their own')
-    .option('--admin-host <addr>', 'admin API address (default 127.0.0.1; anything else is reachable from other machines: a warning is printed)')
-    .option('--max-connections <n>', 'open connections over all listeners at most; more are closed with HUBTLS_CONN_LIMIT (0 = no limit)', parseCount)
-    .option('--drain-ms <n>', 'on SIGTERM/SIGINT, how long handshakes in flight may take before sessions are closed', parseCount, 5000)
+    .option(
+      '--admin-host <addr>',
+      'admin API address (default 127.0.0.1; anything else is reachable from other machines: a warning is printed)',
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections over all listeners at most; more are closed with HUBTLS_CONN_LIMIT (0 = no limit)',
+      parseCount,
+    )
+    .option(
+      '--drain-ms <n>',
+      'on SIGTERM/SIGINT, how long handshakes in flight may take before sessions are closed',
+      parseCount,
+      5000,
+    )
     .option('--no-admin', 'do not start the admin API')
     .option('--no-watch', 'do not reload the scenario when its file changes (SIGHUP still reloads)')
     .option(...certsDirOption)
-    .option('--log-level <level>', 'pino level: trace, debug, info, warn, error', process.env.HUBTLS_LOG_LEVEL ?? 'info')
-    .addOption(new Option('--log-format <format>', 'events as JSON lines, or pretty lines for a person (auto: pretty on a terminal)').choices(LOG_FORMATS).env('HUBTLS_LOG_FORMAT').default('auto'))
+    .option(
+      '--log-level <level>',
+      'pino level: trace, debug, info, warn, error',
+      process.env.HUBTLS_LOG_LEVEL ?? 'info',
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'events as JSON lines, or pretty lines for a person (auto: pretty on a terminal)',
+      )
+        .choices(LOG_FORMATS)
+        .env('HUBTLS_LOG_FORMAT')
+        .default('auto'),
+    )
     .action((file: string | undefined, flags: RunFlags) => runScenario(file, flags));
 }
 

@@ -34,14 +34,31 @@ function parseSeconds(v: string): number {
 
 async function scenarioFiles(patterns: string[]): Promise<string[]> {
   const files = (await glob(patterns, { onlyFiles: true, expandDirectories: false })).sort();
-  if (files.length === 0) throw new HubtlsError('HUBTLS_NO_SCENARIOS', `no scenario file matches ${patterns.join(' ')}`, 'pass --scenarios GLOB, e.g. --scenarios "scenarios/*.yaml"');
+  if (files.length === 0)
+    throw new HubtlsError(
+      'HUBTLS_NO_SCENARIOS',
+      `no scenario file matches ${patterns.join(' ')}`,
+      'pass --scenarios GLOB, e.g. --scenarios "scenarios/*.yaml"',
+    );
   return files;
 }
 
 /** On a terminal a progress bar (stderr); in CI one line per scenario. */
 function progressReporter(total: number): { start(file: string): void; done(r: ScenarioRun): void; stop(): void } {
-  if (!process.stderr.isTTY) return { start: () => {}, done: (r) => say(`${MARK[r.status].padEnd(5)} ${r.name} (${r.file}, ${(r.durationMs / 1000).toFixed(1)} s)`), stop: () => {} };
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: ' {bar} {value}/{total} scenarios | {failed} failed | {scenario}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  if (!process.stderr.isTTY)
+    return {
+      start: () => {},
+      done: (r) => say(`${MARK[r.status].padEnd(5)} ${r.name} (${r.file}, ${(r.durationMs / 1000).toFixed(1)} s)`),
+      stop: () => {},
+    };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: ' {bar} {value}/{total} scenarios | {failed} failed | {scenario}',
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let failed = 0;
   bar.start(total, 0, { scenario: '', failed });
   return {
@@ -52,10 +69,17 @@ function progressReporter(total: number): { start(file: string): void; done(r: S
 }
 
 export function resultsTable(runs: ScenarioRun[]): string {
-  const rows = [['result', 'scenario', 'exit', 'handshakes', 'time', 'why'], ...runs.map((r) => [
-    MARK[r.status], r.name, r.exitCode === undefined || r.exitCode === null ? '-' : String(r.exitCode),
-    r.handshakes.map((h) => h.outcome.replace('HUBTLS_', '')).join(',') || '-', `${(r.durationMs / 1000).toFixed(1)}s`, r.problems.join('; ') || '-',
-  ])];
+  const rows = [
+    ['result', 'scenario', 'exit', 'handshakes', 'time', 'why'],
+    ...runs.map((r) => [
+      MARK[r.status],
+      r.name,
+      r.exitCode === undefined || r.exitCode === null ? '-' : String(r.exitCode),
+      r.handshakes.map((h) => h.outcome.replace('HUBTLS_', '')).join(',') || '-',
+      `${(r.durationMs / 1000).toFixed(1)}s`,
+      r.problems.join('; ') || '-',
+    ]),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => Math.min(row[i]!.length, 48))));
   return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
@@ -95,7 +119,10 @@ export function registerTestCommand(program: Command): void {
   program
     .command('test')
     .description("run a device command against each scenario and check the scenario's expect: block (firmware CI)")
-    .requiredOption('--client <cmd>', 'device command, run with sh -c; gets HUBTLS_HOST, HUBTLS_PORT, HUBTLS_HOSTNAME, HUBTLS_CA, … in its environment')
+    .requiredOption(
+      '--client <cmd>',
+      'device command, run with sh -c; gets HUBTLS_HOST, HUBTLS_PORT, HUBTLS_HOSTNAME, HUBTLS_CA, … in its environment',
+    )
     .option('--scenarios <globs...>', 'scenario files', ['scenarios/*.yaml'])
     .option('--junit <file>', 'write JUnit XML here')
     .option('--timeout <seconds>', 'time limit for one run of the device command', parseSeconds, 60)

@@ -10,7 +10,12 @@ import { judgeCaSigned, judgeThumbprint } from './x509.js';
 
 export type AuthVerdict =
   | { ok: true; method: 'sas' | 'x509-thumbprint' | 'x509-ca'; detail: string }
-  | { ok: false; outcome: Extract<OutcomeCode, 'HUBTLS_MTLS_UNAUTHORIZED' | 'HUBTLS_DEVICE_UNAUTHORIZED'>; errorCode: 401002 | 401003; reason: string };
+  | {
+      ok: false;
+      outcome: Extract<OutcomeCode, 'HUBTLS_MTLS_UNAUTHORIZED' | 'HUBTLS_DEVICE_UNAUTHORIZED'>;
+      errorCode: 401002 | 401003;
+      reason: string;
+    };
 
 export interface DeviceCredentials {
   deviceId: string;
@@ -35,11 +40,18 @@ export function authenticateDevice(registry: RegistryLookup, c: DeviceCredential
   const auth = rec.spec.auth;
   const what = `device '${c.deviceId}'`;
   if (auth.type === 'sas') {
-    const v = checkSas(c.sas, { resource: `${c.hubHost}/devices/${c.deviceId}`, keys: [auth.primaryKey, auth.secondaryKey], now: c.now });
-    return v.ok ? { ok: true, method: 'sas', detail: `SAS token signed with the ${v.key} key` } : deviceRefusal(v.reason);
+    const v = checkSas(c.sas, {
+      resource: `${c.hubHost}/devices/${c.deviceId}`,
+      keys: [auth.primaryKey, auth.secondaryKey],
+      now: c.now,
+    });
+    return v.ok
+      ? { ok: true, method: 'sas', detail: `SAS token signed with the ${v.key} key` }
+      : deviceRefusal(v.reason);
   }
-  const v = auth.type === 'x509-thumbprint'
-    ? judgeThumbprint(c.peerCert, [auth.primaryThumbprint, auth.secondaryThumbprint], c.now, what)
-    : judgeCaSigned(c.peerCert, c.deviceId, registry.registeredCas(), c.now, what);
+  const v =
+    auth.type === 'x509-thumbprint'
+      ? judgeThumbprint(c.peerCert, [auth.primaryThumbprint, auth.secondaryThumbprint], c.now, what)
+      : judgeCaSigned(c.peerCert, c.deviceId, registry.registeredCas(), c.now, what);
   return v.ok ? { ok: true, method: auth.type, detail: v.detail } : mtlsRefusal(v.reason);
 }

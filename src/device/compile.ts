@@ -19,7 +19,10 @@ export function caSource(ref: CaRefFile, baseDir: string): CaSource {
 }
 
 function thumbs(primary: string | undefined, secondary: string | undefined) {
-  return { primaryThumbprint: normalizeThumbprint(primary ?? ''), ...(secondary ? { secondaryThumbprint: normalizeThumbprint(secondary) } : {}) };
+  return {
+    primaryThumbprint: normalizeThumbprint(primary ?? ''),
+    ...(secondary ? { secondaryThumbprint: normalizeThumbprint(secondary) } : {}),
+  };
 }
 
 function keys(primary: string | undefined, secondary: string | undefined) {
@@ -28,7 +31,8 @@ function keys(primary: string | undefined, secondary: string | undefined) {
 
 function deviceAuth(d: DeviceEntryFile): DeviceAuth {
   if (d.auth === 'sas') return { type: 'sas', ...keys(d.primaryKey, d.secondaryKey) };
-  if (d.auth === 'x509-thumbprint') return { type: 'x509-thumbprint', ...thumbs(d.primaryThumbprint, d.secondaryThumbprint) };
+  if (d.auth === 'x509-thumbprint')
+    return { type: 'x509-thumbprint', ...thumbs(d.primaryThumbprint, d.secondaryThumbprint) };
   return { type: 'x509-ca' };
 }
 
@@ -63,7 +67,11 @@ export function compileDevices(doc: DeviceDoc, baseDir: string): CompiledDevices
   return {
     idScope: doc.idScope ?? DEVICE_DEFAULTS.idScope,
     cas: (doc.deviceCAs ?? [DEVICE_DEFAULTS.ca]).map((r) => caSource(r, baseDir)),
-    devices: (doc.devices ?? []).map((d): DeviceSpec => ({ id: d.id, auth: deviceAuth(d), ...(d.desired ? { desired: d.desired } : {}) })),
+    devices: (doc.devices ?? []).map((d): DeviceSpec => ({
+      id: d.id,
+      auth: deviceAuth(d),
+      ...(d.desired ? { desired: d.desired } : {}),
+    })),
     enrollments: (doc.enrollments ?? []).map((e) => enrollment(e, doc, baseDir)),
   };
 }

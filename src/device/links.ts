@@ -52,9 +52,20 @@ export class DeviceLinks {
   invoke(deviceId: string, name: string, payload: unknown, timeoutMs = 30_000): Promise<MethodResult> {
     const link = this.links.get(deviceId);
     const rid = crypto.randomBytes(4).toString('hex');
-    if (!link || !link.method(name, rid, payload)) return Promise.resolve({ status: 404, payload: { errorCode: 404103, message: `device ${deviceId} is not online or not subscribed to methods` } });
+    if (!link || !link.method(name, rid, payload))
+      return Promise.resolve({
+        status: 404,
+        payload: { errorCode: 404103, message: `device ${deviceId} is not online or not subscribed to methods` },
+      });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settle(rid, { status: 504, payload: { errorCode: 504101, message: 'timed out waiting for the device to respond' } }), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          this.settle(rid, {
+            status: 504,
+            payload: { errorCode: 504101, message: 'timed out waiting for the device to respond' },
+          }),
+        timeoutMs,
+      );
       timer.unref();
       this.pending.set(rid, { deviceId, resolve, timer });
     });

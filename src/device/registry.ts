@@ -10,7 +10,16 @@ import type { PkiStore } from '../pki/store.js';
 import { DeviceLinks } from './links.js';
 import { DpsService } from './dps.js';
 import { newTwin, patchTwin } from './twin.js';
-import { describeCa, type CaSource, type CompiledDevices, type DeviceRecord, type DeviceSpec, type RegistryLookup, type TelemetryRecord, type TwinState } from './types.js';
+import {
+  describeCa,
+  type CaSource,
+  type CompiledDevices,
+  type DeviceRecord,
+  type DeviceSpec,
+  type RegistryLookup,
+  type TelemetryRecord,
+  type TwinState,
+} from './types.js';
 
 export type { DeviceRecord } from './types.js';
 
@@ -51,8 +60,14 @@ export class DeviceRegistry implements RegistryLookup {
    * thumbprint was given (the thumbprint is then the issued certificate's).
    */
   async load(pki: PkiStore): Promise<void> {
-    const sources = [...this.config.cas, ...this.config.enrollments.flatMap((e) => (e.attestation.type === 'x509-ca' ? [e.attestation.ca] : []))];
-    await Promise.all([...sources.map(async (s) => this.caCerts.set(describeCa(s), await loadCa(s, pki))), this.issueCerts(pki)]);
+    const sources = [
+      ...this.config.cas,
+      ...this.config.enrollments.flatMap((e) => (e.attestation.type === 'x509-ca' ? [e.attestation.ca] : [])),
+    ];
+    await Promise.all([
+      ...sources.map(async (s) => this.caCerts.set(describeCa(s), await loadCa(s, pki))),
+      this.issueCerts(pki),
+    ]);
   }
 
   private async issueCerts(pki: PkiStore): Promise<void> {
@@ -62,10 +77,12 @@ export class DeviceRegistry implements RegistryLookup {
     await Promise.all([
       ...this.config.devices.map(async (d) => {
         if (d.auth.type === 'x509-ca' && caSigned) await pki.deviceCert(d.id, { signer: 'ca', validAt });
-        if (d.auth.type === 'x509-thumbprint' && !d.auth.primaryThumbprint) this.upsert({ ...d, auth: { ...d.auth, primaryThumbprint: await selfSigned(d.id) } }, 'scenario');
+        if (d.auth.type === 'x509-thumbprint' && !d.auth.primaryThumbprint)
+          this.upsert({ ...d, auth: { ...d.auth, primaryThumbprint: await selfSigned(d.id) } }, 'scenario');
       }),
       ...this.config.enrollments.map(async (e) => {
-        if (e.attestation.type === 'x509' && !e.attestation.primaryThumbprint) e.attestation = { ...e.attestation, primaryThumbprint: await selfSigned(e.id) };
+        if (e.attestation.type === 'x509' && !e.attestation.primaryThumbprint)
+          e.attestation = { ...e.attestation, primaryThumbprint: await selfSigned(e.id) };
       }),
     ]);
   }
@@ -88,7 +105,16 @@ export class DeviceRegistry implements RegistryLookup {
   /** Adds a device or replaces its authentication (keeping its twin and telemetry). */
   upsert(spec: DeviceSpec, source: DeviceRecord['source']): DeviceRecord {
     const old = this.records.get(spec.id);
-    const rec: DeviceRecord = old ? { ...old, spec: { ...spec, desired: old.spec.desired } } : { spec, source, created: this.now().toISOString(), twin: newTwin(spec.desired), telemetry: [], telemetryCount: 0 };
+    const rec: DeviceRecord = old
+      ? { ...old, spec: { ...spec, desired: old.spec.desired } }
+      : {
+          spec,
+          source,
+          created: this.now().toISOString(),
+          twin: newTwin(spec.desired),
+          telemetry: [],
+          telemetryCount: 0,
+        };
     this.records.set(spec.id, rec);
     return rec;
   }
@@ -104,10 +130,20 @@ export class DeviceRegistry implements RegistryLookup {
 
   view(r: DeviceRecord): DeviceView {
     const a = r.spec.auth;
-    const thumbprints = a.type === 'x509-thumbprint' ? [a.primaryThumbprint, ...(a.secondaryThumbprint ? [a.secondaryThumbprint] : [])] : undefined;
+    const thumbprints =
+      a.type === 'x509-thumbprint'
+        ? [a.primaryThumbprint, ...(a.secondaryThumbprint ? [a.secondaryThumbprint] : [])]
+        : undefined;
     return {
-      id: r.spec.id, auth: a.type, ...(thumbprints ? { thumbprints } : {}), source: r.source, created: r.created,
-      connected: !!this.links.get(r.spec.id), telemetryCount: r.telemetryCount, ...(r.lastActivity ? { lastActivity: r.lastActivity } : {}), twin: r.twin,
+      id: r.spec.id,
+      auth: a.type,
+      ...(thumbprints ? { thumbprints } : {}),
+      source: r.source,
+      created: r.created,
+      connected: !!this.links.get(r.spec.id),
+      telemetryCount: r.telemetryCount,
+      ...(r.lastActivity ? { lastActivity: r.lastActivity } : {}),
+      twin: r.twin,
     };
   }
 
@@ -116,7 +152,13 @@ export class DeviceRegistry implements RegistryLookup {
     return {
       idScope: this.config.idScope,
       devices: this.list(),
-      enrollments: this.config.enrollments.map((e) => ({ kind: e.kind, id: e.id, attestation: e.attestation.type, hub: e.hub, assignedHub: e.assignedHub })),
+      enrollments: this.config.enrollments.map((e) => ({
+        kind: e.kind,
+        id: e.id,
+        attestation: e.attestation.type,
+        hub: e.hub,
+        assignedHub: e.assignedHub,
+      })),
       registrations: this.dps.registrations(),
     };
   }
@@ -159,7 +201,12 @@ export class DeviceRegistry implements RegistryLookup {
 
   private require(id: string): DeviceRecord {
     const r = this.records.get(id);
-    if (!r) throw new HubtlsError('HUBTLS_DEVICE_NOT_FOUND', `no device '${id}' in the registry`, 'add it under devices: in the scenario, or provision it through DPS');
+    if (!r)
+      throw new HubtlsError(
+        'HUBTLS_DEVICE_NOT_FOUND',
+        `no device '${id}' in the registry`,
+        'add it under devices: in the scenario, or provision it through DPS',
+      );
     return r;
   }
 }
@@ -169,6 +216,10 @@ async function loadCa(s: CaSource, pki: PkiStore): Promise<crypto.X509Certificat
   try {
     return new crypto.X509Certificate(await readFile(s.file));
   } catch (e) {
-    throw new HubtlsError('HUBTLS_DEVICE_CA', `cannot read device CA ${s.file}: ${(e as Error).message}`, 'deviceCAs / enrollments[].ca need a readable PEM certificate');
+    throw new HubtlsError(
+      'HUBTLS_DEVICE_CA',
+      `cannot read device CA ${s.file}: ${(e as Error).message}`,
+      'deviceCAs / enrollments[].ca need a readable PEM certificate',
+    );
   }
 }

@@ -30,7 +30,12 @@ function decode(v: string): string | undefined {
 /** Parses a token; undefined when it is not a SharedAccessSignature with sr, sig and se. */
 export function parseSas(text: string): SasToken | undefined {
   if (!text.startsWith(PREFIX)) return undefined;
-  const fields = new Map(text.slice(PREFIX.length).split('&').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+  const fields = new Map(
+    text
+      .slice(PREFIX.length)
+      .split('&')
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const),
+  );
   const [sr, sig, se] = [fields.get('sr'), fields.get('sig'), fields.get('se')];
   if (!sr || !sig || !se || !/^\d+$/.test(se)) return undefined;
   const resource = decode(sr);
@@ -61,13 +66,21 @@ function signedWith(t: SasToken, key: string | undefined): boolean {
 }
 
 /** Checks form, resource URI, expiry (scenario clock) and signature against the primary or secondary key. */
-export function checkSas(text: string | undefined, want: { resource: string; keys: Array<string | undefined>; now: Date }): SasVerdict {
+export function checkSas(
+  text: string | undefined,
+  want: { resource: string; keys: Array<string | undefined>; now: Date },
+): SasVerdict {
   if (!text) return { ok: false, reason: 'no SAS token (empty password / no Authorization header)' };
   const t = parseSas(text);
   if (!t) return { ok: false, reason: 'the password is not a SharedAccessSignature with sr, sig and se' };
-  if (!sameResource(t.resource, want.resource)) return { ok: false, reason: `SAS token is for resource '${t.resource}', expected '${want.resource}'` };
+  if (!sameResource(t.resource, want.resource))
+    return { ok: false, reason: `SAS token is for resource '${t.resource}', expected '${want.resource}'` };
   const expiredBy = want.now.getTime() - t.expiry * 1000;
-  if (expiredBy >= 0) return { ok: false, reason: `SAS token expired at ${new Date(t.expiry * 1000).toISOString()} (scenario time ${want.now.toISOString()})` };
+  if (expiredBy >= 0)
+    return {
+      ok: false,
+      reason: `SAS token expired at ${new Date(t.expiry * 1000).toISOString()} (scenario time ${want.now.toISOString()})`,
+    };
   const which = want.keys.findIndex((k) => signedWith(t, k));
   if (which < 0) return { ok: false, reason: 'SAS signature does not match the primary or secondary key' };
   return { ok: true, key: which === 0 ? 'primary' : 'secondary' };

@@ -6,7 +6,10 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 
-const Base64Key = Type.String({ pattern: '^[A-Za-z0-9+/]{16,}={0,2}$', description: 'base64 symmetric key (as in the Azure portal)' });
+const Base64Key = Type.String({
+  pattern: '^[A-Za-z0-9+/]{16,}={0,2}$',
+  description: 'base64 symmetric key (as in the Azure portal)',
+});
 const Thumbprint = Type.String({
   pattern: '^([0-9A-Fa-f]{2}:?){19}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$',
   description: 'certificate thumbprint: SHA-1 (40 hex) or SHA-256 (64 hex), colons allowed',
@@ -14,20 +17,26 @@ const Thumbprint = Type.String({
 
 export const CaRef = Type.Union([
   Type.String({ description: 'catalog root id, e.g. device-root-ca (see `hubtls certs list`)' }),
-  Type.Object({ file: Type.String({ description: 'PEM file with the CA certificate' }) }, { additionalProperties: false }),
+  Type.Object(
+    { file: Type.String({ description: 'PEM file with the CA certificate' }) },
+    { additionalProperties: false },
+  ),
 ]);
 
 export const DeviceEntry = Type.Object(
   {
     id: Type.String({ pattern: "^[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}$", description: 'IoT Hub device id' }),
     auth: Type.Union([Type.Literal('sas'), Type.Literal('x509-thumbprint'), Type.Literal('x509-ca')], {
-      description: 'sas: symmetric key; x509-thumbprint: certificate by thumbprint (omitted: hubtls issues a self-signed one); x509-ca: CN = id, signed by a deviceCAs entry',
+      description:
+        'sas: symmetric key; x509-thumbprint: certificate by thumbprint (omitted: hubtls issues a self-signed one); x509-ca: CN = id, signed by a deviceCAs entry',
     }),
     primaryKey: Type.Optional(Base64Key),
     secondaryKey: Type.Optional(Base64Key),
     primaryThumbprint: Type.Optional(Thumbprint),
     secondaryThumbprint: Type.Optional(Thumbprint),
-    desired: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'initial desired twin properties' })),
+    desired: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'initial desired twin properties' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -37,24 +46,40 @@ export const EnrollmentEntry = Type.Object(
     registrationId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'individual enrollment' })),
     groupId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'enrollment group' })),
     attestation: Type.Union([Type.Literal('symmetric-key'), Type.Literal('x509'), Type.Literal('x509-ca')], {
-      description: 'symmetric-key (individual key, or group key the device key is derived from); x509 (individual, by thumbprint); x509-ca (group, by signing CA)',
+      description:
+        'symmetric-key (individual key, or group key the device key is derived from); x509 (individual, by thumbprint); x509-ca (group, by signing CA)',
     }),
     primaryKey: Type.Optional(Base64Key),
     secondaryKey: Type.Optional(Base64Key),
     primaryThumbprint: Type.Optional(Thumbprint),
     secondaryThumbprint: Type.Optional(Thumbprint),
     ca: Type.Optional(CaRef),
-    hub: Type.Optional(Type.String({ description: 'name of the iothub endpoint devices are assigned to (default: the first one)' })),
-    iotHubHostName: Type.Optional(Type.String({ minLength: 1, description: 'assignedHub returned to the device (default: from the hub endpoint)' })),
-    deviceId: Type.Optional(Type.String({ minLength: 1, description: 'device id in the hub (individual only; default: the registration id)' })),
+    hub: Type.Optional(
+      Type.String({ description: 'name of the iothub endpoint devices are assigned to (default: the first one)' }),
+    ),
+    iotHubHostName: Type.Optional(
+      Type.String({ minLength: 1, description: 'assignedHub returned to the device (default: from the hub endpoint)' }),
+    ),
+    deviceId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'device id in the hub (individual only; default: the registration id)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 /** The top-level fields the scenario schema gains (spread into its Type.Object). */
 export const DEVICE_FIELDS = {
-  idScope: Type.Optional(Type.String({ pattern: '^0[nN][eE][0-9A-Fa-f]{8}$', description: 'DPS id scope, e.g. 0ne00000001' })),
-  deviceCAs: Type.Optional(Type.Array(CaRef, { description: 'CAs registered (verified) in the hub for x509-ca devices; default [device-root-ca]' })),
+  idScope: Type.Optional(
+    Type.String({ pattern: '^0[nN][eE][0-9A-Fa-f]{8}$', description: 'DPS id scope, e.g. 0ne00000001' }),
+  ),
+  deviceCAs: Type.Optional(
+    Type.Array(CaRef, {
+      description: 'CAs registered (verified) in the hub for x509-ca devices; default [device-root-ca]',
+    }),
+  ),
   devices: Type.Optional(Type.Array(DeviceEntry)),
   enrollments: Type.Optional(Type.Array(EnrollmentEntry)),
 };

@@ -14,7 +14,8 @@ function validAt(c: crypto.X509Certificate, now: Date): string | undefined {
   const from = new Date(c.validFrom);
   const to = new Date(c.validTo);
   const cn = /CN=([^\n,]*)/.exec(c.subject)?.[1] ?? c.subject;
-  if (now < from) return `certificate '${cn}' is not valid before ${from.toISOString()} (scenario time ${now.toISOString()})`;
+  if (now < from)
+    return `certificate '${cn}' is not valid before ${from.toISOString()} (scenario time ${now.toISOString()})`;
   if (now > to) return `certificate '${cn}' expired at ${to.toISOString()} (scenario time ${now.toISOString()})`;
   return undefined;
 }
@@ -32,17 +33,28 @@ export function noCertificate(what: string): CertVerdict {
 }
 
 /** Self-signed (or any) certificate registered by SHA-1 or SHA-256 thumbprint, primary or secondary. */
-export function judgeThumbprint(peer: PeerCertInfo | undefined, registered: Array<string | undefined>, now: Date, what: string): CertVerdict {
+export function judgeThumbprint(
+  peer: PeerCertInfo | undefined,
+  registered: Array<string | undefined>,
+  now: Date,
+  what: string,
+): CertVerdict {
   if (!peer) return noCertificate(what);
   const known = registered.filter((t): t is string => !!t);
   const hit = known.find((t) => t === peer.sha1 || t === peer.sha256);
   if (!hit) {
-    return { ok: false, reason: `Thumbprint does not match configuration: Thumbprint: SHA1Hash=${peer.sha1.toUpperCase()}, SHA2Hash=${peer.sha256.toUpperCase()}; Configuration: PrimaryThumbprint=${known[0]?.toUpperCase() ?? ''}, SecondaryThumbprint=${known[1]?.toUpperCase() ?? ''}` };
+    return {
+      ok: false,
+      reason: `Thumbprint does not match configuration: Thumbprint: SHA1Hash=${peer.sha1.toUpperCase()}, SHA2Hash=${peer.sha256.toUpperCase()}; Configuration: PrimaryThumbprint=${known[0]?.toUpperCase() ?? ''}, SecondaryThumbprint=${known[1]?.toUpperCase() ?? ''}`,
+    };
   }
   const leaf = new crypto.X509Certificate(peer.chainDer[0]!);
   const invalid = validAt(leaf, now);
   if (invalid) return { ok: false, reason: invalid };
-  return { ok: true, detail: `${hit === known[0] ? 'primary' : 'secondary'} thumbprint (${hit.length === 40 ? 'SHA-1' : 'SHA-256'}) matches` };
+  return {
+    ok: true,
+    detail: `${hit === known[0] ? 'primary' : 'secondary'} thumbprint (${hit.length === 40 ? 'SHA-1' : 'SHA-256'}) matches`,
+  };
 }
 
 /** Walks leaf → sent intermediates → a registered CA, each link signed and valid at `now`. */
@@ -54,19 +66,34 @@ function chainToCa(chain: crypto.X509Certificate[], cas: crypto.X509Certificate[
     const ca = cas.find((c) => signs(c, current));
     if (ca) {
       const caInvalid = validAt(ca, now);
-      return caInvalid ? { ok: false, reason: `registered CA: ${caInvalid}` } : { ok: true, detail: `chains to registered CA '${ca.subject.replace(/\n/g, ', ')}'` };
+      return caInvalid
+        ? { ok: false, reason: `registered CA: ${caInvalid}` }
+        : { ok: true, detail: `chains to registered CA '${ca.subject.replace(/\n/g, ', ')}'` };
     }
     const next = chain.find((c) => c !== current && signs(c, current));
     if (!next) break;
     current = next;
   }
-  return { ok: false, reason: `certificate chain does not lead to a registered CA (issuer: ${current.issuer.replace(/\n/g, ', ')}); register it in deviceCAs` };
+  return {
+    ok: false,
+    reason: `certificate chain does not lead to a registered CA (issuer: ${current.issuer.replace(/\n/g, ', ')}); register it in deviceCAs`,
+  };
 }
 
 /** CA-signed: CN must equal the expected id and the chain must reach a registered CA. */
-export function judgeCaSigned(peer: PeerCertInfo | undefined, expectedCn: string, cas: crypto.X509Certificate[], now: Date, what: string): CertVerdict {
+export function judgeCaSigned(
+  peer: PeerCertInfo | undefined,
+  expectedCn: string,
+  cas: crypto.X509Certificate[],
+  now: Date,
+  what: string,
+): CertVerdict {
   if (!peer) return noCertificate(what);
-  if (peer.commonName !== expectedCn) return { ok: false, reason: `certificate CN '${peer.commonName ?? ''}' does not match '${expectedCn}' (CN must equal the id)` };
+  if (peer.commonName !== expectedCn)
+    return {
+      ok: false,
+      reason: `certificate CN '${peer.commonName ?? ''}' does not match '${expectedCn}' (CN must equal the id)`,
+    };
   const chain = peer.chainDer.map((der) => new crypto.X509Certificate(der));
   if (chain.length === 0) return noCertificate(what);
   return chainToCa(chain, cas, now);

@@ -20,7 +20,7 @@ export const NoticeEvent = Type.Object(
     what: Type.String({ description: 'what kind of notice (listening, step, timeline-done, …)' }),
     msg: Type.String(),
   },
-  { additionalProperties: true, description: "anything else worth a line; each kind adds its own fields" },
+  { additionalProperties: true, description: 'anything else worth a line; each kind adds its own fields' },
 );
 
 export type ReadyEvent = Static<typeof ReadyEvent>;

@@ -4,7 +4,8 @@ import type { HubEvent } from './types.js';
 
 function message(e: HubEvent): string {
   if (e.type === 'handshake') return `${e.outcome} ${e.peer} → ${e.endpoint ?? e.listener}: ${e.reason}`;
-  if (e.type === 'session') return `${e.outcome ?? (e.ok ? 'ok' : 'refused')} ${e.protocol} ${e.action} ${e.deviceId ?? e.registrationId ?? e.peer} → ${e.endpoint}: ${e.reason}`;
+  if (e.type === 'session')
+    return `${e.outcome ?? (e.ok ? 'ok' : 'refused')} ${e.protocol} ${e.action} ${e.deviceId ?? e.registrationId ?? e.peer} → ${e.endpoint}: ${e.reason}`;
   if (e.type === 'ready') return `ready: ${e.listeners.map((l) => `${l.address}:${l.port}`).join(', ')}`;
   return e.msg;
 }

@@ -22,11 +22,19 @@ export interface LoggerConfig {
  */
 export async function prettyStream(): Promise<DestinationStream> {
   const { default: pretty } = await import('pino-pretty');
-  return pretty({ colorize: !!process.stdout.isTTY, ignore: 'app,pid,hostname,hello', singleLine: true, translateTime: 'SYS:HH:MM:ss.l' });
+  return pretty({
+    colorize: !!process.stdout.isTTY,
+    ignore: 'app,pid,hostname,hello',
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+  });
 }
 
 /** Pretty only when asked, or when stdout is a terminal: a pipe or CI log always gets JSON. */
-export function wantsPretty(format: LogFormat = (process.env.HUBTLS_LOG_FORMAT as LogFormat | undefined) ?? 'auto', isTty = !!process.stdout.isTTY): boolean {
+export function wantsPretty(
+  format: LogFormat = (process.env.HUBTLS_LOG_FORMAT as LogFormat | undefined) ?? 'auto',
+  isTty = !!process.stdout.isTTY,
+): boolean {
   return format === 'pretty' || (format === 'auto' && isTty);
 }
 

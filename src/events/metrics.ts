@@ -22,8 +22,19 @@ export class HubMetrics {
 
   constructor(bus: EventBus, source: MetricsSource, opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.handshakes = new Counter({ name: 'hubtls_handshakes_total', help: 'Connections that reached a verdict, by outcome code, profile and endpoint', labelNames: ['outcome', 'profile', 'endpoint'], registers });
-    this.latency = new Histogram({ name: 'hubtls_handshake_duration_seconds', help: 'Time from accept to verdict', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers });
+    this.handshakes = new Counter({
+      name: 'hubtls_handshakes_total',
+      help: 'Connections that reached a verdict, by outcome code, profile and endpoint',
+      labelNames: ['outcome', 'profile', 'endpoint'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'hubtls_handshake_duration_seconds',
+      help: 'Time from accept to verdict',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     new Gauge({
       name: 'hubtls_active_connections',
       help: 'Connections open now, by endpoint',

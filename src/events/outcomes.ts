@@ -14,7 +14,8 @@ export const OUTCOMES = {
     alert: 70,
   },
   HUBTLS_REFUSED_CIPHER: {
-    meaning: "None of the client's cipher suites is accepted by the profile for the negotiated version and certificates.",
+    meaning:
+      "None of the client's cipher suites is accepted by the profile for the negotiated version and certificates.",
     alert: 40,
   },
   HUBTLS_REFUSED_SNI: {
@@ -22,7 +23,8 @@ export const OUTCOMES = {
     alert: 112,
   },
   HUBTLS_MALFORMED_HELLO: {
-    meaning: 'The first bytes were a TLS record but not a well-formed ClientHello (or, on the mini engine, a later handshake record or message did not parse).',
+    meaning:
+      'The first bytes were a TLS record but not a well-formed ClientHello (or, on the mini engine, a later handshake record or message did not parse).',
     alert: 50,
   },
   HUBTLS_NOT_TLS: {
@@ -38,7 +40,8 @@ export const OUTCOMES = {
     alert: undefined,
   },
   HUBTLS_CLIENT_REJECTED_CHAIN: {
-    meaning: 'The client aborted after our Certificate with an alert (unknown_ca, bad_certificate, certificate_expired, …).',
+    meaning:
+      'The client aborted after our Certificate with an alert (unknown_ca, bad_certificate, certificate_expired, …).',
     alert: undefined,
   },
   HUBTLS_HANDSHAKE_FAILED: {
@@ -54,11 +57,13 @@ export const OUTCOMES = {
     alert: undefined,
   },
   HUBTLS_MTLS_UNAUTHORIZED: {
-    meaning: 'After TLS, the device needed X.509 authentication and did not present an acceptable certificate (CONNACK 5 / 401002).',
+    meaning:
+      'After TLS, the device needed X.509 authentication and did not present an acceptable certificate (CONNACK 5 / 401002).',
     alert: undefined,
   },
   HUBTLS_DEVICE_UNAUTHORIZED: {
-    meaning: 'After TLS, the device identity or SAS token was refused: unknown device or registration, wrong id scope, bad signature, expired token, wrong resource (CONNACK 5 / 401003).',
+    meaning:
+      'After TLS, the device identity or SAS token was refused: unknown device or registration, wrong id scope, bad signature, expired token, wrong resource (CONNACK 5 / 401003).',
     alert: undefined,
   },
   HUBTLS_CONN_LIMIT: {

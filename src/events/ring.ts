@@ -21,7 +21,10 @@ export class HandshakeRing {
   private seq = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(bus: EventBus, readonly capacity = 500) {
+  constructor(
+    bus: EventBus,
+    readonly capacity = 500,
+  ) {
     this.unsubscribe = bus.subscribe((e) => this.onEvent(e));
   }
 

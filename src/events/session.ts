@@ -5,8 +5,19 @@ import { Outcome } from './outcomes.js';
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const ACTIONS = [
-  'connect', 'disconnect', 'telemetry', 'twin-get', 'twin-patch', 'method', 'c2d', 'subscribe',
-  'dps-register', 'dps-status', 'request', 'forward-open', 'forward-close',
+  'connect',
+  'disconnect',
+  'telemetry',
+  'twin-get',
+  'twin-patch',
+  'method',
+  'c2d',
+  'subscribe',
+  'dps-register',
+  'dps-status',
+  'request',
+  'forward-open',
+  'forward-close',
 ] as const;
 
 export const SessionEvent = Type.Object(

@@ -25,7 +25,14 @@ interface Armed {
 }
 
 /** A client refusing our certificates says more than "a fault acted" (the fault is still listed). */
-const CERTIFICATE_ALERTS = ['bad_certificate', 'unsupported_certificate', 'certificate_revoked', 'certificate_expired', 'certificate_unknown', 'unknown_ca'];
+const CERTIFICATE_ALERTS = [
+  'bad_certificate',
+  'unsupported_certificate',
+  'certificate_revoked',
+  'certificate_expired',
+  'certificate_unknown',
+  'unknown_ca',
+];
 
 export class ConnectionFaults {
   readonly records: FaultRecord[] = [];
@@ -34,7 +41,10 @@ export class ConnectionFaults {
   private reported = false;
   private phase: 'handshake' | 'established' = 'handshake';
 
-  constructor(instances: FaultInstance[], private readonly side: ConnectionSide) {
+  constructor(
+    instances: FaultInstance[],
+    private readonly side: ConnectionSide,
+  ) {
     this.armed = instances.map((inst) => ({ inst, hooks: inst.def.create(inst.params as never, this.context(inst)) }));
   }
 
@@ -44,7 +54,12 @@ export class ConnectionFaults {
   }
 
   private act(inst: FaultInstance, detail?: string): void {
-    const record: FaultRecord = { id: inst.spec.id, fault: inst.def.name, explanation: inst.def.explain(inst.params as never), detail };
+    const record: FaultRecord = {
+      id: inst.spec.id,
+      fault: inst.def.name,
+      explanation: inst.def.explain(inst.params as never),
+      detail,
+    };
     if (this.records.some((r) => r.id === record.id && r.detail === detail)) return;
     if (!this.actedIds.has(record.id)) inst.acted += 1; // counts connections, not acts
     this.actedIds.add(record.id);
@@ -70,7 +85,14 @@ export class ConnectionFaults {
       m = a.hooks.material!(m);
       ids.push(a.inst.spec.id);
     }
-    return { material: m, key: ids.length ? `|faults:${ids.join(',')}:${Object.values(m).map((c) => c?.chainId).join(',')}` : '' };
+    return {
+      material: m,
+      key: ids.length
+        ? `|faults:${ids.join(',')}:${Object.values(m)
+            .map((c) => c?.chainId)
+            .join(',')}`
+        : '',
+    };
   }
 
   /** A stream for the engine with the wire transforms in place, or the socket itself if none. */
@@ -105,12 +127,19 @@ export class ConnectionFaults {
   }
 
   /** The handshake verdict with the faults that acted; later acts become notices. */
-  verdict<V extends { outcome: OutcomeCode; reason: string; alertReceived?: string }>(v: V): V & { faults?: FaultRecord[] } {
+  verdict<V extends { outcome: OutcomeCode; reason: string; alertReceived?: string }>(
+    v: V,
+  ): V & { faults?: FaultRecord[] } {
     this.reported = true;
     if (this.records.length === 0) return v;
     const said = [...new Set(this.records.map((r) => r.id))].map((id) => this.said(id)).join('; ');
     const own = v.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN' && CERTIFICATE_ALERTS.includes(v.alertReceived ?? '');
     const outcome = own ? v.outcome : 'HUBTLS_FAULT_INJECTED';
-    return { ...v, outcome, reason: `${said}: ${this.records[0]!.explanation}; then ${v.reason}`, faults: [...this.records] };
+    return {
+      ...v,
+      outcome,
+      reason: `${said}: ${this.records[0]!.explanation}; then ${v.reason}`,
+      faults: [...this.records],
+    };
   }
 }

@@ -51,9 +51,21 @@ export class FaultSet {
   }
 
   add(spec: FaultSpec): FaultInstance {
-    if (this.byId.has(spec.id)) throw new HubtlsError('HUBTLS_FAULT_EXISTS', `a fault with id ${spec.id} already exists`, 'start it by id, or pick another id');
+    if (this.byId.has(spec.id))
+      throw new HubtlsError(
+        'HUBTLS_FAULT_EXISTS',
+        `a fault with id ${spec.id} already exists`,
+        'start it by id, or pick another id',
+      );
     const def = faultDefinition(spec.fault);
-    const inst: FaultInstance = { spec, def, params: withDefaults(def, spec.params), active: spec.active, seen: 0, acted: 0 };
+    const inst: FaultInstance = {
+      spec,
+      def,
+      params: withDefaults(def, spec.params),
+      active: spec.active,
+      seen: 0,
+      acted: 0,
+    };
     this.byId.set(spec.id, inst);
     return inst;
   }
@@ -62,7 +74,11 @@ export class FaultSet {
     const f = this.byId.get(id);
     if (f) return f;
     const ids = [...this.byId.keys()];
-    throw new HubtlsError('HUBTLS_UNKNOWN_FAULT_ID', `no fault with id "${id}"${didYouMean(id, ids)}`, ids.length ? `fault ids: ${ids.join(', ')}` : 'this scenario declares no faults');
+    throw new HubtlsError(
+      'HUBTLS_UNKNOWN_FAULT_ID',
+      `no fault with id "${id}"${didYouMean(id, ids)}`,
+      ids.length ? `fault ids: ${ids.join(', ')}` : 'this scenario declares no faults',
+    );
   }
 
   has(id: string): boolean {
@@ -98,5 +114,16 @@ export class FaultSet {
 
 export function view(f: FaultInstance): FaultView {
   const { id, endpoint, fault, probability, everyNth } = f.spec;
-  return { id, endpoint, fault, params: f.params, active: f.active, probability, everyNth, seen: f.seen, acted: f.acted, explanation: f.def.explain(f.params as never) };
+  return {
+    id,
+    endpoint,
+    fault,
+    params: f.params,
+    active: f.active,
+    probability,
+    everyNth,
+    seen: f.seen,
+    acted: f.acted,
+    explanation: f.def.explain(f.params as never),
+  };
 }

@@ -17,7 +17,11 @@ export function withDefaults(def: AnyFault, params: Record<string, unknown> = {}
 export function faultDefinition(name: string): AnyFault {
   const def = findFault(name);
   if (def) return def;
-  throw new HubtlsError('HUBTLS_UNKNOWN_FAULT', `unknown fault "${name}"${didYouMean(name, faultNames())}`, `valid faults: ${faultNames().join(', ')}`);
+  throw new HubtlsError(
+    'HUBTLS_UNKNOWN_FAULT',
+    `unknown fault "${name}"${didYouMean(name, faultNames())}`,
+    `valid faults: ${faultNames().join(', ')}`,
+  );
 }
 
 /** Everything wrong with a fault use's params, in words ("params.ms: expected integer"). */
@@ -33,11 +37,17 @@ export function paramProblems(def: AnyFault, params: Record<string, unknown>): s
 export function checkFaultSpec(spec: FaultSpec, endpoints: readonly string[], chainIds: readonly string[]): void {
   const def = faultDefinition(spec.fault);
   const problems = paramProblems(def, spec.params);
-  if (!endpoints.includes(spec.endpoint)) problems.push(`endpoint: "${spec.endpoint}" is not an endpoint (${endpoints.join(', ')})${didYouMean(spec.endpoint, endpoints)}`);
+  if (!endpoints.includes(spec.endpoint))
+    problems.push(
+      `endpoint: "${spec.endpoint}" is not an endpoint (${endpoints.join(', ')})${didYouMean(spec.endpoint, endpoints)}`,
+    );
   for (const c of def.chains?.(withDefaults(def, spec.params) as never) ?? []) {
     if (!chainIds.includes(c)) problems.push(`params: chain "${c}" is not a catalog chain${didYouMean(c, chainIds)}`);
   }
-  if (spec.probability !== undefined && !(spec.probability > 0 && spec.probability <= 1)) problems.push('probability: expected a number > 0 and <= 1');
-  if (spec.everyNth !== undefined && !(Number.isInteger(spec.everyNth) && spec.everyNth >= 1)) problems.push('everyNth: expected an integer >= 1');
-  if (problems.length) throw new HubtlsError('HUBTLS_BAD_FAULT', `fault ${spec.id} (${spec.fault}): ${problems.join('; ')}`, def.summary);
+  if (spec.probability !== undefined && !(spec.probability > 0 && spec.probability <= 1))
+    problems.push('probability: expected a number > 0 and <= 1');
+  if (spec.everyNth !== undefined && !(Number.isInteger(spec.everyNth) && spec.everyNth >= 1))
+    problems.push('everyNth: expected an integer >= 1');
+  if (problems.length)
+    throw new HubtlsError('HUBTLS_BAD_FAULT', `fault ${spec.id} (${spec.fault}): ${problems.join('; ')}`, def.summary);
 }

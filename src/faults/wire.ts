@@ -8,7 +8,11 @@ import type { Socket } from 'node:net';
 import type { WireOut, WireTransform } from './types.js';
 
 /** Runs `transforms` in order; the last one's output goes to `sink`. */
-function chain(transforms: WireTransform[], sink: (b: Buffer) => Promise<void>, socket: Socket): (b: Buffer) => Promise<void> {
+function chain(
+  transforms: WireTransform[],
+  sink: (b: Buffer) => Promise<void>,
+  socket: Socket,
+): (b: Buffer) => Promise<void> {
   return transforms.reduceRight<(b: Buffer) => Promise<void>>((next, transform) => {
     const out = wireOut(next, socket);
     return async (b) => {
@@ -20,11 +24,12 @@ function chain(transforms: WireTransform[], sink: (b: Buffer) => Promise<void>, 
 function wireOut(next: (b: Buffer) => Promise<void>, socket: Socket): WireOut {
   return {
     push: (b) => (socket.destroyed ? Promise.resolve() : next(b)),
-    delay: (ms) => new Promise((resolve) => {
-      const done = () => (clearTimeout(timer), socket.off('close', done), resolve());
-      const timer = setTimeout(done, ms);
-      socket.once('close', done);
-    }),
+    delay: (ms) =>
+      new Promise((resolve) => {
+        const done = () => (clearTimeout(timer), socket.off('close', done), resolve());
+        const timer = setTimeout(done, ms);
+        socket.once('close', done);
+      }),
     end: () => void socket.end(),
     reset: () => void socket.resetAndDestroy(),
     get closed() {
@@ -34,17 +39,22 @@ function wireOut(next: (b: Buffer) => Promise<void>, socket: Socket): WireOut {
 }
 
 function writeTo(socket: Socket): (b: Buffer) => Promise<void> {
-  return (b) => new Promise((resolve) => {
-    if (socket.destroyed || socket.writableEnded || b.length === 0) return resolve();
-    socket.write(b, () => resolve());
-  });
+  return (b) =>
+    new Promise((resolve) => {
+      if (socket.destroyed || socket.writableEnded || b.length === 0) return resolve();
+      socket.write(b, () => resolve());
+    });
 }
 
 export class FaultWire extends Duplex {
   private readonly toClient: (b: Buffer) => Promise<void>;
   private toEngine: Promise<void> = Promise.resolve();
 
-  constructor(private readonly socket: Socket, serverToClient: WireTransform[], clientToServer: WireTransform[]) {
+  constructor(
+    private readonly socket: Socket,
+    serverToClient: WireTransform[],
+    clientToServer: WireTransform[],
+  ) {
     super({ allowHalfOpen: false });
     this.toClient = chain(serverToClient, writeTo(socket), socket);
     const intoEngine = chain(clientToServer, async (b) => void this.push(b), socket);
@@ -60,7 +70,10 @@ export class FaultWire extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
-    this.toClient(chunk).then(() => done(), (e: Error) => done(e));
+    this.toClient(chunk).then(
+      () => done(),
+      (e: Error) => done(e),
+    );
   }
 
   override _final(done: () => void): void {

@@ -1,8 +1,16 @@
 /** Render roots as one C header: PEM strings, DER byte arrays with lengths, and bundle strings. */
 import type { Issued } from './issued.js';
 
-export interface HeaderRoot { name: string; id: string; issued: Issued }
-export interface HeaderBundle { name: string; comment: string; pem: string }
+export interface HeaderRoot {
+  name: string;
+  id: string;
+  issued: Issued;
+}
+export interface HeaderBundle {
+  name: string;
+  comment: string;
+  pem: string;
+}
 
 export function renderCHeader(roots: HeaderRoot[], bundles: HeaderBundle[]): string {
   return [
@@ -15,7 +23,12 @@ export function renderCHeader(roots: HeaderRoot[], bundles: HeaderBundle[]): str
     '#define HUBTLS_ROOTS_H',
     '',
     ...roots.flatMap(rootBlock),
-    ...bundles.flatMap((b) => [`/* ${b.comment} */`, `static const char HUBTLS_${b.name}_PEM[] =`, ...cString(b.pem), '']),
+    ...bundles.flatMap((b) => [
+      `/* ${b.comment} */`,
+      `static const char HUBTLS_${b.name}_PEM[] =`,
+      ...cString(b.pem),
+      '',
+    ]),
     '#endif /* HUBTLS_ROOTS_H */',
     '',
   ].join('\n');
@@ -23,7 +36,10 @@ export function renderCHeader(roots: HeaderRoot[], bundles: HeaderBundle[]): str
 
 /** File stem → C identifier part: digicert-global-root-g2 → DIGICERT_GLOBAL_ROOT_G2 (hubtls- dropped: already the prefix). */
 export function cName(stem: string): string {
-  return stem.replace(/^hubtls-/, '').toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  return stem
+    .replace(/^hubtls-/, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_');
 }
 
 function rootBlock(r: HeaderRoot): string[] {
@@ -43,7 +59,9 @@ function rootBlock(r: HeaderRoot): string[] {
 /** One C string literal per line, each ending in \n; the last line closes the statement. */
 function cString(text: string): string[] {
   const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
-  return lines.map((l, i) => `"${l.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}\\n"${i === lines.length - 1 ? ';' : ''}`);
+  return lines.map(
+    (l, i) => `"${l.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}\\n"${i === lines.length - 1 ? ';' : ''}`,
+  );
 }
 
 function hexRows(bytes: Buffer): string[] {

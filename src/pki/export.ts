@@ -22,12 +22,28 @@ export interface ExportOptions {
   include?: ExportPart[];
 }
 
-interface OutFile { name: string; data: string | Buffer; about: string; secret?: boolean }
-interface Root { info: RootInfo; issued: Issued }
+interface OutFile {
+  name: string;
+  data: string | Buffer;
+  about: string;
+  secret?: boolean;
+}
+interface Root {
+  info: RootInfo;
+  issued: Issued;
+}
 
 const BUNDLES = [
-  { file: 'azure-roots-bundle', ids: AZURE_TRUST_BUNDLE, about: 'bundle a device should trust today: G2, MS RSA 2017, G3, MS ECC 2017' },
-  { file: 'azure-roots-legacy-bundle', ids: AZURE_LEGACY_BUNDLE, about: 'the same plus Baltimore CyberTrust Root (devices from before the 2023 migration)' },
+  {
+    file: 'azure-roots-bundle',
+    ids: AZURE_TRUST_BUNDLE,
+    about: 'bundle a device should trust today: G2, MS RSA 2017, G3, MS ECC 2017',
+  },
+  {
+    file: 'azure-roots-legacy-bundle',
+    ids: AZURE_LEGACY_BUNDLE,
+    about: 'the same plus Baltimore CyberTrust Root (devices from before the 2023 migration)',
+  },
 ];
 
 /** Write the export into opts.out; returns the absolute paths written. */
@@ -53,7 +69,8 @@ function trustFiles(roots: Root[], include: Set<ExportPart>, format: 'pem' | 'de
     }
   }
   if (include.has('bundles')) {
-    for (const b of BUNDLES) files.push({ name: `${b.file}.pem`, data: bundlePem(roots, b.ids), about: `PEM ${b.about}` });
+    for (const b of BUNDLES)
+      files.push({ name: `${b.file}.pem`, data: bundlePem(roots, b.ids), about: `PEM ${b.about}` });
   }
   return files;
 }
@@ -63,13 +80,17 @@ function bundlePem(roots: Root[], ids: readonly string[]): string {
 }
 
 function headerFile(roots: Root[], include: Set<ExportPart>): OutFile {
-  const headerRoots = include.has('roots') ? roots.map((r) => ({ name: cName(r.info.fileName), id: r.info.id, issued: r.issued })) : [];
+  const headerRoots = include.has('roots')
+    ? roots.map((r) => ({ name: cName(r.info.fileName), id: r.info.id, issued: r.issued }))
+    : [];
   const bundles = include.has('bundles')
     ? BUNDLES.map((b) => ({ name: cName(b.file), comment: b.about, pem: bundlePem(roots, b.ids) }))
     : [];
   return {
-    name: 'hubtls_roots.h', data: renderCHeader(headerRoots, bundles),
-    about: 'C header: HUBTLS_<ROOT>_PEM / _DER / _DER_LEN for every root, HUBTLS_AZURE_ROOTS_BUNDLE_PEM and HUBTLS_AZURE_ROOTS_LEGACY_BUNDLE_PEM',
+    name: 'hubtls_roots.h',
+    data: renderCHeader(headerRoots, bundles),
+    about:
+      'C header: HUBTLS_<ROOT>_PEM / _DER / _DER_LEN for every root, HUBTLS_AZURE_ROOTS_BUNDLE_PEM and HUBTLS_AZURE_ROOTS_LEGACY_BUNDLE_PEM',
   };
 }
 
@@ -80,8 +101,12 @@ function deviceFiles(d: DeviceIssued, toPkcs12: typeof import('./pkcs12.js').toP
   return [
     { name: `${stem}.crt.pem`, data: d.certPem, about: `${what}: certificate` },
     { name: `${stem}.key.pem`, data: d.keyPem, about: `${what}: private key (PKCS#8)`, secret: true },
-    { name: `${stem}.p12`, data: toPkcs12([d.certPem, ...(chain ? [chain] : [])], d.keyPem, d.subject.replace(/^CN=/, '')),
-      about: `${what}: PKCS#12 with key and chain, password '${PKCS12_PASSWORD}'`, secret: true },
+    {
+      name: `${stem}.p12`,
+      data: toPkcs12([d.certPem, ...(chain ? [chain] : [])], d.keyPem, d.subject.replace(/^CN=/, '')),
+      about: `${what}: PKCS#12 with key and chain, password '${PKCS12_PASSWORD}'`,
+      secret: true,
+    },
   ];
 }
 
@@ -105,16 +130,22 @@ function readme(files: OutFile[], format: ExportFormat): OutFile {
 
 async function writeAll(out: string, files: OutFile[]): Promise<string[]> {
   try {
-    return await Promise.all(files.map(async (f) => {
-      const file = path.join(out, f.name);
-      const mode = f.secret ? 0o600 : 0o644;
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, f.data, { mode });
-      await fs.chmod(file, mode); // an existing file keeps its old mode otherwise
-      return file;
-    }));
+    return await Promise.all(
+      files.map(async (f) => {
+        const file = path.join(out, f.name);
+        const mode = f.secret ? 0o600 : 0o644;
+        await fs.mkdir(path.dirname(file), { recursive: true });
+        await fs.writeFile(file, f.data, { mode });
+        await fs.chmod(file, mode); // an existing file keeps its old mode otherwise
+        return file;
+      }),
+    );
   } catch (e) {
-    throw new HubtlsError('HUBTLS_EXPORT_DIR', `cannot write export dir ${out}: ${(e as Error).message}`,
-      'hint: pass a writable directory with --out DIR', { cause: e });
+    throw new HubtlsError(
+      'HUBTLS_EXPORT_DIR',
+      `cannot write export dir ${out}: ${(e as Error).message}`,
+      'hint: pass a writable directory with --out DIR',
+      { cause: e },
+    );
   }
 }

@@ -17,7 +17,11 @@ export interface IssuerMaterial {
 }
 
 /** Issue the certificate described by `spec` for `subjectKeyPem`; self-signed when issuer is null. */
-export async function issueCertificate(spec: CertSpec, subjectKeyPem: string, issuer: IssuerMaterial | null): Promise<string> {
+export async function issueCertificate(
+  spec: CertSpec,
+  subjectKeyPem: string,
+  issuer: IssuerMaterial | null,
+): Promise<string> {
   const publicKey = spkiDer(subjectKeyPem);
   const signer = issuer ?? { certPem: '', keyPem: subjectKeyPem };
   const issuerName = issuer ? new x509.X509Certificate(issuer.certPem).subjectName : toName(spec.subject);
@@ -39,7 +43,7 @@ export async function issueCertificate(spec: CertSpec, subjectKeyPem: string, is
 /** Random positive 16-byte serial number (hex, high bit clear, first byte non-zero). */
 export function randomSerial(): string {
   const bytes = crypto.randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x7f) || 0x01;
+  bytes[0] = bytes[0]! & 0x7f || 0x01;
   return bytes.toString('hex');
 }
 
@@ -50,7 +54,11 @@ function toName(dn: readonly DnPart[]): x509.Name {
 const KU = x509.KeyUsageFlags;
 const CA_USAGE = KU.keyCertSign | KU.cRLSign | KU.digitalSignature;
 
-async function extensionsFor(spec: CertSpec, spki: Uint8Array<ArrayBuffer>, issuerSpki: Uint8Array<ArrayBuffer> | null): Promise<x509.Extension[]> {
+async function extensionsFor(
+  spec: CertSpec,
+  spki: Uint8Array<ArrayBuffer>,
+  issuerSpki: Uint8Array<ArrayBuffer> | null,
+): Promise<x509.Extension[]> {
   const ext: x509.Extension[] = [await x509.SubjectKeyIdentifierExtension.create(spki)];
   if (issuerSpki) ext.push(await x509.AuthorityKeyIdentifierExtension.create(issuerSpki));
   return [...roleExtensions(spec), ...ext];
@@ -85,5 +93,8 @@ function roleExtensions(spec: CertSpec): x509.Extension[] {
 
 function sanEntries(spec: CertSpec): x509.JsonGeneralNames {
   const san = spec.san ?? { dns: [], ip: [] };
-  return [...san.dns.map((value) => ({ type: 'dns' as const, value })), ...san.ip.map((value) => ({ type: 'ip' as const, value }))];
+  return [
+    ...san.dns.map((value) => ({ type: 'dns' as const, value })),
+    ...san.ip.map((value) => ({ type: 'ip' as const, value })),
+  ];
 }

@@ -44,12 +44,25 @@ export interface ServeOptions {
 const oneLine = (name: string) => name.split('\n').join(', ');
 const hex = (fp: string) => fp.replace(/:/g, '').toLowerCase();
 
-export function toIssued(id: string, cert: crypto.X509Certificate, certPem: string, keyPem: string, key: crypto.KeyObject): Issued {
+export function toIssued(
+  id: string,
+  cert: crypto.X509Certificate,
+  certPem: string,
+  keyPem: string,
+  key: crypto.KeyObject,
+): Issued {
   return {
-    id, certPem, keyPem, der: cert.raw,
-    subject: oneLine(cert.subject), issuer: oneLine(cert.issuer),
-    notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo),
-    fingerprint256: hex(cert.fingerprint256), fingerprint1: hex(cert.fingerprint),
-    keyType: key.asymmetricKeyType === 'ec' ? 'ec' : 'rsa', keyBits: keyBits(key),
+    id,
+    certPem,
+    keyPem,
+    der: cert.raw,
+    subject: oneLine(cert.subject),
+    issuer: oneLine(cert.issuer),
+    notBefore: new Date(cert.validFrom),
+    notAfter: new Date(cert.validTo),
+    fingerprint256: hex(cert.fingerprint256),
+    fingerprint1: hex(cert.fingerprint),
+    keyType: key.asymmetricKeyType === 'ec' ? 'ec' : 'rsa',
+    keyBits: keyBits(key),
   };
 }

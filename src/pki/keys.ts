@@ -6,10 +6,14 @@ import crypto, { type KeyObject } from 'node:crypto';
 import type { KeyShape, SigAlg } from './types.js';
 
 export function generateKeyPem(shape: KeyShape): Promise<string> {
-  const enc = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as const;
+  const enc = {
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  } as const;
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, _pub: string, priv: string) => (err ? reject(err) : resolve(priv));
-    if (shape.type === 'rsa') crypto.generateKeyPair('rsa', { modulusLength: shape.bits, publicExponent: 0x10001, ...enc }, done);
+    if (shape.type === 'rsa')
+      crypto.generateKeyPair('rsa', { modulusLength: shape.bits, publicExponent: 0x10001, ...enc }, done);
     else crypto.generateKeyPair('ec', { namedCurve: shape.curve, ...enc }, done);
   });
 }
@@ -53,9 +57,10 @@ export async function importSigningKey(keyPem: string, sig: SigAlg): Promise<Cry
   const key = crypto.createPrivateKey(keyPem);
   const der = key.export({ type: 'pkcs8', format: 'der' });
   const alg = webCryptoAlgorithm(sig);
-  const params = alg.name === 'ECDSA'
-    ? { name: 'ECDSA', namedCurve: key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256' }
-    : alg;
+  const params =
+    alg.name === 'ECDSA'
+      ? { name: 'ECDSA', namedCurve: key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256' }
+      : alg;
   return crypto.webcrypto.subtle.importKey('pkcs8', der, params, false, ['sign']);
 }
 

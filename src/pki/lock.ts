@@ -12,7 +12,13 @@ import type { Logger } from '../events/logger.js';
 
 export const LOCK_FILE = '.lock';
 
-interface Holder { pid: number; host: string; token: string; raw: string; ageMs: number }
+interface Holder {
+  pid: number;
+  host: string;
+  token: string;
+  raw: string;
+  ageMs: number;
+}
 
 /** Tokens of locks this process holds: a lock with our pid but another token is a leftover. */
 const heldTokens = new Set<string>();
@@ -28,11 +34,19 @@ export async function acquireLock(lockPath: string, timeoutMs: number, log: Logg
     if (await tryCreate(lockPath, raw)) break;
     const holder = await readHolder(lockPath);
     if (holder && isStale(holder)) {
-      if (await takeOver(lockPath, holder)) log.warn({ event: 'pki.lock.stale', lock: lockPath, pid: holder.pid }, `took over stale lock ${lockPath} of dead pid ${holder.pid}`);
+      if (await takeOver(lockPath, holder))
+        log.warn(
+          { event: 'pki.lock.stale', lock: lockPath, pid: holder.pid },
+          `took over stale lock ${lockPath} of dead pid ${holder.pid}`,
+        );
       continue;
     }
     if (Date.now() > deadline) throw lockedError(lockPath, holder, timeoutMs);
-    if (!waited) log.info({ event: 'pki.lock.wait', lock: lockPath, pid: holder?.pid }, `waiting for pid ${holder?.pid ?? '?'} to finish generating certificates`);
+    if (!waited)
+      log.info(
+        { event: 'pki.lock.wait', lock: lockPath, pid: holder?.pid },
+        `waiting for pid ${holder?.pid ?? '?'} to finish generating certificates`,
+      );
     waited = true;
     await sleep(delay);
   }
@@ -107,7 +121,9 @@ async function release(lockPath: string, token: string): Promise<void> {
 
 function lockedError(lockPath: string, holder: Holder | null, timeoutMs: number): HubtlsError {
   const who = holder ? `pid ${holder.pid} on ${holder.host}` : 'another process';
-  return new HubtlsError('HUBTLS_CERTS_LOCKED',
+  return new HubtlsError(
+    'HUBTLS_CERTS_LOCKED',
     `certs dir is locked by ${who}; gave up after ${Math.round(timeoutMs / 1000)} s (${lockPath})`,
-    `hint: another hubtls is generating certificates; if none is running, delete ${lockPath}`);
+    `hint: another hubtls is generating certificates; if none is running, delete ${lockPath}`,
+  );
 }

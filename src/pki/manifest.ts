@@ -7,7 +7,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CATALOG_VERSION } from './catalog.js';
 
-export interface KeyRecord { file: string; sha256: string }
+export interface KeyRecord {
+  file: string;
+  sha256: string;
+}
 export interface CertRecord {
   file: string;
   sha256: string;
@@ -71,7 +74,10 @@ function parseManifest(text: string): ManifestLoad {
     return { manifest: emptyManifest(), problem: `${MANIFEST} does not have the expected shape` };
   }
   if (m.catalogVersion !== CATALOG_VERSION) {
-    return { manifest: emptyManifest(), problem: `${MANIFEST} was written for catalog version ${String(m.catalogVersion)}, this is ${CATALOG_VERSION}` };
+    return {
+      manifest: emptyManifest(),
+      problem: `${MANIFEST} was written for catalog version ${String(m.catalogVersion)}, this is ${CATALOG_VERSION}`,
+    };
   }
   return { manifest: m as Manifest };
 }

@@ -17,7 +17,8 @@ export { PKCS12_PASSWORD };
 const { asn1, pki } = forge;
 const seq = (items: forge.asn1.Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, items);
 const set = (items: forge.asn1.Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SET, true, items);
-const oid = (name: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids[name]!).getBytes());
+const oid = (name: string) =>
+  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids[name]!).getBytes());
 const octets = (bytes: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytes);
 const explicit0 = (inner: forge.asn1.Asn1) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [inner]);
 const der = (node: forge.asn1.Asn1) => asn1.toDer(node).getBytes();
@@ -27,7 +28,9 @@ export function toPkcs12(certPems: string[], keyPem: string, friendlyName: strin
   const certDers = certPems.map((pem) => new crypto.X509Certificate(pem).raw.toString('binary'));
   const localKeyId = crypto.createHash('sha1').update(Buffer.from(certDers[0]!, 'binary')).digest('binary');
   const attrs = bagAttributes(localKeyId, friendlyName);
-  const certBags = certDers.map((d, i) => safeBag('certBag', seq([oid('x509Certificate'), explicit0(octets(d))]), i === 0 ? attrs : null));
+  const certBags = certDers.map((d, i) =>
+    safeBag('certBag', seq([oid('x509Certificate'), explicit0(octets(d))]), i === 0 ? attrs : null),
+  );
   const keyBag = safeBag('pkcs8ShroudedKeyBag', shroudedKey(keyPem, password), attrs);
   const authSafe = seq([dataContent(seq(certBags)), dataContent(seq([keyBag]))]);
   const pfx = seq([
@@ -41,7 +44,12 @@ export function toPkcs12(certPems: string[], keyPem: string, friendlyName: strin
 function shroudedKey(keyPem: string, password: string): forge.asn1.Asn1 {
   const pkcs8 = crypto.createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' });
   const info = asn1.fromDer(forge.util.createBuffer(pkcs8.toString('binary')));
-  const options = { algorithm: 'aes256', count: 2048, saltSize: 16, prfAlgorithm: 'sha256' } as forge.pki.EncryptionOptions;
+  const options = {
+    algorithm: 'aes256',
+    count: 2048,
+    saltSize: 16,
+    prfAlgorithm: 'sha256',
+  } as forge.pki.EncryptionOptions;
   return pki.encryptPrivateKeyInfo(info, password, options);
 }
 
@@ -62,9 +70,22 @@ function dataContent(content: forge.asn1.Asn1): forge.asn1.Asn1 {
 function macData(authSafeDer: string, password: string): forge.asn1.Asn1 {
   const salt = crypto.randomBytes(16).toString('binary');
   const iterations = 2048;
-  const key = forge.pkcs12.generateKey(password, forge.util.createBuffer(salt), 3, iterations, 32, forge.md.sha256.create());
-  const mac = crypto.createHmac('sha256', Buffer.from(key.getBytes(), 'binary')).update(Buffer.from(authSafeDer, 'binary')).digest('binary');
+  const key = forge.pkcs12.generateKey(
+    password,
+    forge.util.createBuffer(salt),
+    3,
+    iterations,
+    32,
+    forge.md.sha256.create(),
+  );
+  const mac = crypto
+    .createHmac('sha256', Buffer.from(key.getBytes(), 'binary'))
+    .update(Buffer.from(authSafeDer, 'binary'))
+    .digest('binary');
   const digestAlg = seq([oid('sha256'), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')]);
-  return seq([seq([digestAlg, octets(mac)]), octets(salt),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(iterations).getBytes())]);
+  return seq([
+    seq([digestAlg, octets(mac)]),
+    octets(salt),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(iterations).getBytes()),
+  ]);
 }

@@ -26,16 +26,27 @@ function readPem(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new HubtlsError('HUBTLS_CHAIN_FILE', `cannot read ${what} ${path}: ${(e as Error).message}`, 'fix the path in the scenario (relative paths are relative to the scenario file)');
+    throw new HubtlsError(
+      'HUBTLS_CHAIN_FILE',
+      `cannot read ${what} ${path}: ${(e as Error).message}`,
+      'fix the path in the scenario (relative paths are relative to the scenario file)',
+    );
   }
 }
 
 function userChain(files: { cert: string; key: string; ca?: string }): ChainMaterial {
   const certPem = readPem(files.cert, 'certificate file');
   const pems = certPem.match(PEM_CERT) ?? [];
-  if (pems.length === 0) throw new HubtlsError('HUBTLS_CHAIN_FILE', `${files.cert} contains no PEM certificate`, 'the file must hold the leaf first, then intermediates');
+  if (pems.length === 0)
+    throw new HubtlsError(
+      'HUBTLS_CHAIN_FILE',
+      `${files.cert} contains no PEM certificate`,
+      'the file must hold the leaf first, then intermediates',
+    );
   const leaf = new X509Certificate(pems[0]!);
-  const root = files.ca ? new X509Certificate(readPem(files.ca, 'CA file')) : new X509Certificate(pems[pems.length - 1]!);
+  const root = files.ca
+    ? new X509Certificate(readPem(files.ca, 'CA file'))
+    : new X509Certificate(pems[pems.length - 1]!);
   return {
     chainId: `file:${files.cert}`,
     certPem,
@@ -48,7 +59,11 @@ function userChain(files: { cert: string; key: string; ca?: string }): ChainMate
 
 export async function resolveChain(req: ChainRequest, pki: PkiStore): Promise<ChainMaterial> {
   if ('files' in req.source) return userChain(req.source.files);
-  const served = await pki.serve(req.source.catalog, { kind: req.kind, generation: req.generation, validAt: req.validAt });
+  const served = await pki.serve(req.source.catalog, {
+    kind: req.kind,
+    generation: req.generation,
+    validAt: req.validAt,
+  });
   return {
     chainId: served.chainId,
     certPem: served.certPem,

@@ -19,8 +19,20 @@ import { caSpec, windowFits, windowFor, type CertSpec, type KeyRef, type Windowe
 
 export class NeedsWrite extends Error {}
 
-export interface KeyEntry { id: string; pem: string; key: crypto.KeyObject; fresh: boolean }
-export interface Entry { id: string; cert: crypto.X509Certificate; key: KeyEntry; issued: Issued; issuerId: string | null; fresh: boolean }
+export interface KeyEntry {
+  id: string;
+  pem: string;
+  key: crypto.KeyObject;
+  fresh: boolean;
+}
+export interface Entry {
+  id: string;
+  cert: crypto.X509Certificate;
+  key: KeyEntry;
+  issued: Issued;
+  issuerId: string | null;
+  fresh: boolean;
+}
 
 type Check<T> = { ok: T } | { problem: string; followOn?: boolean };
 
@@ -113,7 +125,8 @@ export class Session {
   }
 
   private async checkCert(spec: CertSpec, rec: CertRecord, key: KeyEntry, issuer: Entry | null): Promise<Check<Entry>> {
-    if (rec.keyId !== spec.key.id || rec.issuerId !== spec.issuerId) return { problem: 'recorded key or issuer differs from the catalog' };
+    if (rec.keyId !== spec.key.id || rec.issuerId !== spec.issuerId)
+      return { problem: 'recorded key or issuer differs from the catalog' };
     const read = await readChecked(this.dir, certFile(spec.id), rec.sha256);
     if ('problem' in read) return read;
     let cert: crypto.X509Certificate;
@@ -125,7 +138,9 @@ export class Session {
     if (!cert.checkPrivateKey(key.key)) return { problem: `does not match key ${key.id}`, followOn: key.fresh };
     // A self-signed device certificate is no CA (no keyCertSign): OpenSSL's checkIssued() says it
     // did not issue itself, so only its signature is checked.
-    const signed = issuer ? cert.checkIssued(issuer.cert) && cert.verify(issuer.cert.publicKey) : cert.verify(cert.publicKey);
+    const signed = issuer
+      ? cert.checkIssued(issuer.cert) && cert.verify(issuer.cert.publicKey)
+      : cert.verify(cert.publicKey);
     if (!signed) {
       return { problem: `not signed by the current ${spec.issuerId ?? 'self'}`, followOn: issuer?.fresh ?? false };
     }
@@ -138,8 +153,12 @@ export class Session {
     const pem = await issueCertificate(spec, key.pem, material);
     await writeAtomic(path.join(this.dir, certFile(spec.id)), pem, 0o644);
     this.manifest.certs[spec.id] = {
-      file: certFile(spec.id), sha256: sha256(pem), keyId: key.id, issuerId: spec.issuerId,
-      notBefore: spec.notBefore.toISOString(), notAfter: spec.notAfter.toISOString(),
+      file: certFile(spec.id),
+      sha256: sha256(pem),
+      keyId: key.id,
+      issuerId: spec.issuerId,
+      notBefore: spec.notBefore.toISOString(),
+      notAfter: spec.notAfter.toISOString(),
     };
     this.dirty = true;
     this.generated.certs++;
@@ -148,7 +167,14 @@ export class Session {
   }
 
   private entry(spec: CertSpec, cert: crypto.X509Certificate, pem: string, key: KeyEntry, fresh: boolean): Entry {
-    return { id: spec.id, cert, key, issuerId: spec.issuerId, fresh, issued: toIssued(spec.id, cert, pem, key.pem, key.key) };
+    return {
+      id: spec.id,
+      cert,
+      key,
+      issuerId: spec.issuerId,
+      fresh,
+      issued: toIssued(spec.id, cert, pem, key.pem, key.key),
+    };
   }
 
   private remember(e: Entry): Entry {
@@ -176,7 +202,9 @@ async function readChecked(dir: string, file: string, expected: string): Promise
     const code = (e as NodeJS.ErrnoException).code;
     return { problem: code === 'ENOENT' ? 'file missing' : `unreadable (${code ?? String(e)})` };
   }
-  return sha256(text) === expected ? { ok: text } : { problem: 'sha256 differs from manifest.json (file changed or truncated)' };
+  return sha256(text) === expected
+    ? { ok: text }
+    : { problem: 'sha256 differs from manifest.json (file changed or truncated)' };
 }
 
 function memo<T>(map: Map<string, Promise<T>>, id: string, make: () => Promise<T>): Promise<T> {

@@ -7,7 +7,10 @@ import { findCa, STAND_IN_NOT_AFTER } from './catalog.js';
 import { getChain, LEAF_NAMES, leafSubject, LOCAL_NAMES, WRONG_HOST } from './chains.js';
 import type { CertRole, ChainDef, DnPart, KeyShape, KeyType, LeafKind, SigAlg, WindowStatus } from './types.js';
 
-export interface KeyRef { id: string; shape: KeyShape }
+export interface KeyRef {
+  id: string;
+  shape: KeyShape;
+}
 
 export interface CertSpec {
   id: string;
@@ -40,9 +43,14 @@ export function caSpec(id: string): CertSpec {
   const ca = findCa(id);
   if (!ca) throw new HubtlsError('HUBTLS_UNKNOWN_CA', `unknown CA '${id}'`);
   return {
-    id, key: { id: ca.keyId, shape: ca.key }, role: ca.role, subject: ca.subject,
-    issuerId: ca.issuerId === id ? null : ca.issuerId, signature: ca.signature,
-    notBefore: new Date(ca.notBefore), notAfter: new Date(STAND_IN_NOT_AFTER),
+    id,
+    key: { id: ca.keyId, shape: ca.key },
+    role: ca.role,
+    subject: ca.subject,
+    issuerId: ca.issuerId === id ? null : ca.issuerId,
+    signature: ca.signature,
+    notBefore: new Date(ca.notBefore),
+    notAfter: new Date(STAND_IN_NOT_AFTER),
   };
 }
 
@@ -67,13 +75,15 @@ export function windowFits(status: WindowStatus, nb: Date, na: Date, validAt: Da
 
 /** Compact UTC stamp for ids: 20250101T000000Z. */
 export function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 function leafKey(chain: ChainDef, kind: LeafKind, generation: number): KeyRef {
-  const shape: KeyShape = chain.keyType === 'ec'
-    ? { type: 'ec', curve: 'P-384' }
-    : { type: 'rsa', bits: chain.leaf?.rsaBits ?? 2048 };
+  const shape: KeyShape =
+    chain.keyType === 'ec' ? { type: 'ec', curve: 'P-384' } : { type: 'rsa', bits: chain.leaf?.rsaBits ?? 2048 };
   return { id: `leaf.${kind}.${chain.id}.g${generation}`, shape };
 }
 
@@ -81,7 +91,10 @@ function leafNames(chain: ChainDef, kind: LeafKind): { cn: string; dns: string[]
   if (chain.leaf?.wrongHost) return { cn: WRONG_HOST, dns: [WRONG_HOST], ip: [] };
   const names = LEAF_NAMES[kind];
   const suffix = names.cn.slice(2);
-  const extra = Array.from({ length: chain.leaf?.extraSans ?? 0 }, (_, i) => `hub${String(i).padStart(4, '0')}.${suffix}`);
+  const extra = Array.from(
+    { length: chain.leaf?.extraSans ?? 0 },
+    (_, i) => `hub${String(i).padStart(4, '0')}.${suffix}`,
+  );
   return { cn: names.cn, dns: [...names.dns, ...LOCAL_NAMES.dns, ...extra], ip: LOCAL_NAMES.ip };
 }
 
@@ -99,11 +112,16 @@ export function leafTemplate(chainId: string, kind: LeafKind, generation = 1): W
   const key = leafKey(chain, kind, generation);
   const names = leafNames(chain, kind);
   const base = {
-    key, role: 'tls-leaf' as const, subject: leafSubject(names.cn), san: { dns: names.dns, ip: names.ip },
-    issuerId: chain.leaf?.selfSigned ? null : chain.leafIssuerId, signature: leafSignature(chain, key.shape),
+    key,
+    role: 'tls-leaf' as const,
+    subject: leafSubject(names.cn),
+    san: { dns: names.dns, ip: names.ip },
+    issuerId: chain.leaf?.selfSigned ? null : chain.leafIssuerId,
+    signature: leafSignature(chain, key.shape),
   };
   return {
-    key, status: chain.leaf?.window ?? 'valid',
+    key,
+    status: chain.leaf?.window ?? 'valid',
     spec: (w) => ({ ...base, ...w, id: `${key.id}.${stamp(w.notBefore)}` }),
   };
 }
@@ -129,8 +147,11 @@ export function safeDeviceId(deviceId: string): string {
 
 export function deviceTemplate(deviceId: string, opts: DeviceCertOptions = {}): WindowedTemplate {
   if (!DEVICE_ID.test(deviceId)) {
-    throw new HubtlsError('HUBTLS_BAD_DEVICE_ID', `invalid device id '${deviceId}'`,
-      "hint: IoT Hub device ids are 1-128 characters of A-Z a-z 0-9 - . % _ * ? ! ( ) , : = @ $ '");
+    throw new HubtlsError(
+      'HUBTLS_BAD_DEVICE_ID',
+      `invalid device id '${deviceId}'`,
+      "hint: IoT Hub device ids are 1-128 characters of A-Z a-z 0-9 - . % _ * ? ! ( ) , : = @ $ '",
+    );
   }
   const signer = opts.signer ?? 'ca';
   const keyType = opts.keyType ?? 'rsa';
@@ -140,10 +161,17 @@ export function deviceTemplate(deviceId: string, opts: DeviceCertOptions = {}): 
   const validity = opts.validity ?? 'valid';
   const fixed = typeof validity === 'object' ? validity : undefined;
   return {
-    key, status: typeof validity === 'string' ? validity : 'valid', ...(fixed ? { fixed } : {}),
+    key,
+    status: typeof validity === 'string' ? validity : 'valid',
+    ...(fixed ? { fixed } : {}),
     spec: (w) => ({
-      ...w, id: `${key.id}.${stamp(w.notBefore)}${fixed ? `-${stamp(w.notAfter)}` : ''}`, key, role: 'device',
-      subject: [['CN', deviceId]], issuerId: signer === 'ca' ? 'device-root-ca' : null, signature,
+      ...w,
+      id: `${key.id}.${stamp(w.notBefore)}${fixed ? `-${stamp(w.notAfter)}` : ''}`,
+      key,
+      role: 'device',
+      subject: [['CN', deviceId]],
+      issuerId: signer === 'ca' ? 'device-root-ca' : null,
+      signature,
     }),
   };
 }

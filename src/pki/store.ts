@@ -69,7 +69,11 @@ export class PkiStore {
 
   async root(id: string): Promise<Issued> {
     if (!ROOTS.some((r) => r.id === id)) {
-      throw new HubtlsError('HUBTLS_UNKNOWN_ROOT', `unknown root '${id}'`, `hint: use one of ${ROOTS.map((r) => r.id).join(', ')}`);
+      throw new HubtlsError(
+        'HUBTLS_UNKNOWN_ROOT',
+        `unknown root '${id}'`,
+        `hint: use one of ${ROOTS.map((r) => r.id).join(', ')}`,
+      );
     }
     return (await this.run((s) => s.ca(id))).issued;
   }
@@ -103,7 +107,10 @@ export class PkiStore {
       this.manifest = emptyManifest();
       this.known.clear();
       await saveManifest(this.dir, this.manifest);
-      this.log.info({ event: 'pki.regenerated', dir: this.dir, removed: ours.length }, `wiped ${ours.length} files in ${this.dir}`);
+      this.log.info(
+        { event: 'pki.regenerated', dir: this.dir, removed: ours.length },
+        `wiped ${ours.length} files in ${this.dir}`,
+      );
     });
   }
 
@@ -129,7 +136,9 @@ export class PkiStore {
     const t = id.startsWith('device.') ? recordedDeviceSpec(id, rec.keyId, rec.issuerId) : null;
     if (!t) return null;
     const window = { notBefore: new Date(rec.notBefore), notAfter: new Date(rec.notAfter) };
-    return this.session(false).cert({ ...t.spec(window), id }).catch(() => null);
+    return this.session(false)
+      .cert({ ...t.spec(window), id })
+      .catch(() => null);
   }
 
   /** Try read-only first; if anything must be written, take the lock and redo it writable. */
@@ -144,7 +153,11 @@ export class PkiStore {
 
   private async writableRun<T>(fn: (s: Session) => Promise<T>): Promise<T> {
     const load = await loadManifest(this.dir);
-    if (load.problem) this.log.warn({ event: 'pki.repair', file: MANIFEST, problem: load.problem }, `${path.join(this.dir, MANIFEST)}: ${load.problem}; regenerating what is used`);
+    if (load.problem)
+      this.log.warn(
+        { event: 'pki.repair', file: MANIFEST, problem: load.problem },
+        `${path.join(this.dir, MANIFEST)}: ${load.problem}; regenerating what is used`,
+      );
     this.manifest = load.manifest;
     await removeTempFiles(this.dir);
     const s = this.session(true);
@@ -160,8 +173,10 @@ export class PkiStore {
 
   private logGenerated(s: Session, ms: number): void {
     const { keys, certs } = s.generated;
-    this.log.info({ event: 'pki.generated', dir: this.dir, keys, certs, ms: Math.round(ms) },
-      `generated ${keys} keys and ${certs} certificates in ${this.dir} (${Math.round(ms)} ms)`);
+    this.log.info(
+      { event: 'pki.generated', dir: this.dir, keys, certs, ms: Math.round(ms) },
+      `generated ${keys} keys and ${certs} certificates in ${this.dir} (${Math.round(ms)} ms)`,
+    );
   }
 
   private session(writable: boolean): Session {
@@ -176,7 +191,10 @@ export class PkiStore {
   }
 
   private async underFileLock<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await asDirError(this.dir, acquireLock(path.join(this.dir, LOCK_FILE), this.lockTimeoutMs, this.log));
+    const release = await asDirError(
+      this.dir,
+      acquireLock(path.join(this.dir, LOCK_FILE), this.lockTimeoutMs, this.log),
+    );
     try {
       return await asDirError(this.dir, fn());
     } finally {
@@ -207,9 +225,14 @@ async function resolveChain(s: Session, chainId: string, opts: ServeOptions): Pr
   ]);
   const served = [leaf, ...intermediates].map((e) => e.issued);
   return {
-    chainId, leaf: leaf.issued, intermediates: intermediates.map((e) => e.issued), root: root.issued,
-    certPem: served.map((i) => i.certPem).join(''), keyPem: leaf.issued.keyPem,
-    keyType: leaf.issued.keyType, description: chain.description,
+    chainId,
+    leaf: leaf.issued,
+    intermediates: intermediates.map((e) => e.issued),
+    root: root.issued,
+    certPem: served.map((i) => i.certPem).join(''),
+    keyPem: leaf.issued.keyPem,
+    keyType: leaf.issued.keyType,
+    description: chain.description,
   };
 }
 
@@ -235,16 +258,24 @@ async function asDirError<T>(dir: string, p: Promise<T>): Promise<T> {
 }
 
 const DIR_REASONS: Record<string, string> = {
-  EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded',
-  ENOTDIR: 'a file is in the way (not a directory)', EEXIST: 'a file is in the way (not a directory)',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a file is in the way (not a directory)',
+  EEXIST: 'a file is in the way (not a directory)',
 };
 
 function dirError(dir: string, e: unknown): unknown {
   const reason = DIR_REASONS[(e as NodeJS.ErrnoException).code ?? ''];
   if (!reason) return e;
-  return new HubtlsError('HUBTLS_CERTS_DIR', `cannot write certs dir ${dir}: ${reason} (${(e as Error).message})`,
-    'hint: pass a writable directory with --certs DIR (or HUBTLS_CERTS_DIR), or fix its permissions', { cause: e });
+  return new HubtlsError(
+    'HUBTLS_CERTS_DIR',
+    `cannot write certs dir ${dir}: ${reason} (${(e as Error).message})`,
+    'hint: pass a writable directory with --certs DIR (or HUBTLS_CERTS_DIR), or fix its permissions',
+    { cause: e },
+  );
 }
 
 async function ensureDir(dir: string): Promise<void> {

@@ -2,7 +2,8 @@ import type { ProfileDefinition } from './types.js';
 import { AZURE_GROUPS, RECOMMENDED_ECDHE_RSA, TLS13_SUITES } from './recommended.js';
 
 const RETIRED = '2024-09-30';
-const RETIREMENT_NOTE = 'Azure Resource Manager stops supporting protocols older than TLS 1.2 on September 30, 2024 (seed 004)';
+const RETIREMENT_NOTE =
+  'Azure Resource Manager stops supporting protocols older than TLS 1.2 on September 30, 2024 (seed 004)';
 
 export const arm: ProfileDefinition = {
   id: 'arm',

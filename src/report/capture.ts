@@ -42,7 +42,15 @@ export class HelloCapture {
   static async listen(o: CaptureOptions): Promise<HelloCapture> {
     const c = new HelloCapture(o);
     await new Promise<void>((resolve, reject) => {
-      c.server.once('error', (e: NodeJS.ErrnoException) => reject(new HubtlsError('HUBTLS_PORT_IN_USE', `cannot listen on ${o.host}:${o.port}: ${e.code ?? e.message}`, 'pick another port with --port N (0 = any free port)')));
+      c.server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new HubtlsError(
+            'HUBTLS_PORT_IN_USE',
+            `cannot listen on ${o.host}:${o.port}: ${e.code ?? e.message}`,
+            'pick another port with --port N (0 = any free port)',
+          ),
+        ),
+      );
       c.server.listen(o.port, o.host, () => resolve());
     });
     return c;
@@ -77,7 +85,12 @@ export class HelloCapture {
       if (!known.peers.includes(address) && known.peers.length < MAX_PEERS) known.peers.push(address);
       return this.o.onHello?.(known, false);
     }
-    const h: CapturedHello = { id: this.seen.size + 1, peers: [address], count: 1, ...assessHello(hello, { at: this.o.at, profiles: this.o.profiles }) };
+    const h: CapturedHello = {
+      id: this.seen.size + 1,
+      peers: [address],
+      count: 1,
+      ...assessHello(hello, { at: this.o.at, profiles: this.o.profiles }),
+    };
     this.seen.set(key, h);
     this.o.onHello?.(h, true);
   }
@@ -88,7 +101,11 @@ export class HelloCapture {
   }
 
   report(): ReadinessReport {
-    return { generatedAt: new Date().toISOString(), at: (this.o.at ?? new Date()).toISOString(), hellos: [...this.seen.values()] };
+    return {
+      generatedAt: new Date().toISOString(),
+      at: (this.o.at ?? new Date()).toISOString(),
+      hellos: [...this.seen.values()],
+    };
   }
 
   async close(): Promise<void> {

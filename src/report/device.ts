@@ -34,15 +34,27 @@ export function dialName(kind: 'iothub' | 'dps', hostnames: string[]): string {
 /** HUBTLS_HOST/PORT/HOSTNAME for the (first) hub, HUBTLS_DPS_* for DPS, HUBTLS_PORT_<ENDPOINT> for each, trust files, admin. */
 export function deviceEnv(hub: Hub, trust: TrustFiles): Record<string, string> {
   const env: Record<string, string> = {
-    HUBTLS_SCENARIO: hub.runtime.scenario.current.name, HUBTLS_SCENARIO_FILE: hub.runtime.scenario.current.file,
-    HUBTLS_CA: trust.bundle, HUBTLS_CA_LEGACY: trust.legacyBundle, HUBTLS_CA_DIR: trust.dir,
-    HUBTLS_DEVICE_ID: trust.deviceId, HUBTLS_DEVICE_CERT: trust.deviceCert, HUBTLS_DEVICE_KEY: trust.deviceKey,
+    HUBTLS_SCENARIO: hub.runtime.scenario.current.name,
+    HUBTLS_SCENARIO_FILE: hub.runtime.scenario.current.file,
+    HUBTLS_CA: trust.bundle,
+    HUBTLS_CA_LEGACY: trust.legacyBundle,
+    HUBTLS_CA_DIR: trust.dir,
+    HUBTLS_DEVICE_ID: trust.deviceId,
+    HUBTLS_DEVICE_CERT: trust.deviceCert,
+    HUBTLS_DEVICE_KEY: trust.deviceKey,
   };
   const eps = hub.runtime.endpoints.list();
   for (const ep of eps) env[`HUBTLS_PORT_${ep.name.toUpperCase().replace(/-/g, '_')}`] = String(hub.port(ep.name));
-  for (const [prefix, ep] of [['HUBTLS', eps.find((e) => e.kind === 'iothub') ?? eps[0]], ['HUBTLS_DPS', eps.find((e) => e.kind === 'dps')]] as const) {
+  for (const [prefix, ep] of [
+    ['HUBTLS', eps.find((e) => e.kind === 'iothub') ?? eps[0]],
+    ['HUBTLS_DPS', eps.find((e) => e.kind === 'dps')],
+  ] as const) {
     if (!ep) continue;
-    Object.assign(env, { [`${prefix}_HOST`]: ep.host === '0.0.0.0' ? '127.0.0.1' : ep.host, [`${prefix}_PORT`]: String(hub.port(ep.name)), [`${prefix}_HOSTNAME`]: dialName(ep.kind, ep.hostnames) });
+    Object.assign(env, {
+      [`${prefix}_HOST`]: ep.host === '0.0.0.0' ? '127.0.0.1' : ep.host,
+      [`${prefix}_PORT`]: String(hub.port(ep.name)),
+      [`${prefix}_HOSTNAME`]: dialName(ep.kind, ep.hostnames),
+    });
   }
   if (hub.admin) Object.assign(env, { HUBTLS_ADMIN_URL: hub.admin.url, HUBTLS_ADMIN_TOKEN: hub.admin.token });
   return env;
@@ -51,7 +63,11 @@ export function deviceEnv(hub: Hub, trust: TrustFiles): Record<string, string> {
 /** Device commands run in their own process group, out of reach of the terminal's Ctrl-C: end them with us. */
 const running = new Set<number>();
 const killGroup = (pid: number) => {
-  try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
 };
 let exitHooked = false;
 function endWithUs(pid: number): void {
@@ -67,7 +83,11 @@ export function killRunningDevices(): void {
 
 export function runDevice(command: string, env: Record<string, string>, timeoutMs: number): Promise<DeviceResult> {
   return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('sh', ['-c', command], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     if (child.pid) endWithUs(child.pid);
     let output = '';
     let timedOut = false;

@@ -32,7 +32,9 @@ function outcomeMismatch(want: OutcomeCode | undefined, o: Observed): string[] {
 function sequenceMismatch(want: OutcomeCode[] | undefined, o: Observed): string[] {
   if (!want) return [];
   const got = o.handshakes.map((h) => h.outcome);
-  return want.length === got.length && want.every((w, i) => w === got[i]) ? [] : [`expected handshakes [${want.join(', ')}], got [${list(o)}]`];
+  return want.length === got.length && want.every((w, i) => w === got[i])
+    ? []
+    : [`expected handshakes [${want.join(', ')}], got [${list(o)}]`];
 }
 
 function includesMismatch(want: OutcomeCode[] | undefined, o: Observed): string[] {

@@ -15,14 +15,28 @@ function handshakeLines(r: ScenarioRun): string {
 }
 
 function systemOut(r: ScenarioRun, client: string): string {
-  return [`device command: ${client}`, `exit code: ${r.exitCode ?? '-'}`, '', 'handshakes:', handshakeLines(r) || '(none)', '', 'device output:', r.output.trimEnd() || '(none)'].join('\n');
+  return [
+    `device command: ${client}`,
+    `exit code: ${r.exitCode ?? '-'}`,
+    '',
+    'handshakes:',
+    handshakeLines(r) || '(none)',
+    '',
+    'device output:',
+    r.output.trimEnd() || '(none)',
+  ].join('\n');
 }
 
 export function junitXml(runs: ScenarioRun[], client: string, suiteName = 'hubtls'): string {
   const builder = builderRoot.newBuilder();
   const suite = builder.testSuite().name(suiteName);
   for (const r of runs) {
-    const tc = suite.testCase().className(`hubtls.${path.basename(r.file).replace(/\.ya?ml$/, '')}`).name(r.name).file(r.file).time(r.durationMs / 1000);
+    const tc = suite
+      .testCase()
+      .className(`hubtls.${path.basename(r.file).replace(/\.ya?ml$/, '')}`)
+      .name(r.name)
+      .file(r.file)
+      .time(r.durationMs / 1000);
     if (r.status === 'fail') tc.failure(r.problems.join('\n'), 'HUBTLS_EXPECTATION_MISMATCH');
     if (r.status === 'error') tc.error(r.problems.join('\n'), 'HUBTLS_SCENARIO_ERROR');
     if (r.status === 'skip') tc.skipped();

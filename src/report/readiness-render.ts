@@ -31,32 +31,59 @@ function helloLine(h: CapturedHello): string {
 
 function pad(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function tableFor(h: CapturedHello): string {
   const head = ['profile', 'verdict', 'negotiates', 'chain (root the device must trust)', 'why'];
-  const rows = h.verdicts.map((v) => [v.profile, MARK[v.verdict], v.version ? `${v.version} ${v.suite}` : '-', chainText(v), v.why.join('; ') || '-']);
-  return pad([head, ...rows]).split('\n').map((l) => `  ${l}`).join('\n');
+  const rows = h.verdicts.map((v) => [
+    v.profile,
+    MARK[v.verdict],
+    v.version ? `${v.version} ${v.suite}` : '-',
+    chainText(v),
+    v.why.join('; ') || '-',
+  ]);
+  return pad([head, ...rows])
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 export function renderTable(r: ReadinessReport): string {
   if (r.hellos.length === 0) return 'no ClientHello captured\n';
-  return r.hellos.map((h) => [helloLine(h), ...h.findings.map((f) => `  - ${f}`), '', tableFor(h), ''].join('\n')).join('\n') + summary(r) + '\n';
+  return (
+    r.hellos
+      .map((h) => [helloLine(h), ...h.findings.map((f) => `  - ${f}`), '', tableFor(h), ''].join('\n'))
+      .join('\n') +
+    summary(r) +
+    '\n'
+  );
 }
 
 function summary(r: ReadinessReport): string {
-  return r.hellos.map((h) => {
-    const ok = h.verdicts.filter((v) => v.verdict !== 'fail').map((v) => v.profile);
-    const warned = h.verdicts.filter((v) => v.verdict === 'warn').length;
-    return `#${h.id}: passes ${ok.length}/${h.verdicts.length} profiles${warned ? ` (${warned} with warnings)` : ''}${ok.length ? `: ${ok.join(', ')}` : ''}`;
-  }).join('\n');
+  return r.hellos
+    .map((h) => {
+      const ok = h.verdicts.filter((v) => v.verdict !== 'fail').map((v) => v.profile);
+      const warned = h.verdicts.filter((v) => v.verdict === 'warn').length;
+      return `#${h.id}: passes ${ok.length}/${h.verdicts.length} profiles${warned ? ` (${warned} with warnings)` : ''}${ok.length ? `: ${ok.join(', ')}` : ''}`;
+    })
+    .join('\n');
 }
 
 const md = (s: string) => s.replace(/\|/g, '\\|');
 
 function markdownFor(h: CapturedHello): string {
-  const rows = h.verdicts.map((v) => `| \`${v.profile}\` | ${v.verdict === 'pass' ? '✅ pass' : v.verdict === 'warn' ? '⚠️ warn' : '❌ fail'} | ${v.version ? `${v.version} \`${v.suite}\`` : '–'} | ${v.chain ? md(chainText(v)) : '–'} | ${md(v.why.join('; ')) || '–'} |`);
+  const rows = h.verdicts.map(
+    (v) =>
+      `| \`${v.profile}\` | ${v.verdict === 'pass' ? '✅ pass' : v.verdict === 'warn' ? '⚠️ warn' : '❌ fail'} | ${v.version ? `${v.version} \`${v.suite}\`` : '–'} | ${v.chain ? md(chainText(v)) : '–'} | ${md(v.why.join('; ')) || '–'} |`,
+  );
   return [
     `## ClientHello #${h.id}`,
     '',

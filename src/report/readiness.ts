@@ -63,11 +63,22 @@ export function endpointFor(profileId: string, at: Date): EndpointView {
   const chains: EndpointView['chains'] = {};
   for (const t of profile.definition.certKeyTypes) chains[t] = CHAINS[t];
   const dps = profileId.startsWith('dps');
-  return { name: dps ? 'dps' : 'hub', kind: dps ? 'dps' : 'iothub', hostnames: [dps ? '*.azure-devices-provisioning.net' : '*.azure-devices.net'], isDefault: true, profile, chains };
+  return {
+    name: dps ? 'dps' : 'hub',
+    kind: dps ? 'dps' : 'iothub',
+    hostnames: [dps ? '*.azure-devices-provisioning.net' : '*.azure-devices.net'],
+    isDefault: true,
+    profile,
+    chains,
+  };
 }
 
 /** A refusal in words a firmware engineer acts on. */
-function shortWhy(d: Exclude<Decision, { code: 'HUBTLS_ACCEPTED' }>, hello: ClientHelloSummary, view: EndpointView): string {
+function shortWhy(
+  d: Exclude<Decision, { code: 'HUBTLS_ACCEPTED' }>,
+  hello: ClientHelloSummary,
+  view: EndpointView,
+): string {
   const p = view.profile;
   if (d.code === 'HUBTLS_REFUSED_SNI') return `no SNI: ${p.id} requires server_name (alert unrecognized_name)`;
   if (d.code === 'HUBTLS_REFUSED_VERSION') {
@@ -78,7 +89,9 @@ function shortWhy(d: Exclude<Decision, { code: 'HUBTLS_ACCEPTED' }>, hello: Clie
   const tls12 = p.suites.filter((s) => s.kx !== 'TLS13').map((s) => s.iana);
   const is2025 = tls12.length === SUITES_2025.length && tls12.every((s) => SUITES_2025.includes(s));
   const list = is2025 ? 'the 2025 list' : `the ${p.id} list (${p.suites.length} suites)`;
-  const near = d.nearMisses.length ? `; listed but unusable: ${d.nearMisses.map((m) => `${m.suite} (${m.why})`).join('; ')}` : '';
+  const near = d.nearMisses.length
+    ? `; listed but unusable: ${d.nearMisses.map((m) => `${m.suite} (${m.why})`).join('; ')}`
+    : '';
   return `no shared suite with ${list}${near}`;
 }
 
@@ -101,15 +114,25 @@ function refusalReasons(hello: ClientHelloSummary, first: Decision, view: Endpoi
   return why;
 }
 
-function acceptedWarnings(hello: ClientHelloSummary, d: Extract<Decision, { code: 'HUBTLS_ACCEPTED' }>, view: EndpointView): string[] {
+function acceptedWarnings(
+  hello: ClientHelloSummary,
+  d: Extract<Decision, { code: 'HUBTLS_ACCEPTED' }>,
+  view: EndpointView,
+): string[] {
   const def = view.profile.definition;
   const warn: string[] = [];
   if (hello.maxFragmentLength !== undefined && def.mfl === 'ignore') {
-    warn.push(`requests max_fragment_length ${hello.maxFragmentLength}, but ${def.id} ignores it (only the preview hubs honour MFL): records of up to 16 KB will arrive`);
+    warn.push(
+      `requests max_fragment_length ${hello.maxFragmentLength}, but ${def.id} ignores it (only the preview hubs honour MFL): records of up to 16 KB will arrive`,
+    );
   }
   if (def.certKeyTypes.includes('ec') && d.keyType === 'rsa') {
     const ecdsa = hello.suites.some((s) => s.includes('_ECDSA_'));
-    warn.push(ecdsa ? 'gets the RSA chain: it also offers RSA suites (the ECC chain goes only to ECDSA-only offers)' : 'no ECDSA suites, so never the ECC chain');
+    warn.push(
+      ecdsa
+        ? 'gets the RSA chain: it also offers RSA suites (the ECC chain goes only to ECDSA-only offers)'
+        : 'no ECDSA suites, so never the ECC chain',
+    );
   }
   return warn;
 }
@@ -124,16 +147,33 @@ function verdictFor(hello: ClientHelloSummary, profileId: string, at: Date): Pro
   const why = acceptedWarnings(hello, d, view);
   // An ignored MFL breaks a device with a small receive buffer; the chain note is information only.
   const verdict: Verdict = why.some((w) => w.startsWith('requests max_fragment_length')) ? 'warn' : 'pass';
-  return { ...base, verdict, version: versionLabel(d.version), suite: d.suite, chain: { keyType: d.keyType, id: d.chain, root: rootOf(d.chain) }, why };
+  return {
+    ...base,
+    verdict,
+    version: versionLabel(d.version),
+    suite: d.suite,
+    chain: { keyType: d.keyType, id: d.chain, root: rootOf(d.chain) },
+    why,
+  };
 }
 
 function findings(h: ClientHelloSummary): string[] {
-  const out = [`offers ${h.versions.map(versionLabel).join(', ') || 'no known TLS version'}${h.explicitVersions ? ' (supported_versions)' : ''}`];
+  const out = [
+    `offers ${h.versions.map(versionLabel).join(', ') || 'no known TLS version'}${h.explicitVersions ? ' (supported_versions)' : ''}`,
+  ];
   const shared2025 = h.suites.filter((s) => SUITES_2025.includes(s));
-  out.push(shared2025.length ? `shares ${shared2025.length} of the 8 post-2025 suites (${shared2025.join(', ')})` : 'shares none of the 8 post-2025 suites: refused by every hub after 2025-08-31');
+  out.push(
+    shared2025.length
+      ? `shares ${shared2025.length} of the 8 post-2025 suites (${shared2025.join(', ')})`
+      : 'shares none of the 8 post-2025 suites: refused by every hub after 2025-08-31',
+  );
   out.push(h.sni ? `SNI ${h.sni}` : 'no SNI: refused by the TLS 1.3 preview hub, and Azure cannot route by host name');
-  if (!h.suites.some((s) => s.includes('_ECDSA_'))) out.push('no ECDSA suites, so never the ECC chain (DigiCert Global Root G3)');
-  if (h.maxFragmentLength !== undefined) out.push(`requests max_fragment_length ${h.maxFragmentLength}: honoured only by the preview hubs (iothub-ecc-preview, iothub-tls13-preview)`);
+  if (!h.suites.some((s) => s.includes('_ECDSA_')))
+    out.push('no ECDSA suites, so never the ECC chain (DigiCert Global Root G3)');
+  if (h.maxFragmentLength !== undefined)
+    out.push(
+      `requests max_fragment_length ${h.maxFragmentLength}: honoured only by the preview hubs (iothub-ecc-preview, iothub-tls13-preview)`,
+    );
   if (h.fallbackScsv) out.push('TLS_FALLBACK_SCSV: this is a fallback retry after a failed attempt');
   return out;
 }

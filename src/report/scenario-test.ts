@@ -51,7 +51,14 @@ export async function prepareTrust(pki: PkiStore): Promise<TrustFiles> {
   const deviceKey = path.join(dir, `${DEVICE_ID}.key.pem`);
   writeFileSync(deviceCert, dev.chainPem);
   writeFileSync(deviceKey, dev.keyPem, { mode: 0o600 });
-  return { dir, bundle: path.join(dir, 'azure-roots-bundle.pem'), legacyBundle: path.join(dir, 'azure-roots-legacy-bundle.pem'), deviceId: DEVICE_ID, deviceCert, deviceKey };
+  return {
+    dir,
+    bundle: path.join(dir, 'azure-roots-bundle.pem'),
+    legacyBundle: path.join(dir, 'azure-roots-legacy-bundle.pem'),
+    deviceId: DEVICE_ID,
+    deviceCert,
+    deviceKey,
+  };
 }
 
 /** Resolves once every accepted connection has published its handshake event (or at the deadline). */
@@ -81,7 +88,11 @@ async function runAgainst(hub: Hub, expect: ExpectFile, o: ScenarioTestOptions, 
 export async function runScenarioTest(file: string, o: ScenarioTestOptions): Promise<ScenarioRun> {
   const t0 = performance.now();
   const base = { file, name: path.basename(file), handshakes: [] as HandshakeEvent[], output: '' };
-  const done = (r: Partial<ScenarioRun> & Pick<ScenarioRun, 'status' | 'problems'>): ScenarioRun => ({ ...base, ...r, durationMs: Math.round(performance.now() - t0) });
+  const done = (r: Partial<ScenarioRun> & Pick<ScenarioRun, 'status' | 'problems'>): ScenarioRun => ({
+    ...base,
+    ...r,
+    durationMs: Math.round(performance.now() - t0),
+  });
   let hub: Hub | undefined;
   try {
     const { name, expect } = expectOf(file, o.pki);
@@ -89,9 +100,21 @@ export async function runScenarioTest(file: string, o: ScenarioTestOptions): Pro
     if (!expect) return done({ status: 'skip', problems: ['no expect: block'] });
     const bus = new EventBus();
     bus.subscribe((e) => e.type === 'handshake' && base.handshakes.push(e));
-    hub = await startHub({ scenarioFile: file, certsDir: o.pki.dir, bus, adminToken: adminToken({}), overrides: { ephemeral: true, adminPort: 0 } });
+    hub = await startHub({
+      scenarioFile: file,
+      certsDir: o.pki.dir,
+      bus,
+      adminToken: adminToken({}),
+      overrides: { ephemeral: true, adminPort: 0 },
+    });
     const { device, problems } = await runAgainst(hub, expect, o, base.handshakes);
-    return done({ status: problems.length ? 'fail' : 'pass', problems, expect, exitCode: device.exitCode, output: device.output });
+    return done({
+      status: problems.length ? 'fail' : 'pass',
+      problems,
+      expect,
+      exitCode: device.exitCode,
+      output: device.output,
+    });
   } catch (e) {
     return done({ status: 'error', problems: [(e as Error).message] });
   } finally {

@@ -43,7 +43,10 @@ export class ConnectionRegistry {
         n++;
       }
     }
-    notice(this.bus, 'drop', `dropped ${n} connection(s)${endpoint ? ` of ${endpoint}` : ''}`, { endpoint, dropped: n });
+    notice(this.bus, 'drop', `dropped ${n} connection(s)${endpoint ? ` of ${endpoint}` : ''}`, {
+      endpoint,
+      dropped: n,
+    });
     return n;
   }
 }

@@ -102,7 +102,11 @@ export class EndpointTable {
     else ep.chain = source;
     await this.reload(endpoint);
     const chain = describeChainSource(source);
-    notice(this.bus, 'chain', `${endpoint} now serves ${keyType.toUpperCase()} chain ${chain}`, { endpoint, keyType, chain });
+    notice(this.bus, 'chain', `${endpoint} now serves ${keyType.toUpperCase()} chain ${chain}`, {
+      endpoint,
+      keyType,
+      chain,
+    });
   }
 
   /** New leaf key and serial, same names and issuer: breaks leaf pinning, not root trust. */

@@ -64,7 +64,11 @@ export class FaultControl {
     if (chosen.length === 0) return undefined;
     const kind = this.endpoints.kindOf(endpoint);
     const lateAct: ConnectionSide['lateAct'] = (r) =>
-      notice(this.bus, 'fault', `conn ${side.conn}: fault ${r.id} (${r.fault}) ${r.detail ?? 'acted'}`, { conn: side.conn, endpoint, fault: r });
+      notice(this.bus, 'fault', `conn ${side.conn}: fault ${r.id} (${r.fault}) ${r.detail ?? 'acted'}`, {
+        conn: side.conn,
+        endpoint,
+        fault: r,
+      });
     return new ConnectionFaults(chosen, { ...side, lateAct, chain: (id) => this.chains.get(kind, id) });
   }
 
@@ -98,8 +102,20 @@ export class FaultControl {
   private add(n: NewFault): string {
     let id = n.id ?? `${n.endpoint}.${n.fault}`;
     for (let k = 2; !n.id && this.set.has(id); k++) id = `${n.endpoint}.${n.fault}-${k}`;
-    const spec: FaultSpec = { id, endpoint: n.endpoint, fault: n.fault, params: n.params ?? {}, active: false, probability: n.probability, everyNth: n.everyNth };
-    checkFaultSpec(spec, this.endpoints.names(), this.pki.listChains().map((c) => c.id));
+    const spec: FaultSpec = {
+      id,
+      endpoint: n.endpoint,
+      fault: n.fault,
+      params: n.params ?? {},
+      active: false,
+      probability: n.probability,
+      everyNth: n.everyNth,
+    };
+    checkFaultSpec(
+      spec,
+      this.endpoints.names(),
+      this.pki.listChains().map((c) => c.id),
+    );
     this.set.add(spec);
     return id;
   }

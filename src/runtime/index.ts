@@ -52,7 +52,12 @@ export interface RuntimeOptions {
 }
 
 /** Builds every part and loads (generating where needed) all certificate material. The timeline is not started. */
-export async function createRuntime(s: CompiledScenario, pki: PkiStore, bus: EventBus, o: RuntimeOptions = {}): Promise<RuntimeParts> {
+export async function createRuntime(
+  s: CompiledScenario,
+  pki: PkiStore,
+  bus: EventBus,
+  o: RuntimeOptions = {},
+): Promise<RuntimeParts> {
   const clock = new ScenarioClock(s.clock);
   const endpoints = new EndpointTable(s.endpoints, pki, clock, bus, o.mini);
   const faults = new FaultControl(s.faults, endpoints, pki, clock, bus, o.random);
@@ -68,16 +73,34 @@ export async function createRuntime(s: CompiledScenario, pki: PkiStore, bus: Eve
     await loadMaterial();
     notice(bus, 'clock', `scenario clock set to ${to.toISOString()}`, { now: to.toISOString() });
   };
-  const timeline = new TimelineControl({ clock, bus, apply: (a) => applyAction({ clock, endpoints, faults, connections, setClock }, a) });
+  const timeline = new TimelineControl({
+    clock,
+    bus,
+    apply: (a) => applyAction({ clock, endpoints, faults, connections, setClock }, a),
+  });
   await loadMaterial();
-  return { bus, pki, scenario: new ActiveScenario(s), clock, endpoints, faults, connections, devices, timeline, setClock };
+  return {
+    bus,
+    pki,
+    scenario: new ActiveScenario(s),
+    clock,
+    endpoints,
+    faults,
+    connections,
+    devices,
+    timeline,
+    setClock,
+  };
 }
 
 /**
  * A reloaded scenario, staged: every chain it needs is loaded before anything changes; `commit`
  * swaps endpoints, faults, clock and the scenario in force at once.
  */
-export async function stageScenario(rt: RuntimeParts, next: CompiledScenario): Promise<{ changed: string[]; removed: string[]; commit(): void }> {
+export async function stageScenario(
+  rt: RuntimeParts,
+  next: CompiledScenario,
+): Promise<{ changed: string[]; removed: string[]; commit(): void }> {
   const before = rt.scenario.current;
   const eps = await rt.endpoints.stage(before.endpoints, next.endpoints);
   const faults = await rt.faults.stage(next.faults, (e) => next.endpoints.find((x) => x.name === e)!.kind);

@@ -12,7 +12,10 @@ export class ScenarioClock {
   private anchorSim: number;
   private speed: number;
 
-  constructor(spec: ClockSpec, private readonly realNow: () => number = Date.now) {
+  constructor(
+    spec: ClockSpec,
+    private readonly realNow: () => number = Date.now,
+  ) {
     this.anchorReal = realNow();
     this.anchorSim = spec.start?.getTime() ?? this.anchorReal;
     this.speed = spec.rate;

@@ -26,7 +26,6 @@ export const DEFAULTS = {
   after: 'hold',
 } as const;
 
-
 export interface CompiledEndpoint {
   name: string;
   kind: 'iothub' | 'dps';
@@ -148,7 +147,11 @@ export function compileScenario(loaded: LoadedScenario, o: Overrides = {}): Comp
     endpoints,
     listeners,
     faults: faultSpecs(d.endpoints).map(withoutLocation),
-    timeline: compileTimeline(d.timeline, endpoints.map((e) => e.name), loaded.baseDir),
+    timeline: compileTimeline(
+      d.timeline,
+      endpoints.map((e) => e.name),
+      loaded.baseDir,
+    ),
     devices: compileDevices(d, loaded.baseDir),
   };
 }

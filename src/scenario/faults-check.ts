@@ -13,7 +13,10 @@ export function faultProblems(doc: ScenarioFile, chainIds: readonly string[]): L
   const out: Located[] = [];
   const seen = new Set<string>();
   for (const spec of faultSpecs(doc.endpoints)) {
-    if (seen.has(spec.id)) out.push(located([...spec.at, 'id'], spec.id, 'a fault id not used by another fault (set `id:` to tell them apart)'));
+    if (seen.has(spec.id))
+      out.push(
+        located([...spec.at, 'id'], spec.id, 'a fault id not used by another fault (set `id:` to tell them apart)'),
+      );
     seen.add(spec.id);
     const def = findFault(spec.fault);
     if (!def) continue; // the schema already said so
@@ -21,7 +24,14 @@ export function faultProblems(doc: ScenarioFile, chainIds: readonly string[]): L
     const rule = def.check?.(params as never);
     if (rule) out.push(located([...spec.at, 'params'], spec.params, rule));
     for (const c of def.chains?.(params as never) ?? []) {
-      if (!chainIds.includes(c)) out.push(located([...spec.at, 'params', 'chain'], c, `a chain id from \`hubtls certs list\`${didYouMean(c, chainIds)}`));
+      if (!chainIds.includes(c))
+        out.push(
+          located(
+            [...spec.at, 'params', 'chain'],
+            c,
+            `a chain id from \`hubtls certs list\`${didYouMean(c, chainIds)}`,
+          ),
+        );
     }
   }
   return out;

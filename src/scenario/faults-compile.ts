@@ -15,7 +15,14 @@ export function faultSpecs(endpoints: readonly EndpointFile[]): LocatedFaultSpec
       const n = (count.get(use.fault) ?? 0) + 1;
       count.set(use.fault, n);
       const id = use.id ?? `${ep.name}.${use.fault}${n > 1 ? `-${n}` : ''}`;
-      const spec: LocatedFaultSpec = { id, endpoint: ep.name, fault: use.fault, params: use.params ?? {}, active: use.active ?? true, at: ['endpoints', i, 'faults', j] };
+      const spec: LocatedFaultSpec = {
+        id,
+        endpoint: ep.name,
+        fault: use.fault,
+        params: use.params ?? {},
+        active: use.active ?? true,
+        at: ['endpoints', i, 'faults', j],
+      };
       if (use.probability !== undefined) spec.probability = use.probability;
       if (use.everyNth !== undefined) spec.everyNth = use.everyNth;
       return spec;

@@ -33,8 +33,17 @@ function readText(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new HubtlsError('HUBTLS_SCENARIO_NOT_FOUND', `scenario file not found: ${file}`, 'the scenarios that ship with hubtls are in scenarios/ (e.g. scenarios/default.yaml)');
-    throw new HubtlsError('HUBTLS_SCENARIO_UNREADABLE', `cannot read scenario file ${file}: ${(e as Error).message}`, 'check the path and its permissions');
+    if (code === 'ENOENT')
+      throw new HubtlsError(
+        'HUBTLS_SCENARIO_NOT_FOUND',
+        `scenario file not found: ${file}`,
+        'the scenarios that ship with hubtls are in scenarios/ (e.g. scenarios/default.yaml)',
+      );
+    throw new HubtlsError(
+      'HUBTLS_SCENARIO_UNREADABLE',
+      `cannot read scenario file ${file}: ${(e as Error).message}`,
+      'check the path and its permissions',
+    );
   }
 }
 
@@ -43,18 +52,32 @@ export function loadScenario(file: string, ctx: ValidationContext): LoadedScenar
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) {
-    throw new ScenarioError(file, doc.errors.map((e) => ({ path: '', found: `invalid YAML (${e.message.split(' at line')[0]})`, expected: 'valid YAML', line: e.linePos?.[0]?.line })));
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => ({
+        path: '',
+        found: `invalid YAML (${e.message.split(' at line')[0]})`,
+        expected: 'valid YAML',
+        line: e.linePos?.[0]?.line,
+      })),
+    );
   }
   const data: unknown = doc.toJS();
   const lineOf = (segs: Array<string | number>) => lineAt(doc, lines, segs);
   const schema = schemaProblems(data).map(({ segs, ...p }) => ({ ...p, line: lineOf(segs) }));
-  const meaning = schema.length ? [] : semanticProblems(data as ScenarioFile, file, ctx).map(({ segs, ...p }) => ({ ...p, line: lineOf(segs) }));
+  const meaning = schema.length
+    ? []
+    : semanticProblems(data as ScenarioFile, file, ctx).map(({ segs, ...p }) => ({ ...p, line: lineOf(segs) }));
   const problems = [...schema, ...meaning];
   if (problems.length) throw new ScenarioError(file, problems);
   return { file, baseDir: dirname(resolve(file)), doc: data as ScenarioFile };
 }
 
-function lineAt(doc: ReturnType<typeof parseDocument>, lines: LineCounter, segs: Array<string | number>): number | undefined {
+function lineAt(
+  doc: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  segs: Array<string | number>,
+): number | undefined {
   for (let n = segs.length; n >= 0; n--) {
     const node = doc.getIn(segs.slice(0, n), true);
     if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
@@ -75,28 +98,61 @@ function semanticProblems(s: ScenarioFile, file: string, ctx: ValidationContext)
   out.push(...faultProblems(s, ctx.chainIds));
   const baseDir = dirname(resolve(file));
   const chainRefProblems = (ref: ChainRefFile, at: Array<string | number>) => chainProblems(ref, at, baseDir, ctx);
-  out.push(...timelineProblems(s, { chainIds: ctx.chainIds, faultIds: declaredFaultIds(s), chainProblems: chainRefProblems }));
+  out.push(
+    ...timelineProblems(s, { chainIds: ctx.chainIds, faultIds: declaredFaultIds(s), chainProblems: chainRefProblems }),
+  );
   out.push(...deviceProblems(s, dirname(resolve(file))).map((p) => problem(p.segs, p.found, p.expected)));
   return out;
 }
 
-function endpointProblems(ep: EndpointFile, at: Array<string | number>, baseDir: string, ctx: ValidationContext): Located[] {
+function endpointProblems(
+  ep: EndpointFile,
+  at: Array<string | number>,
+  baseDir: string,
+  ctx: ValidationContext,
+): Located[] {
   const out: Located[] = [];
-  if (!findProfile(ep.profile)) out.push(problem([...at, 'profile'], ep.profile, `a profile id: ${profileIds().join(', ')}${didYouMean(ep.profile, profileIds())}`));
+  if (!findProfile(ep.profile))
+    out.push(
+      problem(
+        [...at, 'profile'],
+        ep.profile,
+        `a profile id: ${profileIds().join(', ')}${didYouMean(ep.profile, profileIds())}`,
+      ),
+    );
   out.push(...chainProblems(ep.chain, [...at, 'chain'], baseDir, ctx));
   if (ep.eccChain !== undefined) out.push(...chainProblems(ep.eccChain, [...at, 'eccChain'], baseDir, ctx));
-  if (ep.after !== undefined) out.push(...afterProblems(ep.after, ctx.afterModes, baseDir).map((p) => problem([...at, 'after', ...p.segs], p.found, p.expected)));
+  if (ep.after !== undefined)
+    out.push(
+      ...afterProblems(ep.after, ctx.afterModes, baseDir).map((p) =>
+        problem([...at, 'after', ...p.segs], p.found, p.expected),
+      ),
+    );
   return out;
 }
 
-function chainProblems(ref: ChainRefFile, at: Array<string | number>, baseDir: string, ctx: ValidationContext): Located[] {
+function chainProblems(
+  ref: ChainRefFile,
+  at: Array<string | number>,
+  baseDir: string,
+  ctx: ValidationContext,
+): Located[] {
   if (typeof ref === 'string') {
-    return ctx.chainIds.includes(ref) ? [] : [problem(at, ref, `a chain id from \`hubtls certs list\`: ${ctx.chainIds.join(', ')}${didYouMean(ref, ctx.chainIds)}`)];
+    return ctx.chainIds.includes(ref)
+      ? []
+      : [
+          problem(
+            at,
+            ref,
+            `a chain id from \`hubtls certs list\`: ${ctx.chainIds.join(', ')}${didYouMean(ref, ctx.chainIds)}`,
+          ),
+        ];
   }
   const out: Located[] = [];
   for (const key of ['cert', 'key', 'ca'] as const) {
     const f = ref[key];
-    if (f !== undefined && !readable(resolve(baseDir, f))) out.push(problem([...at, key], f, `a readable PEM file (resolved to ${resolve(baseDir, f)})`));
+    if (f !== undefined && !readable(resolve(baseDir, f)))
+      out.push(problem([...at, key], f, `a readable PEM file (resolved to ${resolve(baseDir, f)})`));
   }
   return out;
 }
@@ -119,7 +175,14 @@ function uniquenessProblems(s: ScenarioFile): Located[] {
     seen.add(ep.name);
     if (!ep.default) return;
     const key = `${ep.host ?? ''}:${ep.port ?? ''}`;
-    if (defaults.has(key)) out.push(problem(['endpoints', i, 'default'], true, `at most one default endpoint per port (endpoints[${defaults.get(key)}] is already the default)`));
+    if (defaults.has(key))
+      out.push(
+        problem(
+          ['endpoints', i, 'default'],
+          true,
+          `at most one default endpoint per port (endpoints[${defaults.get(key)}] is already the default)`,
+        ),
+      );
     defaults.set(key, i);
   });
   return out;

@@ -15,13 +15,19 @@ export class ScenarioError extends HubtlsError {
     readonly file: string,
     readonly problems: Problem[],
   ) {
-    super('HUBTLS_SCENARIO_INVALID', formatProblems(file, problems), 'fix the fields above; `hubtls check FILE` validates without starting');
+    super(
+      'HUBTLS_SCENARIO_INVALID',
+      formatProblems(file, problems),
+      'fix the fields above; `hubtls check FILE` validates without starting',
+    );
   }
 }
 
 export function formatProblem(p: Problem): string {
   const where = `${p.path || '(top level)'}${p.line ? ` (line ${p.line})` : ''}`;
-  return p.found === undefined ? `${where}: expected ${p.expected}` : `${where}: found ${p.found}, expected ${p.expected}`;
+  return p.found === undefined
+    ? `${where}: expected ${p.expected}`
+    : `${where}: found ${p.found}, expected ${p.expected}`;
 }
 
 export function formatProblems(file: string, problems: Problem[]): string {

@@ -23,7 +23,10 @@ function segments(instancePath: string): Array<string | number> {
 }
 
 function valueAt(doc: unknown, segs: Array<string | number>): unknown {
-  return segs.reduce<unknown>((v, s) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[s] : undefined), doc);
+  return segs.reduce<unknown>(
+    (v, s) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[s] : undefined),
+    doc,
+  );
 }
 
 function toProblem(e: ErrorObject, doc: unknown): Problem & { segs: Array<string | number> } {
@@ -32,17 +35,31 @@ function toProblem(e: ErrorObject, doc: unknown): Problem & { segs: Array<string
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return { segs: [...segs, String(p.missingProperty)], path: pathText([...segs, String(p.missingProperty)]), expected: 'this field (it is required)' };
+      return {
+        segs: [...segs, String(p.missingProperty)],
+        path: pathText([...segs, String(p.missingProperty)]),
+        expected: 'this field (it is required)',
+      };
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
       const name = String(p.additionalProperty);
-      return { segs: [...segs, name], path: pathText([...segs, name]), found: `unknown field "${name}"`, expected: `one of ${allowed.join(', ')}${didYouMean(name, allowed)}` };
+      return {
+        segs: [...segs, name],
+        path: pathText([...segs, name]),
+        found: `unknown field "${name}"`,
+        expected: `one of ${allowed.join(', ')}${didYouMean(name, allowed)}`,
+      };
     }
     case 'const':
       return { segs, path: pathText(segs), found: show(found), expected: JSON.stringify(p.allowedValue) };
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map(String);
-      return { segs, path: pathText(segs), found: show(found), expected: `one of ${allowed.join(', ')}${didYouMean(String(found), allowed)}` };
+      return {
+        segs,
+        path: pathText(segs),
+        found: show(found),
+        expected: `one of ${allowed.join(', ')}${didYouMean(String(found), allowed)}`,
+      };
     }
     default:
       return { segs, path: pathText(segs), found: show(found), expected: describe(e) };
@@ -55,13 +72,27 @@ const EXAMPLES: Record<string, string> = { 'date-time': ' such as 2025-09-01T00:
 function expectation(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case 'type': return p.type === 'object' ? 'a mapping (key: value lines)' : p.type === 'array' ? 'a list' : `a ${String(p.type)}`;
-    case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': return `a number ${String(p.comparison)} ${String(p.limit)}`;
-    case 'minItems': return `a list of at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
-    case 'minLength': return 'non-empty text';
-    case 'pattern': return `text matching ${String(p.pattern)}`;
-    case 'format': return `a ${String(p.format)}${EXAMPLES[String(p.format)] ?? ''}`;
-    default: return e.message ?? e.keyword;
+    case 'type':
+      return p.type === 'object'
+        ? 'a mapping (key: value lines)'
+        : p.type === 'array'
+          ? 'a list'
+          : `a ${String(p.type)}`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `a number ${String(p.comparison)} ${String(p.limit)}`;
+    case 'minItems':
+      return `a list of at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
+    case 'minLength':
+      return 'non-empty text';
+    case 'pattern':
+      return `text matching ${String(p.pattern)}`;
+    case 'format':
+      return `a ${String(p.format)}${EXAMPLES[String(p.format)] ?? ''}`;
+    default:
+      return e.message ?? e.keyword;
   }
 }
 
@@ -71,12 +102,16 @@ function describe(e: ErrorObject): string {
 }
 
 /** Several errors at one path (anyOf branches) collapse into one problem listing the choices. */
-function collapse(problems: Array<Problem & { segs: Array<string | number> }>): Array<Problem & { segs: Array<string | number> }> {
+function collapse(
+  problems: Array<Problem & { segs: Array<string | number> }>,
+): Array<Problem & { segs: Array<string | number> }> {
   const byPath = new Map<string, Array<Problem & { segs: Array<string | number> }>>();
   for (const p of problems) byPath.set(p.path, [...(byPath.get(p.path) ?? []), p]);
   return [...byPath.values()].map((group) => {
     if (group.length === 1) return group[0]!;
-    const expected = [...new Set(group.map((g) => g.expected))].filter((x) => !x.startsWith('must match a schema in anyOf'));
+    const expected = [...new Set(group.map((g) => g.expected))].filter(
+      (x) => !x.startsWith('must match a schema in anyOf'),
+    );
     return { ...group[0]!, expected: expected.join(' or ') };
   });
 }

@@ -84,14 +84,22 @@ export class Connection {
 
   private async exec(c: FlowCommand): Promise<void> {
     switch (c.type) {
-      case 'alert': return this.sendAlert(c.alert, c.recordVersion);
-      case 'destroy': return void this.socket.destroy();
-      case 'end': return void (this.session ?? this.socket).end();
-      case 'track': return this.deps.track(c.endpoint, this.socket);
-      case 'report': return this.publish(c.verdict);
-      case 'check-faults': return this.checkFaults(c);
-      case 'handshake': return this.handshake(c);
-      case 'session': return this.startSession(c.est, c.endpoint, c.faults);
+      case 'alert':
+        return this.sendAlert(c.alert, c.recordVersion);
+      case 'destroy':
+        return void this.socket.destroy();
+      case 'end':
+        return void (this.session ?? this.socket).end();
+      case 'track':
+        return this.deps.track(c.endpoint, this.socket);
+      case 'report':
+        return this.publish(c.verdict);
+      case 'check-faults':
+        return this.checkFaults(c);
+      case 'handshake':
+        return this.handshake(c);
+      case 'session':
+        return this.startSession(c.est, c.endpoint, c.faults);
     }
   }
 
@@ -104,7 +112,12 @@ export class Connection {
   /** Faults at the hello stage: one may own the connection from here (reset, stall, …). */
   private async checkFaults(c: Extract<FlowCommand, { type: 'check-faults' }>): Promise<void> {
     const side: FaultSide = {
-      conn: this.id, endpoint: c.endpoint, socket: this.socket, acceptedAt: this.acceptedAt, helloBytes: c.helloBytes, hello: c.hello,
+      conn: this.id,
+      endpoint: c.endpoint,
+      socket: this.socket,
+      acceptedAt: this.acceptedAt,
+      helloBytes: c.helloBytes,
+      hello: c.hello,
       suspendTimeout: () => clearTimeout(this.timer),
       resumeTimeout: () => this.restartTimer(),
     };
@@ -145,6 +158,13 @@ export class Connection {
   private publish(verdict: Verdict): void {
     clearTimeout(this.timer);
     const durationMs = Math.round((Number(process.hrtime.bigint() - this.started) / 1e6) * 100) / 100;
-    this.deps.bus.publish({ type: 'handshake', conn: this.id, listener: this.listenerName, peer: this.peer, ...verdict, durationMs });
+    this.deps.bus.publish({
+      type: 'handshake',
+      conn: this.id,
+      listener: this.listenerName,
+      peer: this.peer,
+      ...verdict,
+      durationMs,
+    });
   }
 }

@@ -29,7 +29,8 @@ export function listenerDeps(rt: RuntimeParts, s: ServeSettings): ListenerDeps {
     endpoint: (name) => endpoints.get(name),
     material: (name) => endpoints.materialOf(name),
     admit: (socket) => s.limits.admit(socket),
-    admitToEndpoint: (name) => s.limits.admitToEndpoint(name, endpoints.get(name).maxConnections, connections.open(name)),
+    admitToEndpoint: (name) =>
+      s.limits.admitToEndpoint(name, endpoints.get(name).maxConnections, connections.open(name)),
     track: (endpoint, socket) => connections.track(endpoint, socket),
     trackSession: (socket, stream) => connections.session(socket, stream),
     faultsFor: (endpoint, side) => faults.forConnection(endpoint, side),

@@ -96,13 +96,20 @@ export class ConnectionFlow {
 
   handle(e: FlowEvent): FlowCommand[] {
     switch (e.type) {
-      case 'hello': return this.onHello(e.raw, e.hello);
-      case 'hello-failed': return this.onHelloFailed(e.error);
-      case 'faults-checked': return this.onFaultsChecked(e.faults, e.takeover);
-      case 'established': return this.onEstablished(e.est);
-      case 'engine-failed': return this.onEngineFailed(e.error);
-      case 'timeout': return (this.timedOut = true), [{ type: 'destroy' }];
-      case 'stop': return this.onStop();
+      case 'hello':
+        return this.onHello(e.raw, e.hello);
+      case 'hello-failed':
+        return this.onHelloFailed(e.error);
+      case 'faults-checked':
+        return this.onFaultsChecked(e.faults, e.takeover);
+      case 'established':
+        return this.onEstablished(e.est);
+      case 'engine-failed':
+        return this.onEngineFailed(e.error);
+      case 'timeout':
+        return ((this.timedOut = true), [{ type: 'destroy' }]);
+      case 'stop':
+        return this.onStop();
     }
   }
 
@@ -119,19 +126,48 @@ export class ConnectionFlow {
     // The context is built from the same snapshot the decision saw: one clock reading, one profile.
     const profile = state.endpoints.find((ep) => ep.name === decision.endpoint)!.profile;
     const refusal = this.deps.admitToEndpoint(decision.endpoint);
-    if (refusal) return [{ type: 'destroy' }, ...this.report({ outcome: 'HUBTLS_CONN_LIMIT', reason: refusal, endpoint: decision.endpoint, hello: helloView(hello) })];
+    if (refusal)
+      return [
+        { type: 'destroy' },
+        ...this.report({
+          outcome: 'HUBTLS_CONN_LIMIT',
+          reason: refusal,
+          endpoint: decision.endpoint,
+          hello: helloView(hello),
+        }),
+      ];
     this.pending = { decision, profile, hello, recordVersion: raw.recordVersion, mini: state.mini };
-    return [{ type: 'track', endpoint: decision.endpoint }, { type: 'check-faults', endpoint: decision.endpoint, hello: helloView(hello), helloBytes: raw.raw.length }];
+    return [
+      { type: 'track', endpoint: decision.endpoint },
+      { type: 'check-faults', endpoint: decision.endpoint, hello: helloView(hello), helloBytes: raw.raw.length },
+    ];
   }
 
   private onFaultsChecked(faults: ConnectionFaults | undefined, takeover: FaultTakeover | undefined): FlowCommand[] {
     const p = this.pending!;
     p.faults = faults;
     const d = p.decision;
-    if (takeover) return [...this.report({ outcome: 'HUBTLS_FAULT_INJECTED', reason: takeover.ended, endpoint: d.endpoint, profile: d.profile, hello: helloView(p.hello) })];
+    if (takeover)
+      return [
+        ...this.report({
+          outcome: 'HUBTLS_FAULT_INJECTED',
+          reason: takeover.ended,
+          endpoint: d.endpoint,
+          profile: d.profile,
+          hello: helloView(p.hello),
+        }),
+      ];
     if (d.code === 'HUBTLS_ACCEPTED') return [this.handshake(d)];
     if (!this.deps.precheck) return [this.handshake(opensslAlone(d))];
-    const verdict: Verdict = { outcome: d.code, reason: explain(d), alertSent: alertName(d.alert), endpoint: d.endpoint, profile: d.profile, hello: helloView(p.hello), notes: d.notes };
+    const verdict: Verdict = {
+      outcome: d.code,
+      reason: explain(d),
+      alertSent: alertName(d.alert),
+      endpoint: d.endpoint,
+      profile: d.profile,
+      hello: helloView(p.hello),
+      notes: d.notes,
+    };
     return [{ type: 'alert', alert: d.alert, recordVersion: p.recordVersion }, ...this.report(verdict)];
   }
 
@@ -144,9 +180,18 @@ export class ConnectionFlow {
     const only = d.chain ? d.keyType : undefined; // pre-check off: both chains, OpenSSL alone picks
     const profile = p.profile;
     const cacheKey = contextKey(d.endpoint, profile, material, ep.clientCert, only) + key;
-    const secureContext = () => this.deps.contexts.get(cacheKey, () => contextOptions(profile, material, ep.clientCert, only));
+    const secureContext = () =>
+      this.deps.contexts.get(cacheKey, () => contextOptions(profile, material, ep.clientCert, only));
     Object.assign(p, { accepted: d, material, engine: engine.name });
-    const plan: HandshakePlan = { decision: d, profile, material, clientCert: ep.clientCert, secureContext, recordVersion: p.recordVersion, recordFaults: p.recordFaults };
+    const plan: HandshakePlan = {
+      decision: d,
+      profile,
+      material,
+      clientCert: ep.clientCert,
+      secureContext,
+      recordVersion: p.recordVersion,
+      recordFaults: p.recordFaults,
+    };
     return { type: 'handshake', engine, plan, faults: p.faults };
   }
 
@@ -160,14 +205,26 @@ export class ConnectionFlow {
       p.recordFaults = rec.faults;
       return mini;
     }
-    if (rec) d.notes.push(`fault ${rec.ids.join(', ')} not applied: record-level faults run on the mini engine, which does not run ${d.version} ${d.suite}`);
+    if (rec)
+      d.notes.push(
+        `fault ${rec.ids.join(', ')} not applied: record-level faults run on the mini engine, which does not run ${d.version} ${d.suite}`,
+      );
     return this.deps.engines[d.engine] ?? this.deps.engines.openssl;
   }
 
   private base(): Verdict {
     const p = this.pending!;
     const d = p.accepted!;
-    return { outcome: 'HUBTLS_ACCEPTED', reason: '', endpoint: d.endpoint, profile: d.profile, hello: helloView(p.hello), engine: p.engine, mfl: d.mfl, notes: d.notes };
+    return {
+      outcome: 'HUBTLS_ACCEPTED',
+      reason: '',
+      endpoint: d.endpoint,
+      profile: d.profile,
+      hello: helloView(p.hello),
+      engine: p.engine,
+      mfl: d.mfl,
+      notes: d.notes,
+    };
   }
 
   private onEstablished(est: Established): FlowCommand[] {
@@ -185,20 +242,28 @@ export class ConnectionFlow {
   }
 
   private onHelloFailed(e: unknown): FlowCommand[] {
-    if (this.timedOut) return this.report({ outcome: 'HUBTLS_HELLO_TIMEOUT', reason: this.timeoutReason('no complete ClientHello') });
+    if (this.timedOut)
+      return this.report({ outcome: 'HUBTLS_HELLO_TIMEOUT', reason: this.timeoutReason('no complete ClientHello') });
     if (e instanceof HelloReadError) return this.onHelloReadError(e);
     if (e instanceof ClientHelloParseError) return this.malformed(ALERT.decodeError, e.message);
-    return [{ type: 'destroy' }, ...this.report({ outcome: 'HUBTLS_HANDSHAKE_FAILED', reason: `internal error: ${(e as Error).message}` })];
+    return [
+      { type: 'destroy' },
+      ...this.report({ outcome: 'HUBTLS_HANDSHAKE_FAILED', reason: `internal error: ${(e as Error).message}` }),
+    ];
   }
 
   private onHelloReadError(e: HelloReadError): FlowCommand[] {
     if (e.fault === 'closed') return this.report({ outcome: 'HUBTLS_CLIENT_CLOSED', reason: e.message });
-    if (e.fault === 'not-tls') return [{ type: 'destroy' }, ...this.report({ outcome: 'HUBTLS_NOT_TLS', reason: e.message })];
+    if (e.fault === 'not-tls')
+      return [{ type: 'destroy' }, ...this.report({ outcome: 'HUBTLS_NOT_TLS', reason: e.message })];
     return this.malformed(e.fault === 'record-overflow' ? ALERT.recordOverflow : ALERT.decodeError, e.message);
   }
 
   private malformed(alert: number, reason: string): FlowCommand[] {
-    return [{ type: 'alert', alert, recordVersion: 0x0301 }, ...this.report({ outcome: 'HUBTLS_MALFORMED_HELLO', reason, alertSent: alertName(alert) })];
+    return [
+      { type: 'alert', alert, recordVersion: 0x0301 },
+      ...this.report({ outcome: 'HUBTLS_MALFORMED_HELLO', reason, alertSent: alertName(alert) }),
+    ];
   }
 
   private timeoutReason(what: string): string {

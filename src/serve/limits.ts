@@ -62,19 +62,45 @@ export class ConnectionLimits {
   private hit(scope: Scope, limit: number, msg: string): void {
     if (this.atLimit.has(scope)) return;
     this.atLimit.add(scope);
-    this.bus.publish({ type: 'notice', level: 'warn', what: 'conn-limit', msg: `${msg}; further connections are closed with HUBTLS_CONN_LIMIT`, scope, limit });
+    this.bus.publish({
+      type: 'notice',
+      level: 'warn',
+      what: 'conn-limit',
+      msg: `${msg}; further connections are closed with HUBTLS_CONN_LIMIT`,
+      scope,
+      limit,
+    });
   }
 
   private clear(scope: Scope, limit: number): void {
     if (!this.atLimit.delete(scope)) return;
-    this.bus.publish({ type: 'notice', level: 'info', what: 'conn-limit-cleared', msg: `${scope} is back under its limit of ${limit} open connections`, scope, limit });
+    this.bus.publish({
+      type: 'notice',
+      level: 'info',
+      what: 'conn-limit-cleared',
+      msg: `${scope} is back under its limit of ${limit} open connections`,
+      scope,
+      limit,
+    });
   }
 }
 
 /** A connection refused at accept never reaches Connection: report it here, then close it. */
-export function refusedAtAccept(socket: Socket, at: { conn: number; listener: string; reason: string }, bus: EventBus): void {
+export function refusedAtAccept(
+  socket: Socket,
+  at: { conn: number; listener: string; reason: string },
+  bus: EventBus,
+): void {
   socket.on('error', () => {});
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
   socket.destroy();
-  bus.publish({ type: 'handshake', conn: at.conn, listener: at.listener, peer, outcome: 'HUBTLS_CONN_LIMIT', reason: at.reason, durationMs: 0 });
+  bus.publish({
+    type: 'handshake',
+    conn: at.conn,
+    listener: at.listener,
+    peer,
+    outcome: 'HUBTLS_CONN_LIMIT',
+    reason: at.reason,
+    durationMs: 0,
+  });
 }

@@ -110,8 +110,23 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
 
 function bindError(e: NodeJS.ErrnoException, spec: ListenerSpec): HubtlsError {
   const where = `${spec.host}:${spec.port}`;
-  if (e.code === 'EADDRINUSE') return new HubtlsError('HUBTLS_PORT_IN_USE', `port ${where} is already in use`, 'stop the other process or pick another port with --port N (0 = any free port)');
-  if (e.code === 'EACCES') return new HubtlsError('HUBTLS_PORT_DENIED', `not allowed to listen on ${where}`, 'ports below 1024 need privileges; use --port N');
-  if (e.code === 'EADDRNOTAVAIL') return new HubtlsError('HUBTLS_ADDRESS_UNAVAILABLE', `address ${spec.host} is not on this machine`, 'use 127.0.0.1 or an address of this machine');
+  if (e.code === 'EADDRINUSE')
+    return new HubtlsError(
+      'HUBTLS_PORT_IN_USE',
+      `port ${where} is already in use`,
+      'stop the other process or pick another port with --port N (0 = any free port)',
+    );
+  if (e.code === 'EACCES')
+    return new HubtlsError(
+      'HUBTLS_PORT_DENIED',
+      `not allowed to listen on ${where}`,
+      'ports below 1024 need privileges; use --port N',
+    );
+  if (e.code === 'EADDRNOTAVAIL')
+    return new HubtlsError(
+      'HUBTLS_ADDRESS_UNAVAILABLE',
+      `address ${spec.host} is not on this machine`,
+      'use 127.0.0.1 or an address of this machine',
+    );
   return new HubtlsError('HUBTLS_LISTEN_FAILED', `cannot listen on ${where}: ${e.message}`);
 }

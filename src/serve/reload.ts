@@ -37,15 +37,36 @@ export interface ReloadResult {
 }
 
 function refused(bus: EventBus, file: string, e: unknown): ReloadResult {
-  const error = e instanceof HubtlsError ? `${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}` : String((e as Error)?.message ?? e);
-  bus.publish({ type: 'notice', level: 'warn', what: 'reload-refused', msg: `reload of ${file} refused; the running scenario stays: ${error}`, file, error });
-  return { ok: false, error, changed: [], removed: [], listenersAdded: [], listenersRemoved: [], timelineRestarted: false, warnings: [] };
+  const error =
+    e instanceof HubtlsError
+      ? `${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`
+      : String((e as Error)?.message ?? e);
+  bus.publish({
+    type: 'notice',
+    level: 'warn',
+    what: 'reload-refused',
+    msg: `reload of ${file} refused; the running scenario stays: ${error}`,
+    file,
+    error,
+  });
+  return {
+    ok: false,
+    error,
+    changed: [],
+    removed: [],
+    listenersAdded: [],
+    listenersRemoved: [],
+    timelineRestarted: false,
+    warnings: [],
+  };
 }
 
 /** The device registry keeps telemetry, twins and DPS registrations: it is built once, at start. */
 function deviceWarning(before: CompiledScenario, next: CompiledScenario): string[] {
   if (JSON.stringify(before.devices) === JSON.stringify(next.devices)) return [];
-  return ['devices, device CAs and enrollments are not reloaded (the registry keeps telemetry and twins): restart hubtls to apply them'];
+  return [
+    'devices, device CAs and enrollments are not reloaded (the registry keeps telemetry and twins): restart hubtls to apply them',
+  ];
 }
 
 type Staged = { next: CompiledScenario; added: HubListener[]; changed: string[]; removed: string[]; commit(): void };
@@ -64,11 +85,21 @@ async function stage(t: ReloadTarget, file: string): Promise<Staged> {
 
 function announce(bus: EventBus, file: string, r: ReloadResult): void {
   const what = [
-    r.changed.length && `changed ${r.changed.join(', ')}`, r.removed.length && `removed ${r.removed.join(', ')}`,
-    r.listenersAdded.length && `listening on ${r.listenersAdded.join(', ')}`, r.listenersRemoved.length && `stopped listening on ${r.listenersRemoved.join(', ')}`,
-    r.timelineRestarted && 'timeline restarted', ...r.warnings,
+    r.changed.length && `changed ${r.changed.join(', ')}`,
+    r.removed.length && `removed ${r.removed.join(', ')}`,
+    r.listenersAdded.length && `listening on ${r.listenersAdded.join(', ')}`,
+    r.listenersRemoved.length && `stopped listening on ${r.listenersRemoved.join(', ')}`,
+    r.timelineRestarted && 'timeline restarted',
+    ...r.warnings,
   ].filter(Boolean);
-  bus.publish({ type: 'notice', level: r.warnings.length ? 'warn' : 'info', what: 'reload', msg: `reloaded ${file}: ${what.join('; ') || 'nothing changed'}`, file, ...r });
+  bus.publish({
+    type: 'notice',
+    level: r.warnings.length ? 'warn' : 'info',
+    what: 'reload',
+    msg: `reloaded ${file}: ${what.join('; ') || 'nothing changed'}`,
+    file,
+    ...r,
+  });
 }
 
 export async function reloadHub(t: ReloadTarget, file: string): Promise<ReloadResult> {
@@ -83,7 +114,9 @@ export async function reloadHub(t: ReloadTarget, file: string): Promise<ReloadRe
   const { next, added, changed, removed } = staged;
   staged.commit();
   const result: ReloadResult = {
-    ok: true, changed, removed,
+    ok: true,
+    changed,
+    removed,
     listenersAdded: added.map((l) => l.name),
     listenersRemoved: t.listeners.swap(next.listeners, added),
     timelineRestarted: rt.timeline.adopt(before, next),

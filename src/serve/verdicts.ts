@@ -20,14 +20,30 @@ export type Verdict = Omit<HandshakeEvent, 'type' | 'conn' | 'listener' | 'peer'
 /** Pre-check off: the predicted refusal becomes a note and OpenSSL alone decides. */
 export function opensslAlone(d: Exclude<Decision, Accepted>): Accepted {
   const notes = [...d.notes, `pre-check off; the policy predicted: ${explain(d)}`];
-  return { ...d, notes, code: 'HUBTLS_ACCEPTED', version: 'TLSv1.2', suite: '(openssl decides)', keyType: 'rsa', chain: '', engine: 'openssl' };
+  return {
+    ...d,
+    notes,
+    code: 'HUBTLS_ACCEPTED',
+    version: 'TLSv1.2',
+    suite: '(openssl decides)',
+    keyType: 'rsa',
+    chain: '',
+    engine: 'openssl',
+  };
 }
 
-export function acceptedVerdict(d: Accepted, est: Established, material: EndpointMaterial, recordFaults?: RecordFaults): Verdict {
+export function acceptedVerdict(
+  d: Accepted,
+  est: Established,
+  material: EndpointMaterial,
+  recordFaults?: RecordFaults,
+): Verdict {
   const chain = material[est.keyType];
   const predicted = est.suite === d.suite && est.keyType === d.keyType;
   d.notes.push(...insecureAcceptance(recordFaults, chain?.chainId));
-  const instead = predicted ? '' : ` (engine negotiated ${est.version} ${est.suite} with the ${est.keyType.toUpperCase()} chain instead)`;
+  const instead = predicted
+    ? ''
+    : ` (engine negotiated ${est.version} ${est.suite} with the ${est.keyType.toUpperCase()} chain instead)`;
   return {
     outcome: 'HUBTLS_ACCEPTED',
     reason: explain(d) + instead,

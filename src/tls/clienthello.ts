@@ -80,8 +80,12 @@ function summarize(hello: TlsClientHelloMessage, bytes: number): ClientHelloSumm
     sni: getExtensionData(hello, 'server_name')?.serverName || undefined,
     suites: suiteIds.map((id) => lookup(CIPHER_SUITES, id)),
     suiteIds,
-    groups: (getExtensionData(hello, 'supported_groups')?.groups ?? []).filter((g) => !isGREASE(g)).map((g) => lookup(SUPPORTED_GROUPS, g)),
-    sigalgs: (getExtensionData(hello, 'signature_algorithms')?.algorithms ?? []).map((a) => lookup(SIGNATURE_ALGORITHMS, a)),
+    groups: (getExtensionData(hello, 'supported_groups')?.groups ?? [])
+      .filter((g) => !isGREASE(g))
+      .map((g) => lookup(SUPPORTED_GROUPS, g)),
+    sigalgs: (getExtensionData(hello, 'signature_algorithms')?.algorithms ?? []).map((a) =>
+      lookup(SIGNATURE_ALGORITHMS, a),
+    ),
     alpn: getExtensionData(hello, 'alpn')?.protocols ?? [],
     maxFragmentLength: mflCode === undefined ? undefined : (MFL_CODES[mflCode] ?? mflCode),
     maxFragmentCode: mflCode,

@@ -8,14 +8,19 @@ import type { EffectiveProfile } from '../profiles/effective.js';
 import type { KeyType } from './policy/types.js';
 import type { EndpointMaterial } from '../pki/types.js';
 
-
 export type ClientCertMode = 'none' | 'request' | 'require';
 
 /**
  * @SECLEVEL=0: the policy, not OpenSSL's security level, decides what is allowed. Level 1 would
  * refuse TLS 1.0/1.1 (SHA-1 signatures), SHA-1 and 1024-bit fixtures that legacy profiles serve.
  */
-export function contextOptions(profile: EffectiveProfile, material: EndpointMaterial, clientCert: ClientCertMode, only?: KeyType, caPems: string[] = []): tls.SecureContextOptions {
+export function contextOptions(
+  profile: EffectiveProfile,
+  material: EndpointMaterial,
+  clientCert: ClientCertMode,
+  only?: KeyType,
+  caPems: string[] = [],
+): tls.SecureContextOptions {
   // One certificate type per context: decide() picked it (RSA unless the offer is ECDSA-only), and
   // with a single cert loaded OpenSSL cannot pick an ECDSA suite behind the policy's back.
   const types = profile.definition.certKeyTypes.filter((t) => material[t] && (!only || t === only));
@@ -34,9 +39,24 @@ export function contextOptions(profile: EffectiveProfile, material: EndpointMate
   };
 }
 
-export function contextKey(endpoint: string, profile: EffectiveProfile, material: EndpointMaterial, clientCert: ClientCertMode, only?: KeyType): string {
+export function contextKey(
+  endpoint: string,
+  profile: EffectiveProfile,
+  material: EndpointMaterial,
+  clientCert: ClientCertMode,
+  only?: KeyType,
+): string {
   const suites = profile.suites.map((s) => s.id).join(',');
-  return [endpoint, profile.id, profile.versions.join(','), suites, material.rsa?.leafSha256, material.ec?.leafSha256, clientCert, only ?? 'all'].join('|');
+  return [
+    endpoint,
+    profile.id,
+    profile.versions.join(','),
+    suites,
+    material.rsa?.leafSha256,
+    material.ec?.leafSha256,
+    clientCert,
+    only ?? 'all',
+  ].join('|');
 }
 
 export class ContextCache {

@@ -47,7 +47,10 @@ export function frameClientHello(buf: Buffer): Progress {
     offset = end;
     const message = Buffer.concat(fragments);
     const state = messageState(message, buf);
-    if (state === 'complete') return { done: { raw: buf.subarray(0, offset), message: trimMessage(message), recordVersion: buf.readUInt16BE(1) } };
+    if (state === 'complete')
+      return {
+        done: { raw: buf.subarray(0, offset), message: trimMessage(message), recordVersion: buf.readUInt16BE(1) },
+      };
     if (state instanceof HelloReadError) return { error: state };
   }
   if (buf.length > 0 && buf[0] !== ContentType.handshake) return { error: notTls(buf) };
@@ -55,11 +58,22 @@ export function frameClientHello(buf: Buffer): Progress {
 }
 
 function notTls(buf: Buffer): HelloReadError {
-  const head = buf.subarray(0, 8).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
-  return new HelloReadError('not-tls', `first byte 0x${buf[0]!.toString(16).padStart(2, '0')} is not a TLS handshake record ("${head}")`, buf);
+  const head = buf
+    .subarray(0, 8)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
+  return new HelloReadError(
+    'not-tls',
+    `first byte 0x${buf[0]!.toString(16).padStart(2, '0')} is not a TLS handshake record ("${head}")`,
+    buf,
+  );
 }
 
-function checkRecordHeader(h: RecordHeader, buf: Buffer, offset: number): { fault: HelloFault; message: string } | null {
+function checkRecordHeader(
+  h: RecordHeader,
+  buf: Buffer,
+  offset: number,
+): { fault: HelloFault; message: string } | null {
   if (h.type !== ContentType.handshake) {
     return offset === 0
       ? { fault: 'not-tls', message: notTls(buf).message }
@@ -75,10 +89,15 @@ function messageState(message: Buffer, buf: Buffer): 'complete' | 'partial' | He
   const h = readHandshakeHeader(message);
   if (!h) return 'partial';
   if (h.type !== HandshakeType.clientHello) {
-    return new HelloReadError('not-client-hello', `first handshake message has type ${h.type}, not ClientHello (1)`, buf);
+    return new HelloReadError(
+      'not-client-hello',
+      `first handshake message has type ${h.type}, not ClientHello (1)`,
+      buf,
+    );
   }
   const size = HANDSHAKE_HEADER + h.length;
-  if (size > MAX_HELLO_BYTES) return new HelloReadError('too-large', `ClientHello of ${h.length} bytes is larger than ${MAX_HELLO_BYTES}`, buf);
+  if (size > MAX_HELLO_BYTES)
+    return new HelloReadError('too-large', `ClientHello of ${h.length} bytes is larger than ${MAX_HELLO_BYTES}`, buf);
   return message.length >= size ? 'complete' : 'partial';
 }
 

@@ -13,10 +13,18 @@ export interface AdminUnderTest {
   call(method: 'GET' | 'POST', url: string, body?: object): Promise<LightMyRequestResponse>;
 }
 
-export async function startAdminUnderTest(t: Test, scenario: string | object = 'scenarios/default.yaml'): Promise<AdminUnderTest> {
+export async function startAdminUnderTest(
+  t: Test,
+  scenario: string | object = 'scenarios/default.yaml',
+): Promise<AdminUnderTest> {
   const th = await startTestHub(t, scenario);
   const app = Fastify({ logger: false });
-  await app.register(adminPlugin, { runtime: th.hub.runtime, token: TOKEN, processMetrics: false, hooks: { listenOf: (name) => ({ host: '127.0.0.1', port: th.hub.port(name) }) } });
+  await app.register(adminPlugin, {
+    runtime: th.hub.runtime,
+    token: TOKEN,
+    processMetrics: false,
+    hooks: { listenOf: (name) => ({ host: '127.0.0.1', port: th.hub.port(name) }) },
+  });
   await app.ready();
   t.teardown(() => app.close());
   const call: AdminUnderTest['call'] = (method, url, body) => {

@@ -52,9 +52,18 @@ function provisioningTransport(o: ProvisionOptions): unknown {
 }
 
 /** Registers through DPS; resolves with the SDK's registration result. */
-export async function provision(o: ProvisionOptions): Promise<{ assignedHub: string; deviceId: string; status?: string }> {
-  const security = o.symmetricKey ? new symmetricKey.SymmetricKeySecurityClient(o.registrationId, o.symmetricKey) : new x509Security.X509Security(o.registrationId, o.x509!);
-  const client = provisioning.ProvisioningDeviceClient.create(o.host, o.idScope, provisioningTransport(o) as never, security as never);
+export async function provision(
+  o: ProvisionOptions,
+): Promise<{ assignedHub: string; deviceId: string; status?: string }> {
+  const security = o.symmetricKey
+    ? new symmetricKey.SymmetricKeySecurityClient(o.registrationId, o.symmetricKey)
+    : new x509Security.X509Security(o.registrationId, o.x509!);
+  const client = provisioning.ProvisioningDeviceClient.create(
+    o.host,
+    o.idScope,
+    provisioningTransport(o) as never,
+    security as never,
+  );
   return (await client.register()) as unknown as { assignedHub: string; deviceId: string; status?: string };
 }
 

@@ -21,7 +21,9 @@ export function captureOpensslHello(args: string[]): Promise<RawHello> {
     });
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as net.AddressInfo).port;
-      client = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], { stdio: ['pipe', 'ignore', 'ignore'] });
+      client = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], {
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
       client.on('error', reject);
     });
   });

@@ -18,7 +18,10 @@ export interface RunningCli {
 }
 
 export function spawnHubtls(args: string[], nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Starts `hubtls run ARGS` on free ports and resolves once it printed "ready." */
@@ -36,13 +39,31 @@ export async function runCli(args: string[], nodeArgs: string[] = []): Promise<R
   };
   child.stdout!.on('data', (d) => ((out += d), check()));
   child.stderr!.on('data', (d) => ((err += d), check()));
-  const waitFor = (re: RegExp, on: () => string) => (re.test(on()) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, on, resolve })));
+  const waitFor = (re: RegExp, on: () => string) =>
+    re.test(on()) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, on, resolve }));
   const exited = once(child, 'close').then(([code]) => code as number | null);
-  const events = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const stderrLine = (re: RegExp) => waitFor(re, () => err);
   // stdout and stderr are separate pipes: wait for the human line and the JSON event both.
   const ready = Promise.all([stderrLine(/ready\. Ctrl-C stops\./), waitFor(/"event":"ready"/, () => out)]);
   await Promise.race([ready, exited.then((c) => Promise.reject(new Error(`hubtls exited ${c} before ready: ${err}`)))]);
-  const readyEvent = events().find((e) => e.event === 'ready') as { listeners: Array<{ port: number }>; admin?: { url: string } };
-  return { child, port: readyEvent.listeners[0]!.port, adminUrl: readyEvent.admin?.url, stdout: () => out, stderr: () => err, events, stderrLine, stdoutLine: (re) => waitFor(re, () => out), exited };
+  const readyEvent = events().find((e) => e.event === 'ready') as {
+    listeners: Array<{ port: number }>;
+    admin?: { url: string };
+  };
+  return {
+    child,
+    port: readyEvent.listeners[0]!.port,
+    adminUrl: readyEvent.admin?.url,
+    stdout: () => out,
+    stderr: () => err,
+    events,
+    stderrLine,
+    stdoutLine: (re) => waitFor(re, () => out),
+    exited,
+  };
 }

@@ -14,9 +14,20 @@ export async function rawConnect(port: number): Promise<net.Socket> {
 }
 
 /** A TLS 1.2 client that does not verify the chain (these tests are about connections, not trust). */
-export function tlsConnect(port: number, servername = 'myhub.azure-devices.net', over: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+export function tlsConnect(
+  port: number,
+  servername = 'myhub.azure-devices.net',
+  over: tls.ConnectionOptions = {},
+): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ port, host: '127.0.0.1', servername, rejectUnauthorized: false, maxVersion: 'TLSv1.2', ...over });
+    const s = tls.connect({
+      port,
+      host: '127.0.0.1',
+      servername,
+      rejectUnauthorized: false,
+      maxVersion: 'TLSv1.2',
+      ...over,
+    });
     s.once('secureConnect', () => (s.off('error', reject), s.on('error', () => {}), resolve(s)));
     s.once('error', reject);
   });

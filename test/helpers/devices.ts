@@ -23,8 +23,17 @@ export interface Trust {
 export async function exportedTrust(): Promise<Trust> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hubtls-trust-'));
   const files = await exportTrust(await sharedStore(), { out: dir, format: 'pem' });
-  const read = (suffix: string) => readFileSync(files.find((f) => f.endsWith(suffix))!, 'utf8');
-  return { dir, g2: read('digicert-global-root-g2.pem'), baltimore: read('baltimore-cybertrust-root.pem'), both: read('azure-roots-legacy-bundle.pem') };
+  const read = (suffix: string) =>
+    readFileSync(
+      files.find((f) => f.endsWith(suffix))!,
+      'utf8',
+    );
+  return {
+    dir,
+    g2: read('digicert-global-root-g2.pem'),
+    baltimore: read('baltimore-cybertrust-root.pem'),
+    both: read('azure-roots-legacy-bundle.pem'),
+  };
 }
 
 export function randomKey(): string {
@@ -36,11 +45,21 @@ export function sessions(th: TestHub): SessionEvent[] {
 }
 
 /** The first `session` event (seen since event index `after`, or future) matching `pred`. */
-export function nextSession(th: TestHub, pred: (e: SessionEvent) => boolean, after = 0, timeoutMs = 20_000): Promise<SessionEvent> {
+export function nextSession(
+  th: TestHub,
+  pred: (e: SessionEvent) => boolean,
+  after = 0,
+  timeoutMs = 20_000,
+): Promise<SessionEvent> {
   return nextEvent(th, (e): e is SessionEvent => e.type === 'session' && pred(e), timeoutMs, after);
 }
 
-export function nextEvent<T extends HubEvent>(th: TestHub, pred: (e: HubEvent) => e is T, timeoutMs = 20_000, after = 0): Promise<T> {
+export function nextEvent<T extends HubEvent>(
+  th: TestHub,
+  pred: (e: HubEvent) => e is T,
+  timeoutMs = 20_000,
+  after = 0,
+): Promise<T> {
   const seen = th.events.slice(after).find(pred);
   if (seen) return Promise.resolve(seen);
   return new Promise((resolve, reject) => {

@@ -2,7 +2,12 @@
 import type { HubEvent, NoticeEvent } from '../../src/events/types.js';
 import type { TestHub } from './hub.js';
 
-export function nextEvent<E extends HubEvent>(th: TestHub, pred: (e: HubEvent) => e is E, timeoutMs = 10000, from = 0): Promise<E> {
+export function nextEvent<E extends HubEvent>(
+  th: TestHub,
+  pred: (e: HubEvent) => e is E,
+  timeoutMs = 10000,
+  from = 0,
+): Promise<E> {
   const seen = th.events.slice(from).find(pred);
   if (seen) return Promise.resolve(seen);
   return new Promise((resolve, reject) => {
@@ -17,8 +22,14 @@ export function nextEvent<E extends HubEvent>(th: TestHub, pred: (e: HubEvent) =
 }
 
 /** The notice with `what` (and `step`, for timeline steps) — already published or the next one. */
-export function nextNotice(th: TestHub, what: string, match: Record<string, unknown> = {}, timeoutMs = 10000): Promise<NoticeEvent> {
-  const pred = (e: HubEvent): e is NoticeEvent => e.type === 'notice' && e.what === what && Object.entries(match).every(([k, v]) => e[k] === v);
+export function nextNotice(
+  th: TestHub,
+  what: string,
+  match: Record<string, unknown> = {},
+  timeoutMs = 10000,
+): Promise<NoticeEvent> {
+  const pred = (e: HubEvent): e is NoticeEvent =>
+    e.type === 'notice' && e.what === what && Object.entries(match).every(([k, v]) => e[k] === v);
   return nextEvent(th, pred, timeoutMs);
 }
 

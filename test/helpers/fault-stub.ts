@@ -49,7 +49,14 @@ export interface FaultStub {
 }
 
 const HELLO: HelloView = {
-  versions: ['TLSv1.2'], suites: [], groups: [], sigalgs: [], alpn: [], ja3: '', ja4: '', bytes: 0,
+  versions: ['TLSv1.2'],
+  suites: [],
+  groups: [],
+  sigalgs: [],
+  alpn: [],
+  ja3: '',
+  ja4: '',
+  bytes: 0,
 };
 
 export interface StubOptions {

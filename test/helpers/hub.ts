@@ -28,8 +28,15 @@ export function scenarioFile(doc: object): string {
   return file;
 }
 
-export async function startTestHub(t: Test, scenario: string | object, opts: { handshakeTimeoutMs?: number; precheck?: boolean } = {}): Promise<TestHub> {
-  const file = typeof scenario === 'string' ? scenario : scenarioFile({ handshakeTimeoutMs: opts.handshakeTimeoutMs, ...scenario });
+export async function startTestHub(
+  t: Test,
+  scenario: string | object,
+  opts: { handshakeTimeoutMs?: number; precheck?: boolean } = {},
+): Promise<TestHub> {
+  const file =
+    typeof scenario === 'string'
+      ? scenario
+      : scenarioFile({ handshakeTimeoutMs: opts.handshakeTimeoutMs, ...scenario });
   const bus = new EventBus();
   const events: HubEvent[] = [];
   const waiters: Array<{ pred: (e: HandshakeEvent) => boolean; resolve: (e: HandshakeEvent) => void }> = [];
@@ -42,7 +49,13 @@ export async function startTestHub(t: Test, scenario: string | object, opts: { h
       w.resolve(e);
     }
   });
-  const hub = await startHub({ scenarioFile: file, certsDir: SHARED_DIR, bus, overrides: { port: 0, noAdmin: true }, precheck: opts.precheck });
+  const hub = await startHub({
+    scenarioFile: file,
+    certsDir: SHARED_DIR,
+    bus,
+    overrides: { port: 0, noAdmin: true },
+    precheck: opts.precheck,
+  });
   t.teardown(() => hub.close());
   const handshakes = () => events.filter((e): e is HandshakeEvent => e.type === 'handshake');
   return {

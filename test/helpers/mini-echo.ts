@@ -23,7 +23,16 @@ async function serve(hub: Hub, socket: net.Socket, faults: RecordFaults): Promis
   const d = decide(await parseClientHello(raw.message, raw.raw.length), hub.runtime.endpoints.policyState(['hub']));
   if (d.code !== 'HUBTLS_ACCEPTED') throw new Error(`policy refused: ${d.reason}`);
   const ep = hub.runtime.endpoints.get('hub');
-  const plan = { decision: { ...d, engine: 'mini' as const }, profile: hub.runtime.endpoints.profileOf(ep), material: hub.runtime.endpoints.materialOf('hub'), clientCert: ep.clientCert, secureContext: () => { throw new Error('no OpenSSL here'); }, recordVersion: raw.recordVersion };
+  const plan = {
+    decision: { ...d, engine: 'mini' as const },
+    profile: hub.runtime.endpoints.profileOf(ep),
+    material: hub.runtime.endpoints.materialOf('hub'),
+    clientCert: ep.clientCert,
+    secureContext: () => {
+      throw new Error('no OpenSSL here');
+    },
+    recordVersion: raw.recordVersion,
+  };
   const est = await miniHandshake(socket, plan, faults);
   est.stream.on('error', () => {});
   est.stream.pipe(est.stream);
@@ -34,7 +43,10 @@ export async function startMiniEcho(t: Test, hub: Hub, faults: RecordFaults = {}
   const established: EchoServer['established'] = [];
   const server = net.createServer((s) => {
     s.on('error', () => {});
-    serve(hub, s, faults).then((e) => established.push(e), (e: Error) => (established.push(e), s.destroy()));
+    serve(hub, s, faults).then(
+      (e) => established.push(e),
+      (e: Error) => (established.push(e), s.destroy()),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => server.close(() => r())));

@@ -44,7 +44,11 @@ function pinCheck(o: NodeClientOptions): tls.ConnectionOptions['checkServerIdent
     if (hostError || !o.pin) return hostError;
     const target = o.pin.level === 'leaf' ? cert : (cert as tls.DetailedPeerCertificate).issuerCertificate;
     const got = target?.pubkey ? spki256(target.pubkey) : 'none';
-    return got === o.pin.sha256 ? undefined : Object.assign(new Error(`${o.pin.level} public key pin mismatch (got ${got.slice(0, 16)}…)`), { code: 'PIN_MISMATCH' });
+    return got === o.pin.sha256
+      ? undefined
+      : Object.assign(new Error(`${o.pin.level} public key pin mismatch (got ${got.slice(0, 16)}…)`), {
+          code: 'PIN_MISMATCH',
+        });
   };
 }
 
@@ -54,8 +58,14 @@ export function nodeConnect(port: number, o: NodeClientOptions = {}): Promise<No
     let leafSpki: string | undefined;
     let intermediateSpki: string | undefined;
     const s = tls.connect({
-      host: '127.0.0.1', port, servername: o.servername ?? 'myhub.azure-devices.net', ca: o.ca, rejectUnauthorized: o.verify ?? true,
-      ciphers: o.ciphers, minVersion: o.minVersion, maxVersion: o.maxVersion,
+      host: '127.0.0.1',
+      port,
+      servername: o.servername ?? 'myhub.azure-devices.net',
+      ca: o.ca,
+      rejectUnauthorized: o.verify ?? true,
+      ciphers: o.ciphers,
+      minVersion: o.minVersion,
+      maxVersion: o.maxVersion,
       checkServerIdentity: (host, cert) => {
         leafSpki = cert.pubkey && spki256(cert.pubkey);
         const issuer = (cert as tls.DetailedPeerCertificate).issuerCertificate;
@@ -63,7 +73,12 @@ export function nodeConnect(port: number, o: NodeClientOptions = {}): Promise<No
         return pinCheck(o)!(host, cert);
       },
     });
-    const timer = o.timeoutMs ? setTimeout(() => s.destroy(Object.assign(new Error('handshake timeout (client side)'), { code: 'CLIENT_TIMEOUT' })), o.timeoutMs) : undefined;
+    const timer = o.timeoutMs
+      ? setTimeout(
+          () => s.destroy(Object.assign(new Error('handshake timeout (client side)'), { code: 'CLIENT_TIMEOUT' })),
+          o.timeoutMs,
+        )
+      : undefined;
     const done = (r: Omit<NodeClientResult, 'ms' | 'leafSpki' | 'intermediateSpki'>) => {
       clearTimeout(timer);
       resolve({ ...r, leafSpki, intermediateSpki, ms: Date.now() - started });

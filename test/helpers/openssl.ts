@@ -31,9 +31,15 @@ export function parseSClient(output: string, code: number | null): SClientResult
 }
 
 /** One handshake; stdin is closed at once so s_client leaves after the handshake. */
-export function sClient(port: number, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<SClientResult> {
+export function sClient(
+  port: number,
+  args: string[],
+  opts: { timeoutMs?: number; input?: string } = {},
+): Promise<SClientResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -17,20 +17,32 @@ export function sharedStore(log?: Logger): Promise<PkiStore> {
   return PkiStore.open(SHARED_DIR, log ? { log } : {});
 }
 
-export interface LogEvent { level: number; msg: string; event?: string; [k: string]: unknown }
+export interface LogEvent {
+  level: number;
+  msg: string;
+  event?: string;
+  [k: string]: unknown;
+}
 
 /** A debug-level logger that keeps every event, for assertions on what was logged. */
 export function captureLog(): { log: Logger; events: LogEvent[] } {
   const events: LogEvent[] = [];
-  const log = createLogger({ level: 'debug', destination: { write: (s: string) => void events.push(JSON.parse(s) as LogEvent) } });
+  const log = createLogger({
+    level: 'debug',
+    destination: { write: (s: string) => void events.push(JSON.parse(s) as LogEvent) },
+  });
   return { log, events };
 }
 
 export const warnings = (events: LogEvent[]) => events.filter((e) => e.level === 40);
-export const issuedIds = (events: LogEvent[]) => events.filter((e) => e.event === 'pki.issued').map((e) => String(e.id));
+export const issuedIds = (events: LogEvent[]) =>
+  events.filter((e) => e.event === 'pki.issued').map((e) => String(e.id));
 
 /** A fresh temp dir, removed when the test ends. */
-export async function tempDir(t: { teardown: (fn: () => Promise<void>) => void }, prefix = 'hubtls-pki-'): Promise<string> {
+export async function tempDir(
+  t: { teardown: (fn: () => Promise<void>) => void },
+  prefix = 'hubtls-pki-',
+): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
   t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
   return dir;

@@ -31,7 +31,11 @@ class StreamTap {
   private skip = 0;
   private ccs = false;
 
-  constructor(private readonly from: WireRecord['from'], private readonly out: WireRecord[], private readonly accept: (r: WireRecord) => boolean) {}
+  constructor(
+    private readonly from: WireRecord['from'],
+    private readonly out: WireRecord[],
+    private readonly accept: (r: WireRecord) => boolean,
+  ) {}
 
   /** False when the relay must stop forwarding (the device refused a record). */
   feed(d: Buffer): boolean {
@@ -44,7 +48,12 @@ class StreamTap {
       const need = 5 - this.header.length;
       [this.header, d] = [Buffer.concat([this.header, d.subarray(0, need)]), d.subarray(need)];
       if (this.header.length < 5) break;
-      const r: WireRecord = { from: this.from, type: this.header[0]!, length: this.header.readUInt16BE(3), encrypted: this.ccs };
+      const r: WireRecord = {
+        from: this.from,
+        type: this.header[0]!,
+        length: this.header.readUInt16BE(3),
+        encrypted: this.ccs,
+      };
       [this.header, this.skip] = [Buffer.alloc(0), r.length];
       this.out.push(r);
       if (r.type === 20) this.ccs = true;

@@ -14,29 +14,51 @@ import { HandshakeEvent } from '../../src/events/handshake.js';
 const HUB = ['-servername', 'myhub.azure-devices.net'];
 
 const SECURED: Array<['GET' | 'POST', string]> = [
-  ['GET', '/state'], ['GET', '/handshakes'], ['GET', '/catalog'], ['GET', '/events'], ['GET', '/metrics'], ['GET', '/docs/json'],
-  ['GET', '/dashboard'], ['GET', '/'], ['GET', '/certs/roots'], ['GET', '/certs/roots/digicert-g2'], ['GET', '/certs/devices/dev-1'],
-  ['POST', '/timeline/migrate'], ['POST', '/timeline/chain'], ['POST', '/timeline/clock'], ['POST', '/timeline/profile'], ['POST', '/timeline/drop'],
-  ['POST', '/timeline/trigger'], ['POST', '/timeline/fault'], ['POST', '/scenario/reload'],
+  ['GET', '/state'],
+  ['GET', '/handshakes'],
+  ['GET', '/catalog'],
+  ['GET', '/events'],
+  ['GET', '/metrics'],
+  ['GET', '/docs/json'],
+  ['GET', '/dashboard'],
+  ['GET', '/'],
+  ['GET', '/certs/roots'],
+  ['GET', '/certs/roots/digicert-g2'],
+  ['GET', '/certs/devices/dev-1'],
+  ['POST', '/timeline/migrate'],
+  ['POST', '/timeline/chain'],
+  ['POST', '/timeline/clock'],
+  ['POST', '/timeline/profile'],
+  ['POST', '/timeline/drop'],
+  ['POST', '/timeline/trigger'],
+  ['POST', '/timeline/fault'],
+  ['POST', '/scenario/reload'],
 ];
 
 t.test('admin API', async (t) => {
   if (!needTool(t, 'openssl', 'openssl')) return;
   const { th, app, call } = await startAdminUnderTest(t);
 
-  await t.test('/healthz is open; every other route answers 401 with the error shape without a good token', async (t) => {
-    t.equal((await app.inject({ method: 'GET', url: '/healthz' })).json().ok, true);
-    for (const [method, url] of SECURED) {
-      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }]) {
-        const r = await app.inject({ method, url, headers, payload: method === 'POST' ? {} : undefined });
-        t.equal(r.statusCode, 401, `${method} ${url} ${JSON.stringify(headers)}`);
-        t.equal(r.json().error.code, 'HUBTLS_ADMIN_UNAUTHORIZED');
+  await t.test(
+    '/healthz is open; every other route answers 401 with the error shape without a good token',
+    async (t) => {
+      t.equal((await app.inject({ method: 'GET', url: '/healthz' })).json().ok, true);
+      for (const [method, url] of SECURED) {
+        for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }]) {
+          const r = await app.inject({ method, url, headers, payload: method === 'POST' ? {} : undefined });
+          t.equal(r.statusCode, 401, `${method} ${url} ${JSON.stringify(headers)}`);
+          t.equal(r.json().error.code, 'HUBTLS_ADMIN_UNAUTHORIZED');
+        }
       }
-    }
-    const q = await app.inject({ method: 'GET', url: `/state?token=${TOKEN}x` });
-    t.equal(q.statusCode, 401, 'a wrong ?token= is refused too');
-    t.equal((await app.inject({ method: 'GET', url: `/state?token=${TOKEN}` })).statusCode, 200, '?token= works for the browser');
-  });
+      const q = await app.inject({ method: 'GET', url: `/state?token=${TOKEN}x` });
+      t.equal(q.statusCode, 401, 'a wrong ?token= is refused too');
+      t.equal(
+        (await app.inject({ method: 'GET', url: `/state?token=${TOKEN}` })).statusCode,
+        200,
+        '?token= works for the browser',
+      );
+    },
+  );
 
   await t.test('GET /state: endpoints, real ports, chains drawn certificate by certificate', async (t) => {
     const s = (await call('GET', '/state')).json();
@@ -46,7 +68,10 @@ t.test('admin API', async (t) => {
     t.equal(hub.profile, 'iothub-2025');
     t.equal(hub.chains.rsa.id, 'g2');
     t.equal(hub.chains.rsa.rootId, 'digicert-g2');
-    t.same(hub.chains.rsa.served.map((c: { cn: string }) => c.cn), ['*.azure-devices.net', 'Microsoft Azure RSA TLS Issuing CA 03']);
+    t.same(
+      hub.chains.rsa.served.map((c: { cn: string }) => c.cn),
+      ['*.azure-devices.net', 'Microsoft Azure RSA TLS Issuing CA 03'],
+    );
     t.equal(hub.chains.ec.keyType, 'ec');
     t.same(s.devices, []);
   });
@@ -65,10 +90,17 @@ t.test('admin API', async (t) => {
       const e = logged.find((l) => l.conn === served.conn);
       t.same(served, JSON.parse(JSON.stringify(e)), `the API serves the ${served.outcome} event whole`);
     }
-    t.same(all.handshakes.map((h: { outcome: string }) => h.outcome).sort(), ['HUBTLS_ACCEPTED', 'HUBTLS_REFUSED_VERSION']);
+    t.same(all.handshakes.map((h: { outcome: string }) => h.outcome).sort(), [
+      'HUBTLS_ACCEPTED',
+      'HUBTLS_REFUSED_VERSION',
+    ]);
     const refused = (await call('GET', '/handshakes?outcome=HUBTLS_REFUSED_VERSION&limit=5')).json();
     t.equal(refused.handshakes.length, 1);
-    t.match(refused.handshakes[0], { endpoint: 'hub', alertSent: 'protocol_version', hello: { sni: 'myhub.azure-devices.net' } });
+    t.match(refused.handshakes[0], {
+      endpoint: 'hub',
+      alertSent: 'protocol_version',
+      hello: { sni: 'myhub.azure-devices.net' },
+    });
     const after = (await call('GET', `/handshakes?after=${all.handshakes[0].seq}`)).json();
     t.same(after.handshakes, [], 'nothing newer than the newest');
     const bad = await call('GET', '/handshakes?outcome=HUBTLS_NOPE');
@@ -87,7 +119,10 @@ t.test('admin API', async (t) => {
   await t.test('POST /timeline/migrate switches every RSA endpoint; a real client sees the new root', async (t) => {
     const r = await call('POST', '/timeline/migrate', { chain: 'baltimore' });
     t.equal(r.statusCode, 200, r.body);
-    t.same(r.json().state.endpoints.map((e: { chains: { rsa: { id: string } } }) => e.chains.rsa.id), ['baltimore', 'baltimore']);
+    t.same(
+      r.json().state.endpoints.map((e: { chains: { rsa: { id: string } } }) => e.chains.rsa.id),
+      ['baltimore', 'baltimore'],
+    );
     t.type(r.json().dropped, 'number', 'open connections were dropped');
     const root = (await call('GET', '/certs/roots/baltimore')).body;
     const file = `${th.hub.runtime.pki.dir}/../hubtls-admin-baltimore-${process.pid}.pem`;
@@ -102,8 +137,15 @@ t.test('admin API', async (t) => {
     t.equal(typo.statusCode, 400);
     t.equal(typo.json().error.code, 'HUBTLS_UNKNOWN_CHAIN');
     t.match(typo.json().error.message, /did you mean "baltimore"/);
-    t.equal((await call('POST', '/timeline/migrate', { chain: 'g2', endpoints: ['hbu'] })).json().error.code, 'HUBTLS_UNKNOWN_ENDPOINT');
-    t.equal((await call('POST', '/timeline/migrate', { chain: 'g2', extra: 1 })).statusCode, 400, 'unknown fields are refused');
+    t.equal(
+      (await call('POST', '/timeline/migrate', { chain: 'g2', endpoints: ['hbu'] })).json().error.code,
+      'HUBTLS_UNKNOWN_ENDPOINT',
+    );
+    t.equal(
+      (await call('POST', '/timeline/migrate', { chain: 'g2', extra: 1 })).statusCode,
+      400,
+      'unknown fields are refused',
+    );
   });
 
   await t.test('POST /timeline/chain: switch one endpoint, rotate a leaf, refuse ambiguous bodies', async (t) => {
@@ -114,8 +156,14 @@ t.test('admin API', async (t) => {
     const ecc = (await call('POST', '/timeline/chain', { endpoint: 'hub', chain: 'ecc-msecc2017' })).json();
     t.equal(ecc.state.endpoints[0].chains.ec.id, 'ecc-msecc2017', 'an ECC chain replaces the ECC chain');
     t.equal(ecc.state.endpoints[0].chains.rsa.id, 'g2');
-    t.equal((await call('POST', '/timeline/chain', { endpoint: 'hub', chain: 'g2', rotate: 'leaf' })).json().error.code, 'HUBTLS_ADMIN_BAD_REQUEST');
-    t.equal((await call('POST', '/timeline/chain', { endpoint: 'nope', rotate: 'leaf' })).json().error.code, 'HUBTLS_UNKNOWN_ENDPOINT');
+    t.equal(
+      (await call('POST', '/timeline/chain', { endpoint: 'hub', chain: 'g2', rotate: 'leaf' })).json().error.code,
+      'HUBTLS_ADMIN_BAD_REQUEST',
+    );
+    t.equal(
+      (await call('POST', '/timeline/chain', { endpoint: 'nope', rotate: 'leaf' })).json().error.code,
+      'HUBTLS_UNKNOWN_ENDPOINT',
+    );
   });
 
   await t.test('POST /timeline/clock: jump or advance; bad dates are 400', async (t) => {
@@ -142,7 +190,12 @@ t.test('admin API', async (t) => {
 
   await t.test('POST /timeline/drop closes open connections', async (t) => {
     const tls = await import('node:tls');
-    const sock = tls.connect({ host: '127.0.0.1', port: th.port, servername: 'myhub.azure-devices.net', rejectUnauthorized: false });
+    const sock = tls.connect({
+      host: '127.0.0.1',
+      port: th.port,
+      servername: 'myhub.azure-devices.net',
+      rejectUnauthorized: false,
+    });
     await new Promise((res) => sock.once('secureConnect', res));
     const closed = new Promise((res) => sock.once('close', res));
     sock.on('error', () => {});
@@ -172,24 +225,42 @@ t.test('admin API', async (t) => {
     t.equal(bad.json().error.code, 'HUBTLS_BAD_DEVICE_ID');
   });
 
-  await t.test('GET /metrics: Prometheus text with handshakes by outcome and profile, latency, connections', async (t) => {
-    const tls = await import('node:tls');
-    const sock = tls.connect({ host: '127.0.0.1', port: th.port, servername: 'myhub.azure-devices.net', rejectUnauthorized: false });
-    await new Promise((res) => sock.once('secureConnect', res));
-    t.teardown(() => void sock.destroy());
-    const r = await call('GET', '/metrics');
-    t.match(r.body, /hubtls_active_connections\{endpoint="hub"\} 1\n/, 'the held connection is counted');
-    t.match(r.headers['content-type'], /text\/plain/);
-    t.match(r.body, /hubtls_handshakes_total\{outcome="HUBTLS_ACCEPTED",profile="iothub-2025",endpoint="hub"\} [1-9]/);
-    t.match(r.body, /hubtls_handshakes_total\{outcome="HUBTLS_REFUSED_VERSION",profile="iothub-2025",endpoint="hub"\} 1/);
-    t.match(r.body, /hubtls_handshake_duration_seconds_bucket\{le="\+Inf",outcome="HUBTLS_ACCEPTED"\} [1-9]/);
-    t.match(r.body, /hubtls_active_connections\{endpoint="dps"\} 0/);
-  });
+  await t.test(
+    'GET /metrics: Prometheus text with handshakes by outcome and profile, latency, connections',
+    async (t) => {
+      const tls = await import('node:tls');
+      const sock = tls.connect({
+        host: '127.0.0.1',
+        port: th.port,
+        servername: 'myhub.azure-devices.net',
+        rejectUnauthorized: false,
+      });
+      await new Promise((res) => sock.once('secureConnect', res));
+      t.teardown(() => void sock.destroy());
+      const r = await call('GET', '/metrics');
+      t.match(r.body, /hubtls_active_connections\{endpoint="hub"\} 1\n/, 'the held connection is counted');
+      t.match(r.headers['content-type'], /text\/plain/);
+      t.match(
+        r.body,
+        /hubtls_handshakes_total\{outcome="HUBTLS_ACCEPTED",profile="iothub-2025",endpoint="hub"\} [1-9]/,
+      );
+      t.match(
+        r.body,
+        /hubtls_handshakes_total\{outcome="HUBTLS_REFUSED_VERSION",profile="iothub-2025",endpoint="hub"\} 1/,
+      );
+      t.match(r.body, /hubtls_handshake_duration_seconds_bucket\{le="\+Inf",outcome="HUBTLS_ACCEPTED"\} [1-9]/);
+      t.match(r.body, /hubtls_active_connections\{endpoint="dps"\} 0/);
+    },
+  );
 
   await t.test('GET /docs/json: OpenAPI with every route and the bearer scheme', async (t) => {
     const doc = (await call('GET', '/docs/json')).json();
     t.match(doc.openapi, /^3\./);
-    t.same(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer', description: doc.components.securitySchemes.bearer.description });
+    t.same(doc.components.securitySchemes.bearer, {
+      type: 'http',
+      scheme: 'bearer',
+      description: doc.components.securitySchemes.bearer.description,
+    });
     for (const [method, url] of SECURED.filter(([, u]) => u !== '/')) {
       const path = url.replace('/digicert-g2', '/{id}').replace('/dev-1', '/{deviceId}');
       t.ok(doc.paths[path]?.[method.toLowerCase()], `${method} ${path} documented`);
@@ -197,7 +268,17 @@ t.test('admin API', async (t) => {
     t.ok(doc.paths['/timeline/migrate'].post.requestBody, 'bodies documented');
     const listed = doc.paths['/handshakes'].get.responses['200'].content['application/json'].schema;
     const handshake = listed.properties.handshakes.items;
-    for (const f of ['hello', 'negotiated', 'chain', 'clientCert', 'mfl', 'notes', 'faults', 'alertSent', 'alertReceived']) {
+    for (const f of [
+      'hello',
+      'negotiated',
+      'chain',
+      'clientCert',
+      'mfl',
+      'notes',
+      'faults',
+      'alertSent',
+      'alertReceived',
+    ]) {
       t.ok(handshake.properties[f], `the handshake event's ${f} is documented`);
     }
     t.ok(handshake.properties.hello.properties.ja4, 'down to the ClientHello view');
@@ -215,10 +296,22 @@ t.test('admin API', async (t) => {
   });
 
   await t.test('trigger, fault and reload validate their bodies; reload without the hub hook is a 501', async (t) => {
-    t.equal((await call('POST', '/timeline/trigger', {})).json().error.code, 'HUBTLS_ADMIN_BAD_REQUEST', 'step is required');
+    t.equal(
+      (await call('POST', '/timeline/trigger', {})).json().error.code,
+      'HUBTLS_ADMIN_BAD_REQUEST',
+      'step is required',
+    );
     t.equal((await call('POST', '/timeline/fault', { probability: 2 })).statusCode, 400);
-    t.equal((await call('POST', '/timeline/fault', { endpoint: 'hub' })).json().error.code, 'HUBTLS_ADMIN_BAD_REQUEST', 'neither id nor fault');
-    t.equal((await call('POST', '/timeline/trigger', { step: 'x' })).json().error.code, 'HUBTLS_UNKNOWN_STEP', 'the default scenario has no steps');
+    t.equal(
+      (await call('POST', '/timeline/fault', { endpoint: 'hub' })).json().error.code,
+      'HUBTLS_ADMIN_BAD_REQUEST',
+      'neither id nor fault',
+    );
+    t.equal(
+      (await call('POST', '/timeline/trigger', { step: 'x' })).json().error.code,
+      'HUBTLS_UNKNOWN_STEP',
+      'the default scenario has no steps',
+    );
     const r = await call('POST', '/scenario/reload', {});
     t.equal(r.statusCode, 501);
     t.equal(r.json().error.code, 'HUBTLS_ADMIN_NOT_AVAILABLE');
@@ -235,9 +328,23 @@ t.test('GET /state shows the device registry and DPS enrollments, never a key', 
   const { call } = await startAdminUnderTest(t, 'scenarios/devices.yaml');
   const r = await call('GET', '/state');
   const s = r.json();
-  t.same(s.devices.map((d: { id: string; auth: string }) => [d.id, d.auth]), [['sensor-sas', 'sas'], ['sensor-self', 'x509-thumbprint'], ['sensor-ca', 'x509-ca']]);
+  t.same(
+    s.devices.map((d: { id: string; auth: string }) => [d.id, d.auth]),
+    [
+      ['sensor-sas', 'sas'],
+      ['sensor-self', 'x509-thumbprint'],
+      ['sensor-ca', 'x509-ca'],
+    ],
+  );
   t.equal(s.devices[0].connected, false);
   t.equal(s.provisioning.idScope, '0ne00000001');
-  t.same(s.provisioning.enrollments.map((e: { id: string }) => e.id), ['factory', 'line-2']);
-  t.notMatch(r.body, /eZKHEOLEPwXNmaXD4rAngapktndTDq49SmGCDJbe9Qw=|7iXFFlrl5fZvkuPS2XAgNNAgLJn85EylM2zpqazTLA8=|PRIVATE KEY/, 'no SAS key, group key or private key');
+  t.same(
+    s.provisioning.enrollments.map((e: { id: string }) => e.id),
+    ['factory', 'line-2'],
+  );
+  t.notMatch(
+    r.body,
+    /eZKHEOLEPwXNmaXD4rAngapktndTDq49SmGCDJbe9Qw=|7iXFFlrl5fZvkuPS2XAgNNAgLJn85EylM2zpqazTLA8=|PRIVATE KEY/,
+    'no SAS key, group key or private key',
+  );
 });

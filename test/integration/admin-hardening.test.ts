@@ -16,11 +16,20 @@ t.test('in-process hub: loopback by default, token on every route, no private ke
   const bus = new EventBus();
   const notices: NoticeEvent[] = [];
   bus.subscribe((e) => void (e.type === 'notice' && notices.push(e)));
-  const hub = await startHub({ scenarioFile: 'scenarios/default.yaml', certsDir: SHARED_DIR, bus, overrides: { port: 0, adminPort: 0 }, adminToken: 'right-token' });
+  const hub = await startHub({
+    scenarioFile: 'scenarios/default.yaml',
+    certsDir: SHARED_DIR,
+    bus,
+    overrides: { port: 0, adminPort: 0 },
+    adminToken: 'right-token',
+  });
   t.teardown(() => hub.close());
   const admin = hub.admin!;
   t.match(admin.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'binds 127.0.0.1 by default');
-  t.notOk(notices.some((n) => n.what === 'admin-exposed'), 'no exposure warning on loopback');
+  t.notOk(
+    notices.some((n) => n.what === 'admin-exposed'),
+    'no exposure warning on loopback',
+  );
   const guarded = admin.routes.filter((r) => !OPEN.has(r.url) && r.method !== 'HEAD' && r.method !== 'OPTIONS');
   t.ok(guarded.length > 0, `guarded routes: ${guarded.map((r) => `${r.method} ${r.url}`).join(', ')}`);
   for (const r of guarded) {
@@ -48,7 +57,10 @@ t.test('CLI --admin-host beyond loopback: loud warning on stderr and a warn even
   t.teardown(() => void hub.child.kill('SIGKILL'));
   t.match(hub.adminUrl, /^http:\/\/0\.0\.0\.0:\d+$/);
   t.match(hub.stderr(), /WARNING: the admin API is reachable beyond this machine/);
-  t.match(hub.events().find((e) => e.what === 'admin-exposed'), { level: 40, msg: /beyond loopback/ });
+  t.match(
+    hub.events().find((e) => e.what === 'admin-exposed'),
+    { level: 40, msg: /beyond loopback/ },
+  );
   const port = new URL(hub.adminUrl!).port;
   t.equal((await fetch(`http://127.0.0.1:${port}/state`)).status, 401, 'still needs the token');
   hub.child.kill('SIGTERM');

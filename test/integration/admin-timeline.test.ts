@@ -15,7 +15,16 @@ import { SHARED_DIR } from '../helpers/pki.js';
 const HUB = ['-servername', 'myhub.azure-devices.net'];
 const story = (profile = 'iothub-2025') => ({
   name: 'admin-story',
-  endpoints: [{ name: 'hub', kind: 'iothub', hostnames: ['*.azure-devices.net'], profile, chain: 'g2', faults: [{ fault: 'stall', id: 'st', active: false }] }],
+  endpoints: [
+    {
+      name: 'hub',
+      kind: 'iothub',
+      hostnames: ['*.azure-devices.net'],
+      profile,
+      chain: 'g2',
+      faults: [{ fault: 'stall', id: 'st', active: false }],
+    },
+  ],
   timeline: [{ id: 'go', on: 'admin', chain: 'baltimore' }],
 });
 
@@ -48,18 +57,36 @@ t.test('trigger and faults', async (t) => {
     const stop = (await call('POST', '/timeline/fault', { id: f.id, stop: true })).json();
     t.equal(stop.state.faults.find((x: { id: string }) => x.id === f.id).active, false);
     t.ok((await sClient(th.port, HUB)).handshakeOk, 'stopped: handshakes complete again');
-    t.equal((await call('POST', '/timeline/fault', { id: 'st' })).json().state.faults.find((x: { id: string }) => x.id === 'st').active, true, 'a declared fault starts by id');
+    t.equal(
+      (await call('POST', '/timeline/fault', { id: 'st' }))
+        .json()
+        .state.faults.find((x: { id: string }) => x.id === 'st').active,
+      true,
+      'a declared fault starts by id',
+    );
     t.equal((await call('POST', '/timeline/fault', { id: 'st', stop: true })).statusCode, 200);
-    t.match((await call('POST', '/timeline/fault', { fault: 'nope', endpoint: 'hub' })).json().error, { code: 'HUBTLS_UNKNOWN_FAULT', hint: /stall/ });
+    t.match((await call('POST', '/timeline/fault', { fault: 'nope', endpoint: 'hub' })).json().error, {
+      code: 'HUBTLS_UNKNOWN_FAULT',
+      hint: /stall/,
+    });
   });
 });
 
 t.test('POST /scenario/reload through a real hub: applies a changed file, refuses a broken one', async (t) => {
   const file = scenarioFile(story());
-  const hub = await startHub({ scenarioFile: file, certsDir: SHARED_DIR, overrides: { port: 0, adminPort: 0 }, adminToken: TOKEN });
+  const hub = await startHub({
+    scenarioFile: file,
+    certsDir: SHARED_DIR,
+    overrides: { port: 0, adminPort: 0 },
+    adminToken: TOKEN,
+  });
   t.teardown(() => hub.close());
   const post = async (body: object) => {
-    const r = await fetch(`${hub.admin!.url}/scenario/reload`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${hub.admin!.url}/scenario/reload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     type Answer = { state: { endpoints: Array<{ profile: string }> }; error: Record<string, unknown> };
     return { status: r.status, json: (await r.json()) as Answer };
   };
@@ -72,5 +99,9 @@ t.test('POST /scenario/reload through a real hub: applies a changed file, refuse
   t.equal(bad.status, 400);
   t.match(bad.json.error, { code: 'HUBTLS_RELOAD_REFUSED', hint: /unchanged/ });
   const s = await fetch(`${hub.admin!.url}/state`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  t.equal(((await s.json()) as { endpoints: Array<{ profile: string }> }).endpoints[0]!.profile, 'iothub-legacy', 'the running scenario is unchanged');
+  t.equal(
+    ((await s.json()) as { endpoints: Array<{ profile: string }> }).endpoints[0]!.profile,
+    'iothub-legacy',
+    'the running scenario is unchanged',
+  );
 });

@@ -21,11 +21,20 @@ async function untilReady(child: ChildProcess, also?: RegExp): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      const onData = (d: Buffer) => ((all += d), all.includes('ready. Ctrl-C stops.') && (!also || also.test(all)) && resolve());
+      const onData = (d: Buffer) => (
+        (all += d),
+        all.includes('ready. Ctrl-C stops.') && (!also || also.test(all)) && resolve()
+      );
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
       child.once('close', (code) => reject(new Error(`exited ${code} before ready: ${all}`)));
-      timer = setTimeout(() => reject(new Error(`not ready${also ? ` or no line matching ${also}` : ''} after 30 s; output so far:\n${all}`)), 30_000);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`not ready${also ? ` or no line matching ${also}` : ''} after 30 s; output so far:\n${all}`),
+          ),
+        30_000,
+      );
     });
   } catch (e) {
     child.kill('SIGKILL');
@@ -42,7 +51,10 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 t.test('--log-format pretty: pino-pretty lines, no JSON; the dashboard URL works', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...RUN, '--log-format', 'pretty'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...RUN, '--log-format', 'pretty'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out = await untilReady(child, /INFO.*: ready: 127\.0\.0\.1:\d+/);
   t.pass('the ready event is a pretty INFO line');
   t.notMatch(out, /\{"level":/, 'no JSON lines');
@@ -55,7 +67,10 @@ t.test('--log-format pretty: pino-pretty lines, no JSON; the dashboard URL works
 });
 
 t.test('a pipe gets JSON; --log-level warn drops info events', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...RUN, '--log-level', 'warn'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...RUN, '--log-level', 'warn'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout!.on('data', (d) => (stdout += d));
   await untilReady(child);
@@ -66,7 +81,10 @@ t.test('a pipe gets JSON; --log-level warn drops info events', async (t) => {
   json.stdout!.on('data', (d) => (jsonOut += d));
   await untilReady(json);
   await stop(json);
-  t.ok(jsonOut.split('\n').some((l) => l.startsWith('{') && JSON.parse(l).event === 'ready'), 'JSON ready event on stdout');
+  t.ok(
+    jsonOut.split('\n').some((l) => l.startsWith('{') && JSON.parse(l).event === 'ready'),
+    'JSON ready event on stdout',
+  );
 });
 
 t.test('on a terminal (auto) the lines are pretty', async (t) => {

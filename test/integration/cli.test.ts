@@ -12,7 +12,10 @@ import path from 'node:path';
 import { SHARED_DIR } from '../helpers/pki.js';
 
 function hubtls(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 async function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -24,7 +27,10 @@ async function finish(child: ChildProcess): Promise<{ code: number | null; stdou
   return { code, stdout, stderr };
 }
 
-interface Ready { event: { listeners: Array<{ port: number }>; admin?: { url: string } }; stderr: string }
+interface Ready {
+  event: { listeners: Array<{ port: number }>; admin?: { url: string } };
+  stderr: string;
+}
 
 /** Waits until both the JSON ready event (stdout) and the human "ready." line (stderr) arrived. */
 function whenReady(child: ChildProcess): Promise<Ready> {
@@ -48,7 +54,10 @@ t.test('run: ready lines, ready event with real ports, clean stop on SIGINT', as
   const port = ready.listeners[0]!.port;
   t.ok(port > 0, `listening on ${port}`);
   t.match(ready.admin?.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-  t.match(stderr, /iothub hub .*mqtts:\/\/127\.0\.0\.1:\d+ .*profile iothub-2025 .*chain g2 → root "DigiCert Global Root G2"/);
+  t.match(
+    stderr,
+    /iothub hub .*mqtts:\/\/127\.0\.0\.1:\d+ .*profile iothub-2025 .*chain g2 → root "DigiCert Global Root G2"/,
+  );
   t.match(stderr, /dps .*profile dps/);
   t.match(stderr, /certs export/);
   const health = await fetch(`${ready.admin!.url}/healthz`);
@@ -85,7 +94,9 @@ t.test('unreadable certs dir: exit 2 with the path', async (t) => {
   const blocked = path.join(dir, 'certs');
   writeFileSync(blocked, 'a file where the certs dir should be');
   chmodSync(blocked, 0o400);
-  const r = await finish(hubtls(['run', '--port', '0', '--admin-port', '0', '--certs', blocked, 'scenarios/default.yaml']));
+  const r = await finish(
+    hubtls(['run', '--port', '0', '--admin-port', '0', '--certs', blocked, 'scenarios/default.yaml']),
+  );
   t.equal(r.code, 2, r.stderr);
   t.match(r.stderr, /certs/);
   t.match(r.stderr, new RegExp(blocked.replace(/[/.]/g, '\\$&')));

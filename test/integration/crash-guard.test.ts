@@ -17,13 +17,24 @@ t.test('escaped errors become events; the process keeps serving and exits 0', as
   hub.child.kill('SIGUSR2');
   await Promise.all([hub.stdoutLine(/"what":"uncaught"/), hub.stdoutLine(/"what":"unhandled"/)]);
   const notices = hub.events().filter((e) => e.event === 'notice');
-  t.match(notices.find((e) => e.what === 'uncaught'), { level: 50, msg: /exception nobody caught/ }, 'uncaught exception logged at error level');
-  t.match(notices.find((e) => e.what === 'unhandled'), { level: 50, msg: /rejected promise nobody awaited/ }, 'unhandled rejection logged at error level');
+  t.match(
+    notices.find((e) => e.what === 'uncaught'),
+    { level: 50, msg: /exception nobody caught/ },
+    'uncaught exception logged at error level',
+  );
+  t.match(
+    notices.find((e) => e.what === 'unhandled'),
+    { level: 50, msg: /rejected promise nobody awaited/ },
+    'unhandled rejection logged at error level',
+  );
   const peer = await rawConnect(hub.port);
   peer.end('GET / HTTP/1.1\r\n\r\n'); // a peer's misbehaviour: an outcome, not a crash
   const r = await sClient(hub.port, ['-servername', 'myhub.azure-devices.net']);
   t.ok(r.handshakeOk, 'a device still connects');
   hub.child.kill('SIGTERM');
   t.equal(await hub.exited, 0, 'exit code 0: only configuration errors make it non-zero');
-  t.ok(hub.events().some((e) => e.outcome === 'HUBTLS_NOT_TLS'), 'the plain-HTTP peer was logged as HUBTLS_NOT_TLS');
+  t.ok(
+    hub.events().some((e) => e.outcome === 'HUBTLS_NOT_TLS'),
+    'the plain-HTTP peer was logged as HUBTLS_NOT_TLS',
+  );
 });

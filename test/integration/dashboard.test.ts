@@ -17,17 +17,34 @@ import { needTool } from '../helpers/tools.js';
 const HUB = ['-servername', 'myhub.azure-devices.net'];
 const GREEN = 'rgb(31, 157, 85)';
 const RED = 'rgb(214, 69, 69)';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 async function browser(t: Test): Promise<BrowserContext> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'hubtls-chromium-'));
-  const ctx = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
   t.teardown(() => ctx.close());
   return ctx;
 }
 
 const texts = (page: Page, sel: string) => page.locator(sel).allTextContents();
-const bg = (page: Page, sel: string) => page.locator(sel).first().evaluate((e) => getComputedStyle(e).backgroundColor);
+const bg = (page: Page, sel: string) =>
+  page
+    .locator(sel)
+    .first()
+    .evaluate((e) => getComputedStyle(e).backgroundColor);
 
 t.test('dashboard in headless chromium', async (t) => {
   if (!needTool(t, 'chromium', 'chromium') || !needTool(t, 'openssl', 'openssl')) return;
@@ -41,15 +58,26 @@ t.test('dashboard in headless chromium', async (t) => {
   await page.waitForSelector('body[data-ready="true"]');
 
   await t.test('the active chain is drawn leaf → intermediate → root', async (t) => {
-    t.same(await texts(page, '[data-endpoint="hub"] ol.chain[data-chain="g2"] li.cert .cn'), ['*.azure-devices.net', 'Microsoft Azure RSA TLS Issuing CA 03', 'DigiCert Global Root G2']);
-    t.same(await texts(page, '[data-endpoint="hub"] ol.chain[data-chain="ecc-g3"] li.cert .cn'), ['*.azure-devices.net', 'Microsoft Azure ECC TLS Issuing CA 03', 'DigiCert Global Root G3']);
+    t.same(await texts(page, '[data-endpoint="hub"] ol.chain[data-chain="g2"] li.cert .cn'), [
+      '*.azure-devices.net',
+      'Microsoft Azure RSA TLS Issuing CA 03',
+      'DigiCert Global Root G2',
+    ]);
+    t.same(await texts(page, '[data-endpoint="hub"] ol.chain[data-chain="ecc-g3"] li.cert .cn'), [
+      '*.azure-devices.net',
+      'Microsoft Azure ECC TLS Issuing CA 03',
+      'DigiCert Global Root G3',
+    ]);
     t.match(await page.textContent('#scenario'), 'scenario default');
   });
 
   await t.test('the feed shows earlier handshakes with outcome colours, and new ones live', async (t) => {
     t.equal(await bg(page, 'tr[data-outcome="HUBTLS_ACCEPTED"] td.outcome span'), GREEN);
     t.equal(await bg(page, 'tr[data-outcome="HUBTLS_REFUSED_VERSION"] td.outcome span'), RED);
-    t.match(await page.locator('tr[data-outcome="HUBTLS_REFUSED_VERSION"] td.reason').textContent(), /client offers TLS 1\.0–1\.1 but profile iothub-2025 accepts TLS 1\.2/);
+    t.match(
+      await page.locator('tr[data-outcome="HUBTLS_REFUSED_VERSION"] td.reason').textContent(),
+      /client offers TLS 1\.0–1\.1 but profile iothub-2025 accepts TLS 1\.2/,
+    );
     await sClient(th.port, [...HUB, '-tls1_2', '-cipher', 'AES128-GCM-SHA256']);
     const live = page.locator('#feed tbody tr').first();
     await live.and(page.locator('[data-outcome="HUBTLS_REFUSED_CIPHER"]')).waitFor();
@@ -62,14 +90,19 @@ t.test('dashboard in headless chromium', async (t) => {
     await page.click('#f-migrate button');
     await page.waitForSelector('[data-endpoint="hub"] ol.chain[data-chain="baltimore"]');
     t.match(await page.textContent('#message'), /hub, dps now serve baltimore/);
-    t.same((await texts(page, '[data-endpoint="hub"] ol.chain[data-chain="baltimore"] li.cert .cn')).at(-1), 'Baltimore CyberTrust Root');
+    t.same(
+      (await texts(page, '[data-endpoint="hub"] ol.chain[data-chain="baltimore"] li.cert .cn')).at(-1),
+      'Baltimore CyberTrust Root',
+    );
     const r = await sClient(th.port, HUB);
     t.match(r.output, /Baltimore CyberTrust Root/, 'openssl sees the new chain');
   });
 
   await t.test('Rotate leaf and +30 days update the page; an API error is shown with its code', async (t) => {
     await page.click('#b-rotate');
-    await page.waitForFunction(() => document.querySelector('[data-endpoint="hub"] .meta')?.textContent?.includes('leaf generation 2'));
+    await page.waitForFunction(() =>
+      document.querySelector('[data-endpoint="hub"] .meta')?.textContent?.includes('leaf generation 2'),
+    );
     const before = await page.textContent('#clock');
     await page.click('#b-plus30');
     await page.waitForFunction((b) => document.querySelector('#clock')?.textContent !== b, before);

@@ -11,7 +11,16 @@ import { sClient } from '../helpers/openssl.js';
 import { sharedStore } from '../helpers/pki.js';
 import { exportTrust } from '../../src/pki/export.js';
 
-const SUITES_2025_OPENSSL = ['ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-RSA-AES256-SHA384', 'ECDHE-RSA-AES128-SHA256'];
+const SUITES_2025_OPENSSL = [
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-SHA384',
+  'ECDHE-ECDSA-AES128-SHA256',
+  'ECDHE-RSA-AES256-SHA384',
+  'ECDHE-RSA-AES128-SHA256',
+];
 
 t.test('default scenario', async (t) => {
   const th = await startTestHub(t, 'scenarios/default.yaml');
@@ -34,7 +43,13 @@ t.test('default scenario', async (t) => {
   });
 
   await t.test('trusting only the Baltimore stand-in: unknown CA, and hubtls names it', async (t) => {
-    const r = await sClient(th.port, ['-servername', 'myhub.azure-devices.net', '-CAfile', baltimore, '-verify_return_error']);
+    const r = await sClient(th.port, [
+      '-servername',
+      'myhub.azure-devices.net',
+      '-CAfile',
+      baltimore,
+      '-verify_return_error',
+    ]);
     t.notOk(r.handshakeOk);
     t.match(r.output, /unable to get local issuer certificate/);
     const e = await th.nextHandshake((h) => h.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN');
@@ -43,14 +58,35 @@ t.test('default scenario', async (t) => {
   });
 
   await t.test('SNI routes to DPS, which still takes the TLS_RSA legacy suites the hub refuses', async (t) => {
-    const dps = await sClient(th.port, ['-servername', 'global.azure-devices-provisioning.net', '-tls1_2', '-cipher', 'AES128-GCM-SHA256']);
+    const dps = await sClient(th.port, [
+      '-servername',
+      'global.azure-devices-provisioning.net',
+      '-tls1_2',
+      '-cipher',
+      'AES128-GCM-SHA256',
+    ]);
     t.ok(dps.handshakeOk, dps.output);
-    const hub = await sClient(th.port, ['-servername', 'myhub.azure-devices.net', '-tls1_2', '-cipher', 'AES128-GCM-SHA256']);
+    const hub = await sClient(th.port, [
+      '-servername',
+      'myhub.azure-devices.net',
+      '-tls1_2',
+      '-cipher',
+      'AES128-GCM-SHA256',
+    ]);
     t.equal(hub.alert, 40, 'hub: handshake_failure');
     const refused = await th.nextHandshake((h) => h.outcome === 'HUBTLS_REFUSED_CIPHER');
     t.equal(refused.endpoint, 'hub');
     t.equal(refused.alertSent, 'handshake_failure');
-    t.ok(th.handshakes().some((h) => h.endpoint === 'dps' && h.outcome === 'HUBTLS_ACCEPTED' && h.negotiated?.suite === 'TLS_RSA_WITH_AES_128_GCM_SHA256'));
+    t.ok(
+      th
+        .handshakes()
+        .some(
+          (h) =>
+            h.endpoint === 'dps' &&
+            h.outcome === 'HUBTLS_ACCEPTED' &&
+            h.negotiated?.suite === 'TLS_RSA_WITH_AES_128_GCM_SHA256',
+        ),
+    );
   });
 
   await t.test('no SNI reaches the hub; TLS 1.1 is refused with protocol_version', async (t) => {

@@ -40,9 +40,21 @@ t.test('forward to a real upstream', async (t) => {
   const baltimoreFile = path.join(trust.dir, 'upstream-ca-baltimore.pem');
   writeFileSync(g2File, trust.g2);
   writeFileSync(baltimoreFile, trust.baltimore);
-  const endpoint = (name: string, hostnames: string[], ca: string) =>
-    ({ name, kind: 'iothub', hostnames, profile: 'iothub-2025', chain: 'baltimore', after: { mode: 'forward', upstream: { host: '127.0.0.1', port: up.port, ca } } });
-  const th = await startTestHub(t, { name: 'forward', endpoints: [endpoint('mitm', ['*.azure-devices.net'], g2File), endpoint('wrong-trust', ['*.example.net'], baltimoreFile)] });
+  const endpoint = (name: string, hostnames: string[], ca: string) => ({
+    name,
+    kind: 'iothub',
+    hostnames,
+    profile: 'iothub-2025',
+    chain: 'baltimore',
+    after: { mode: 'forward', upstream: { host: '127.0.0.1', port: up.port, ca } },
+  });
+  const th = await startTestHub(t, {
+    name: 'forward',
+    endpoints: [
+      endpoint('mitm', ['*.azure-devices.net'], g2File),
+      endpoint('wrong-trust', ['*.example.net'], baltimoreFile),
+    ],
+  });
 
   await t.test('bytes go both ways; the device sees the emulated chain, the upstream its own', async (t) => {
     const reply = await roundTrip(th.port, trust.baltimore, 'hello upstream');
@@ -55,15 +67,26 @@ t.test('forward to a real upstream', async (t) => {
     const handshake = await th.nextHandshake((h) => h.endpoint === 'mitm');
     t.match(handshake.chain?.root, /Baltimore/, 'device side: the emulated Baltimore chain');
     const closed = await nextSession(th, (e) => e.action === 'forward-close');
-    t.same([closed.detail?.fromDevice, closed.detail?.fromUpstream], ['hello upstream'.length, 'upstream saw: hello upstream'.length]);
+    t.same(
+      [closed.detail?.fromDevice, closed.detail?.fromUpstream],
+      ['hello upstream'.length, 'upstream saw: hello upstream'.length],
+    );
     t.type(closed.detail?.durationMs, 'number');
   });
 
   await t.test('an upstream that does not verify against upstream.ca is refused and the device dropped', async (t) => {
-    const s = tls.connect({ host: '127.0.0.1', port: th.port, servername: 'dev.example.net', rejectUnauthorized: false });
+    const s = tls.connect({
+      host: '127.0.0.1',
+      port: th.port,
+      servername: 'dev.example.net',
+      rejectUnauthorized: false,
+    });
     s.on('error', () => {});
     await new Promise((resolve) => s.once('close', resolve));
     const open = await nextSession(th, (e) => e.action === 'forward-open' && !e.ok);
-    t.match(open.reason, /upstream 127\.0\.0\.1:\d+ failed: .*(unable to get local issuer|self.signed|unable to verify)/i);
+    t.match(
+      open.reason,
+      /upstream 127\.0\.0\.1:\d+ failed: .*(unable to get local issuer|self.signed|unable to verify)/i,
+    );
   });
 });

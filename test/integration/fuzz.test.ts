@@ -32,14 +32,42 @@ type Mutator = (b: Buffer, r: () => number) => Buffer;
 const int = (r: () => number, n: number) => Math.floor(r() * n);
 
 const MUTATORS: Record<string, Mutator> = {
-  flipBytes: (b, r) => { const c = Buffer.from(b); for (let k = 1 + int(r, 8); k > 0; k--) c[int(r, c.length)] = int(r, 256); return c; },
+  flipBytes: (b, r) => {
+    const c = Buffer.from(b);
+    for (let k = 1 + int(r, 8); k > 0; k--) c[int(r, c.length)] = int(r, 256);
+    return c;
+  },
   truncate: (b, r) => b.subarray(0, int(r, b.length)),
-  recordLength: (b, r) => { const c = Buffer.from(b); c.writeUInt16BE(int(r, 0x10000), 3); return c; },
-  handshakeLength: (b, r) => { const c = Buffer.from(b); c.writeUIntBE(int(r, 0x1000000), 6, 3); return c; },
-  innerLength: (b, r) => { const c = Buffer.from(b); const at = 9 + int(r, c.length - 11); c.writeUInt16BE(int(r, 0x10000), at); return c; },
-  insert: (b, r) => { const at = int(r, b.length); return Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: 1 + int(r, 40) }, () => int(r, 256))), b.subarray(at)]); },
+  recordLength: (b, r) => {
+    const c = Buffer.from(b);
+    c.writeUInt16BE(int(r, 0x10000), 3);
+    return c;
+  },
+  handshakeLength: (b, r) => {
+    const c = Buffer.from(b);
+    c.writeUIntBE(int(r, 0x1000000), 6, 3);
+    return c;
+  },
+  innerLength: (b, r) => {
+    const c = Buffer.from(b);
+    const at = 9 + int(r, c.length - 11);
+    c.writeUInt16BE(int(r, 0x10000), at);
+    return c;
+  },
+  insert: (b, r) => {
+    const at = int(r, b.length);
+    return Buffer.concat([
+      b.subarray(0, at),
+      Buffer.from(Array.from({ length: 1 + int(r, 40) }, () => int(r, 256))),
+      b.subarray(at),
+    ]);
+  },
   garbage: (_b, r) => Buffer.from(Array.from({ length: int(r, 600) }, () => int(r, 256))),
-  tlsGarbage: (_b, r) => Buffer.concat([Buffer.from([0x16, 3, int(r, 5)]), Buffer.from(Array.from({ length: int(r, 300) }, () => int(r, 256)))]),
+  tlsGarbage: (_b, r) =>
+    Buffer.concat([
+      Buffer.from([0x16, 3, int(r, 5)]),
+      Buffer.from(Array.from({ length: int(r, 300) }, () => int(r, 256))),
+    ]),
   doubled: (b) => Buffer.concat([b, b]),
   empty: () => Buffer.alloc(0),
 };
@@ -63,12 +91,23 @@ function send(port: number, bytes: Buffer, r: () => number): Promise<'closed' | 
 /** In its own function so the 10,000 events are garbage before the heap is measured. */
 function checkEvents(t: Test, events: HandshakeEvent[]): void {
   t.equal(events.length, COUNT, 'one handshake event per connection');
-  const byOutcome = events.reduce<Record<string, number>>((acc, e) => ((acc[e.outcome] = (acc[e.outcome] ?? 0) + 1), acc), {});
+  const byOutcome = events.reduce<Record<string, number>>(
+    (acc, e) => ((acc[e.outcome] = (acc[e.outcome] ?? 0) + 1), acc),
+    {},
+  );
   t.comment(`outcomes: ${JSON.stringify(byOutcome)}`);
-  const reasons = events.filter((e) => e.outcome === 'HUBTLS_HANDSHAKE_FAILED').reduce<Record<string, number>>((acc, e) => ((acc[e.reason] = (acc[e.reason] ?? 0) + 1), acc), {});
+  const reasons = events
+    .filter((e) => e.outcome === 'HUBTLS_HANDSHAKE_FAILED')
+    .reduce<Record<string, number>>((acc, e) => ((acc[e.reason] = (acc[e.reason] ?? 0) + 1), acc), {});
   t.comment(`engine refusals: ${JSON.stringify(reasons)}`);
-  t.ok(byOutcome.HUBTLS_MALFORMED_HELLO! > 0 && byOutcome.HUBTLS_NOT_TLS! > 0, 'malformed and non-TLS inputs are classified');
-  t.notOk(events.some((e) => /internal error/.test(e.reason)), 'no internal errors');
+  t.ok(
+    byOutcome.HUBTLS_MALFORMED_HELLO! > 0 && byOutcome.HUBTLS_NOT_TLS! > 0,
+    'malformed and non-TLS inputs are classified',
+  );
+  t.notOk(
+    events.some((e) => /internal error/.test(e.reason)),
+    'no internal errors',
+  );
 }
 
 t.test(`${COUNT} mutated ClientHellos`, async (t) => {
@@ -78,11 +117,16 @@ t.test(`${COUNT} mutated ClientHellos`, async (t) => {
     captureOpensslHello(['-tls1_2', '-maxfraglen', '512', '-alpn', 'mqtt']),
     captureOpensslHello(['-tls1', '-cipher', 'ALL:@SECLEVEL=0']),
   ]);
-  const run = (from: number, n: number) => pool(Array.from({ length: n }, (_, i) => from + i), 100, (i) => {
-    const r = rng(i);
-    const mutator = MUTATORS[NAMES[i % NAMES.length]!]!;
-    return send(th.port, mutator(seeds[i % seeds.length]!.raw, r), r);
-  });
+  const run = (from: number, n: number) =>
+    pool(
+      Array.from({ length: n }, (_, i) => from + i),
+      100,
+      (i) => {
+        const r = rng(i);
+        const mutator = MUTATORS[NAMES[i % NAMES.length]!]!;
+        return send(th.port, mutator(seeds[i % seeds.length]!.raw, r), r);
+      },
+    );
   // Warm up first (JIT, OpenSSL contexts, pools), so the measurement sees growth, not start-up.
   await run(COUNT, 500);
   th.events.length = 0;

@@ -21,7 +21,12 @@ function verdictOf(h: CapturedHello, profile: string): ProfileVerdict {
 t.test('readiness verdicts for openssl clients of known configurations', async (t) => {
   if (!needTool(t, 'openssl', 'openssl')) return;
   const captured: CapturedHello[] = [];
-  const capture = await HelloCapture.listen({ host: '127.0.0.1', port: 0, at: new Date('2026-01-15T00:00:00Z'), onHello: (h, isNew) => isNew && captured.push(h) });
+  const capture = await HelloCapture.listen({
+    host: '127.0.0.1',
+    port: 0,
+    at: new Date('2026-01-15T00:00:00Z'),
+    onHello: (h, isNew) => isNew && captured.push(h),
+  });
   t.teardown(() => capture.close());
   const hello = async (args: string[]) => {
     const r = await sClient(capture.port, args);
@@ -29,44 +34,79 @@ t.test('readiness verdicts for openssl clients of known configurations', async (
     return captured.at(-1)!;
   };
 
-  await t.test('TLS 1.1 only, no SNI: below every floor but the legacy hub; no SNI and the version for the 1.3 preview', async (t) => {
-    const h = await hello(['-tls1_1', '-cipher', 'ALL:@SECLEVEL=0']);
-    t.equal(verdictOf(h, 'iothub-legacy').verdict, 'pass');
-    t.match(verdictOf(h, 'iothub-2025'), { verdict: 'fail', outcome: 'HUBTLS_REFUSED_VERSION', why: [/^version below floor: offers TLS 1\.0, TLS 1\.1, iothub-2025 accepts TLS 1\.2$/] });
-    const preview = verdictOf(h, 'iothub-tls13-preview');
-    t.match(preview.why, [/^no SNI/, /^and then: version below floor/]);
-    t.match(h.findings, [/offers TLS 1\.0, TLS 1\.1/]);
-  });
+  await t.test(
+    'TLS 1.1 only, no SNI: below every floor but the legacy hub; no SNI and the version for the 1.3 preview',
+    async (t) => {
+      const h = await hello(['-tls1_1', '-cipher', 'ALL:@SECLEVEL=0']);
+      t.equal(verdictOf(h, 'iothub-legacy').verdict, 'pass');
+      t.match(verdictOf(h, 'iothub-2025'), {
+        verdict: 'fail',
+        outcome: 'HUBTLS_REFUSED_VERSION',
+        why: [/^version below floor: offers TLS 1\.0, TLS 1\.1, iothub-2025 accepts TLS 1\.2$/],
+      });
+      const preview = verdictOf(h, 'iothub-tls13-preview');
+      t.match(preview.why, [/^no SNI/, /^and then: version below floor/]);
+      t.match(h.findings, [/offers TLS 1\.0, TLS 1\.1/]);
+    },
+  );
 
   await t.test('ECDSA-only TLS 1.2: the ECC chain on the 2025 hub, nothing on RSA-only profiles', async (t) => {
     const h = await hello(['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256', ...SNI]);
-    t.match(verdictOf(h, 'iothub-2025'), { verdict: 'pass', suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', chain: { keyType: 'ec', id: 'ecc-g3', root: 'DigiCert Global Root G3' } });
+    t.match(verdictOf(h, 'iothub-2025'), {
+      verdict: 'pass',
+      suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+      chain: { keyType: 'ec', id: 'ecc-g3', root: 'DigiCert Global Root G3' },
+    });
     t.match(verdictOf(h, 'iothub-ecc-preview'), { verdict: 'pass', chain: { keyType: 'ec' } });
     t.match(verdictOf(h, 'iothub-tls12'), { verdict: 'fail', why: [/^no shared suite with the iothub-tls12 list/] });
     t.notOk(h.findings.some((f) => /no ECDSA/.test(f)));
   });
 
-  await t.test('TLS_RSA only: no shared suite with the 2025 list; DPS still takes it; never the ECC chain', async (t) => {
-    const h = await hello(['-tls1_2', '-cipher', 'AES128-GCM-SHA256', ...SNI]);
-    t.match(verdictOf(h, 'iothub-2025'), { verdict: 'fail', outcome: 'HUBTLS_REFUSED_CIPHER', why: [/^no shared suite with the 2025 list$/] });
-    t.match(verdictOf(h, 'dps'), { verdict: 'pass', suite: 'TLS_RSA_WITH_AES_128_GCM_SHA256', chain: { keyType: 'rsa', id: 'g2', root: 'DigiCert Global Root G2' } });
-    t.ok(h.findings.includes('shares none of the 8 post-2025 suites: refused by every hub after 2025-08-31'));
-    t.ok(h.findings.some((f) => /^no ECDSA suites, so never the ECC chain/.test(f)));
-  });
+  await t.test(
+    'TLS_RSA only: no shared suite with the 2025 list; DPS still takes it; never the ECC chain',
+    async (t) => {
+      const h = await hello(['-tls1_2', '-cipher', 'AES128-GCM-SHA256', ...SNI]);
+      t.match(verdictOf(h, 'iothub-2025'), {
+        verdict: 'fail',
+        outcome: 'HUBTLS_REFUSED_CIPHER',
+        why: [/^no shared suite with the 2025 list$/],
+      });
+      t.match(verdictOf(h, 'dps'), {
+        verdict: 'pass',
+        suite: 'TLS_RSA_WITH_AES_128_GCM_SHA256',
+        chain: { keyType: 'rsa', id: 'g2', root: 'DigiCert Global Root G2' },
+      });
+      t.ok(h.findings.includes('shares none of the 8 post-2025 suites: refused by every hub after 2025-08-31'));
+      t.ok(h.findings.some((f) => /^no ECDSA suites, so never the ECC chain/.test(f)));
+    },
+  );
 
-  await t.test('TLS 1.3 only, no SNI: above the 1.2 hubs, no SNI for the 1.3 preview, Resource Manager passes', async (t) => {
-    const h = await hello(['-tls1_3']);
-    t.match(verdictOf(h, 'iothub-2025'), { verdict: 'fail', why: [/^version above ceiling: offers TLS 1\.3/] });
-    t.match(verdictOf(h, 'iothub-tls13-preview'), { verdict: 'fail', outcome: 'HUBTLS_REFUSED_SNI', why: [/^no SNI: iothub-tls13-preview requires server_name/] });
-    t.match(verdictOf(h, 'arm'), { verdict: 'pass', version: 'TLS 1.3' });
-  });
+  await t.test(
+    'TLS 1.3 only, no SNI: above the 1.2 hubs, no SNI for the 1.3 preview, Resource Manager passes',
+    async (t) => {
+      const h = await hello(['-tls1_3']);
+      t.match(verdictOf(h, 'iothub-2025'), { verdict: 'fail', why: [/^version above ceiling: offers TLS 1\.3/] });
+      t.match(verdictOf(h, 'iothub-tls13-preview'), {
+        verdict: 'fail',
+        outcome: 'HUBTLS_REFUSED_SNI',
+        why: [/^no SNI: iothub-tls13-preview requires server_name/],
+      });
+      t.match(verdictOf(h, 'arm'), { verdict: 'pass', version: 'TLS 1.3' });
+    },
+  );
 
-  await t.test('max_fragment_length 512: a warning on every hub that ignores it, a pass on the preview hub', async (t) => {
-    const h = await hello(['-tls1_2', '-maxfraglen', '512', ...SNI]);
-    t.match(verdictOf(h, 'iothub-2025'), { verdict: 'warn', why: [/^requests max_fragment_length 512, but iothub-2025 ignores it/] });
-    t.equal(verdictOf(h, 'iothub-ecc-preview').verdict, 'pass');
-    t.match(verdictOf(h, 'iothub-ecc-preview').explanation, /max_fragment_length 512 honoured/);
-  });
+  await t.test(
+    'max_fragment_length 512: a warning on every hub that ignores it, a pass on the preview hub',
+    async (t) => {
+      const h = await hello(['-tls1_2', '-maxfraglen', '512', ...SNI]);
+      t.match(verdictOf(h, 'iothub-2025'), {
+        verdict: 'warn',
+        why: [/^requests max_fragment_length 512, but iothub-2025 ignores it/],
+      });
+      t.equal(verdictOf(h, 'iothub-ecc-preview').verdict, 'pass');
+      t.match(verdictOf(h, 'iothub-ecc-preview').explanation, /max_fragment_length 512 honoured/);
+    },
+  );
 
   await t.test('a retry of the same client is counted, not listed again', async (t) => {
     const before = capture.distinct;
@@ -91,19 +131,47 @@ t.test('readiness verdicts for openssl clients of known configurations', async (
 
 t.test('hubtls inspect CLI: --count 1 --format json prints the report and exits 0', async (t) => {
   if (!needTool(t, 'openssl', 'openssl')) return;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'inspect', '--port', '0', '--count', '1', '--timeout', '60', '--format', 'json', '--profiles', 'iothub-2025', 'dps'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'inspect',
+      '--port',
+      '0',
+      '--count',
+      '1',
+      '--timeout',
+      '60',
+      '--format',
+      'json',
+      '--profiles',
+      'iothub-2025',
+      'dps',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
-  const port = await new Promise<number>((resolve) => child.stderr.on('data', (d) => {
-    err += d;
-    const m = /point the device at 127\.0\.0\.1:(\d+)/.exec(err);
-    if (m) resolve(Number(m[1]));
-  }));
+  const port = await new Promise<number>((resolve) =>
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /point the device at 127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    }),
+  );
   await sClient(port, ['-tls1_2', '-cipher', 'AES128-GCM-SHA256', ...SNI]);
   const [code] = await once(child, 'close');
   t.equal(code, 0, err);
   const report = JSON.parse(out);
-  t.same(report.hellos[0].verdicts.map((v: ProfileVerdict) => [v.profile, v.verdict]), [['iothub-2025', 'fail'], ['dps', 'pass']]);
+  t.same(
+    report.hellos[0].verdicts.map((v: ProfileVerdict) => [v.profile, v.verdict]),
+    [
+      ['iothub-2025', 'fail'],
+      ['dps', 'pass'],
+    ],
+  );
   t.match(err, /captured ClientHello #1 .* passes 1\/2 profiles/);
 });

@@ -22,7 +22,11 @@ t.test('global limit: refused at accept, one warning per episode, cleared when o
   t.match(refused[0]!.reason, /global connection limit of 3 .*limits\.maxConnections.*--max-connections/);
   const warning = await warned;
   t.equal(warning.level, 'warn');
-  t.equal(th.events.filter((e) => e.type === 'notice' && e.what === 'conn-limit').length, 1, 'one warning for the episode, not one per connection');
+  t.equal(
+    th.events.filter((e) => e.type === 'notice' && e.what === 'conn-limit').length,
+    1,
+    'one warning for the episode, not one per connection',
+  );
   const cleared = nextNotice(th.hub.bus, 'conn-limit-cleared');
   held.shift()!.destroy();
   t.match((await cleared).msg, /global is back under its limit of 3/);
@@ -35,7 +39,15 @@ t.test('per-endpoint limit: refused after routing, other endpoints unaffected', 
   const scenario = {
     name: 'limits',
     endpoints: [
-      { name: 'hub', kind: 'iothub', hostnames: ['*.azure-devices.net'], profile: 'iothub-2025', chain: 'g2', maxConnections: 2, default: true },
+      {
+        name: 'hub',
+        kind: 'iothub',
+        hostnames: ['*.azure-devices.net'],
+        profile: 'iothub-2025',
+        chain: 'g2',
+        maxConnections: 2,
+        default: true,
+      },
       { name: 'dps', kind: 'dps', hostnames: ['*.azure-devices-provisioning.net'], profile: 'dps', chain: 'g2' },
     ],
   };

@@ -19,15 +19,31 @@ t.test('honour (iothub-ecc-preview): echoed, and no record over the agreed lengt
   const th = await startTestHub(t, oneEndpoint('iothub-ecc-preview', { clientCert: 'none', after: 'close' }));
   for (const size of [512, 1024, 2048, 4096]) {
     const relay = await startRelay(t, th.port);
-    const r = await sClient(relay.port, ['-maxfraglen', String(size), '-tlsextdebug', '-servername', 'myhub.azure-devices.net']);
+    const r = await sClient(relay.port, [
+      '-maxfraglen',
+      String(size),
+      '-tlsextdebug',
+      '-servername',
+      'myhub.azure-devices.net',
+    ]);
     t.ok(r.handshakeOk, `${size}: handshake`);
     t.match(r.output, MFL_ECHOED, `${size}: s_client sees max_fragment_length echoed`);
     const recs = serverRecords(relay.records);
-    t.same(recs.filter((x) => !fits(x, size)).map((x) => x.length), [], `${size}: all ${recs.length} server records within ${size} bytes of plaintext`);
-    t.ok(recs.filter((x) => x.type === 22 && !x.encrypted).length > 1 || size >= 4096, `${size}: the certificate flight was cut into several records`);
+    t.same(
+      recs.filter((x) => !fits(x, size)).map((x) => x.length),
+      [],
+      `${size}: all ${recs.length} server records within ${size} bytes of plaintext`,
+    );
+    t.ok(
+      recs.filter((x) => x.type === 22 && !x.encrypted).length > 1 || size >= 4096,
+      `${size}: the certificate flight was cut into several records`,
+    );
   }
   const events = th.handshakes();
-  t.same(events.map((e) => [e.engine, e.mfl?.mode]), Array(4).fill(['openssl', 'honour']));
+  t.same(
+    events.map((e) => [e.engine, e.mfl?.mode]),
+    Array(4).fill(['openssl', 'honour']),
+  );
   t.match(events[0]!.reason, /max_fragment_length 512 honoured/);
 });
 
@@ -40,7 +56,10 @@ t.test('ignore (iothub-2025): not echoed, the flight comes as one record over th
   const flight = serverRecords(relay.records).filter((x) => x.type === 22 && !x.encrypted);
   t.comment(`server handshake records: ${flight.map((x) => x.length).join(', ')}`);
   t.equal(flight.length, 1, 'ServerHello through ServerHelloDone in one record');
-  t.ok(flight[0]!.length > 512 && flight[0]!.length <= 16384, `that record carries ${flight[0]!.length} bytes: over 512, within 2^14`);
+  t.ok(
+    flight[0]!.length > 512 && flight[0]!.length <= 16384,
+    `that record carries ${flight[0]!.length} bytes: over 512, within 2^14`,
+  );
   const e = await th.nextHandshake();
   t.same([e.outcome, e.engine, e.mfl], ['HUBTLS_ACCEPTED', 'mini', { requested: 512, mode: 'ignore' }]);
   t.match(e.reason, /max_fragment_length 512 ignored/);
@@ -69,10 +88,18 @@ t.test('the mini engine honours max_fragment_length too, application data includ
   const th = await startTestHub(t, oneEndpoint('iothub-ecc-preview', { clientCert: 'none' }));
   const echo = await startMiniEcho(t, th.hub);
   const relay = await startRelay(t, echo.port);
-  const r = await sClient(relay.port, ['-maxfraglen', '512', '-tlsextdebug', '-servername', 'myhub.azure-devices.net'], { input: 'x'.repeat(3000) + '\n' });
+  const r = await sClient(
+    relay.port,
+    ['-maxfraglen', '512', '-tlsextdebug', '-servername', 'myhub.azure-devices.net'],
+    { input: 'x'.repeat(3000) + '\n' },
+  );
   t.ok(r.handshakeOk, 'handshake');
   t.match(r.output, MFL_ECHOED, 'echoed by the mini engine');
   const recs = serverRecords(relay.records);
   t.ok(recs.filter((x) => x.type === 23).length >= 6, 'the 3 KB echo came back in several application-data records');
-  t.same(recs.filter((x) => !fits(x, 512)).map((x) => x.length), [], `all ${recs.length} server records within 512 bytes of plaintext`);
+  t.same(
+    recs.filter((x) => !fits(x, 512)).map((x) => x.length),
+    [],
+    `all ${recs.length} server records within 512 bytes of plaintext`,
+  );
 });

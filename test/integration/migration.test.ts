@@ -12,13 +12,31 @@ import { hubClient, Message } from '../helpers/azure-sdk.js';
 
 t.test('Baltimore → DigiCert G2 migration with connected SDK devices', async (t) => {
   const [keyOld, keyBoth] = [randomKey(), randomKey()];
-  const [trust, th] = await Promise.all([exportedTrust(), startTestHub(t, {
-    name: 'migration',
-    endpoints: [{ name: 'hub', kind: 'iothub', hostnames: ['*.azure-devices.net', 'localhost'], profile: 'iothub-2025', chain: 'baltimore', after: 'mqtt' }],
-    devices: [{ id: 'legacy-meter', auth: 'sas', primaryKey: keyOld }, { id: 'updated-meter', auth: 'sas', primaryKey: keyBoth }],
-  })]);
+  const [trust, th] = await Promise.all([
+    exportedTrust(),
+    startTestHub(t, {
+      name: 'migration',
+      endpoints: [
+        {
+          name: 'hub',
+          kind: 'iothub',
+          hostnames: ['*.azure-devices.net', 'localhost'],
+          profile: 'iothub-2025',
+          chain: 'baltimore',
+          after: 'mqtt',
+        },
+      ],
+      devices: [
+        { id: 'legacy-meter', auth: 'sas', primaryKey: keyOld },
+        { id: 'updated-meter', auth: 'sas', primaryKey: keyBoth },
+      ],
+    }),
+  ]);
   const device = async (id: string, key: string, ca: string) => {
-    const c = await hubClient({ connectionString: `HostName=myhub.azure-devices.net;DeviceId=${id};SharedAccessKey=${key};GatewayHostName=localhost:${th.port}`, ca });
+    const c = await hubClient({
+      connectionString: `HostName=myhub.azure-devices.net;DeviceId=${id};SharedAccessKey=${key};GatewayHostName=localhost:${th.port}`,
+      ca,
+    });
     c.setRetryPolicy(new common.NoRetry());
     t.teardown(() => c.close());
     await c.open();
@@ -28,7 +46,13 @@ t.test('Baltimore → DigiCert G2 migration with connected SDK devices', async (
   const legacy = await device('legacy-meter', keyOld, trust.baltimore);
   const updated = await device('updated-meter', keyBoth, trust.both);
   const devices = th.hub.runtime.devices;
-  t.same(devices.list().map((d) => [d.id, d.connected, d.telemetryCount]), [['legacy-meter', true, 1], ['updated-meter', true, 1]]);
+  t.same(
+    devices.list().map((d) => [d.id, d.connected, d.telemetryCount]),
+    [
+      ['legacy-meter', true, 1],
+      ['updated-meter', true, 1],
+    ],
+  );
 
   // As the SDK samples do: on 'disconnect', open again.
   const disconnected = [legacy, updated].map((c) => new Promise((resolve) => c.once('disconnect', resolve)));
@@ -37,7 +61,10 @@ t.test('Baltimore → DigiCert G2 migration with connected SDK devices', async (
   t.equal(th.hub.runtime.connections.drop('hub'), 2, 'both connections dropped');
   await Promise.all(disconnected);
 
-  const failure = await legacy.open().then(() => undefined, (e: Error) => e);
+  const failure = await legacy.open().then(
+    () => undefined,
+    (e: Error) => e,
+  );
   t.match(failure?.message ?? '', /certificate|issuer/i, `the SDK reports a certificate error: ${failure?.message}`);
   // Node verifies the chain after the handshake and closes without an alert: hubtls infers the rejection.
   const rejected = await nextSession(th, (e) => e.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN', mark);
@@ -48,9 +75,20 @@ t.test('Baltimore → DigiCert G2 migration with connected SDK devices', async (
 
   await updated.open();
   await updated.sendEvent(new Message('updated-meter after'));
-  t.same(devices.telemetry('updated-meter').map((m) => m.body), ['updated-meter before', 'updated-meter after'], 'the device trusting both roots keeps sending');
-  t.same(devices.telemetry('legacy-meter').map((m) => m.body), ['legacy-meter before']);
-  const reconnect = await nextSession(th, (e) => e.action === 'connect' && e.ok && e.deviceId === 'updated-meter', mark);
+  t.same(
+    devices.telemetry('updated-meter').map((m) => m.body),
+    ['updated-meter before', 'updated-meter after'],
+    'the device trusting both roots keeps sending',
+  );
+  t.same(
+    devices.telemetry('legacy-meter').map((m) => m.body),
+    ['legacy-meter before'],
+  );
+  const reconnect = await nextSession(
+    th,
+    (e) => e.action === 'connect' && e.ok && e.deviceId === 'updated-meter',
+    mark,
+  );
   const served = await th.nextHandshake((h) => h.conn === reconnect.conn);
   t.match(served.chain?.root, /DigiCert Global Root G2/);
 });

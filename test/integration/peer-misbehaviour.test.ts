@@ -74,7 +74,13 @@ t.test('a client that rejects an expired leaf is logged with certificate_expired
   const { writeFileSync, mkdtempSync } = await import('node:fs');
   const dir = mkdtempSync('/tmp/hubtls-root-');
   writeFileSync(`${dir}/g2.pem`, root.certPem);
-  const r = await sClient(th.port, ['-servername', 'myhub.azure-devices.net', '-CAfile', `${dir}/g2.pem`, '-verify_return_error']);
+  const r = await sClient(th.port, [
+    '-servername',
+    'myhub.azure-devices.net',
+    '-CAfile',
+    `${dir}/g2.pem`,
+    '-verify_return_error',
+  ]);
   t.notOk(r.handshakeOk);
   t.match(r.output, /certificate has expired/);
   const e = await th.nextHandshake((h) => h.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN');

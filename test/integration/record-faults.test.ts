@@ -28,7 +28,10 @@ t.test('oversize: records over the agreed max_fragment_length draw record_overfl
   const r = await sClient(relay.port, [...HOST, '-maxfraglen', '512', '-tlsextdebug']);
   t.notOk(r.handshakeOk, 's_client refuses the handshake');
   t.match(r.output, /max fragment length/, 'the extension was echoed (512 agreed)');
-  t.ok(relay.records.some((x) => x.from === 'server' && x.length > 512), 'a server record over 512 bytes was on the wire');
+  t.ok(
+    relay.records.some((x) => x.from === 'server' && x.length > 512),
+    'a server record over 512 bytes was on the wire',
+  );
   t.equal(receivedAlert(echo.established[0]), 22, 'the engine received record_overflow(22)');
 });
 
@@ -43,7 +46,8 @@ t.test('tiny records: a flight in 1-byte records is reassembled by every client'
   await once(s, 'secureConnect');
   t.pass("Node's tls client");
   s.destroy();
-  if (needTool(t, 'gnutls-cli', 'gnutls-bin')) t.match(await gnutls(echo.port), /Handshake was completed/, 'gnutls-cli');
+  if (needTool(t, 'gnutls-cli', 'gnutls-bin'))
+    t.match(await gnutls(echo.port), /Handshake was completed/, 'gnutls-cli');
 });
 
 t.test('bad signature: clients refuse a ServerKeyExchange that does not verify', async (t) => {
@@ -51,21 +55,41 @@ t.test('bad signature: clients refuse a ServerKeyExchange that does not verify',
   const echo = await startMiniEcho(t, th.hub, { badSignature: true });
   const r = await sClient(echo.port, [...HOST, '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256']);
   t.notOk(r.handshakeOk, 'openssl s_client refuses');
-  const s = tls.connect({ port: echo.port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES256-GCM-SHA384' });
+  const s = tls.connect({
+    port: echo.port,
+    host: '127.0.0.1',
+    rejectUnauthorized: false,
+    maxVersion: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-AES256-GCM-SHA384',
+  });
   const err = (await once(s, 'error').catch((e: unknown) => [e]))[0] as Error;
   t.comment(err.message);
 
-  if (needTool(t, 'gnutls-cli', 'gnutls-bin')) t.notMatch(await gnutls(echo.port, ['--priority', 'NORMAL:-RSA']), /Handshake was completed/, 'gnutls-cli refuses');
+  if (needTool(t, 'gnutls-cli', 'gnutls-bin'))
+    t.notMatch(await gnutls(echo.port, ['--priority', 'NORMAL:-RSA']), /Handshake was completed/, 'gnutls-cli refuses');
   t.same(echo.established.map(receivedAlert).slice(0, 2), [51, 51], 'OpenSSL clients answer decrypt_error(51)');
-  t.match(insecureAcceptance({ badSignature: true }), [/INSECURE: .*signature/], 'a client that connected anyway would be flagged');
+  t.match(
+    insecureAcceptance({ badSignature: true }),
+    [/INSECURE: .*signature/],
+    'a client that connected anyway would be flagged',
+  );
 });
 
 t.test('oversized chain where MFL is ignored: split at 2^14; a 4 KB device fails, others pass', async (t) => {
-  const th = await startTestHub(t, oneEndpoint('iothub-2025', { clientCert: 'none', after: 'close', chain: 'oversized-chain' }));
+  const th = await startTestHub(
+    t,
+    oneEndpoint('iothub-2025', { clientCert: 'none', after: 'close', chain: 'oversized-chain' }),
+  );
   const relay = await startRelay(t, th.port);
-  t.ok((await sClient(relay.port, [...HOST, '-maxfraglen', '4096'])).handshakeOk, 'a client without a small buffer connects');
+  t.ok(
+    (await sClient(relay.port, [...HOST, '-maxfraglen', '4096'])).handshakeOk,
+    'a client without a small buffer connects',
+  );
   const flight = relay.records.filter((x) => x.from === 'server' && x.type === 22 && !x.encrypted).map((x) => x.length);
-  t.ok(flight.length >= 2 && flight[0] === 16384 && flight.every((n) => n <= 16384), `flight records ${flight.join(', ')}: full 2^14 records, none larger`);
+  t.ok(
+    flight.length >= 2 && flight[0] === 16384 && flight.every((n) => n <= 16384),
+    `flight records ${flight.join(', ')}: full 2^14 records, none larger`,
+  );
   const device = await startRelay(t, th.port, { bufferLimit: 4096 });
   t.notOk((await sClient(device.port, [...HOST, '-maxfraglen', '4096'])).handshakeOk, 'the 4 KB device does not');
   t.match(device.deviceErrors, [/16384 bytes .* 4096-byte receive buffer/]);
@@ -73,7 +97,17 @@ t.test('oversized chain where MFL is ignored: split at 2^14; a 4 KB device fails
 
 t.test('wrong host name: refused by a checking client, flagged when accepted', async (t) => {
   const th = await startTestHub(t, oneEndpoint('iothub-legacy', { clientCert: 'none', chain: 'wrong-host' }));
-  const strict = await sClient(th.port, [...HOST, '-maxfraglen', '512', '-verify_hostname', 'myhub.azure-devices.net', '-verify_return_error', '-partial_chain', '-CAfile', '/dev/null']);
+  const strict = await sClient(th.port, [
+    ...HOST,
+    '-maxfraglen',
+    '512',
+    '-verify_hostname',
+    'myhub.azure-devices.net',
+    '-verify_return_error',
+    '-partial_chain',
+    '-CAfile',
+    '/dev/null',
+  ]);
   t.notOk(strict.handshakeOk, 'a client checking names refuses');
   const lax = await sClient(th.port, [...HOST, '-maxfraglen', '512']);
   t.ok(lax.handshakeOk, 'a client that does not check connects');

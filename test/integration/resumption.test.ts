@@ -15,12 +15,18 @@ t.test('a ticket from the last connection resumes the session', async (t) => {
   t.ok(session, 'the hub issued a session ticket');
   await th.nextHandshake((e) => e.outcome === 'HUBTLS_ACCEPTED');
   first.destroy();
-  const again = await tlsConnect(th.port, 'myhub.azure-devices.net', { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', session });
+  const again = await tlsConnect(th.port, 'myhub.azure-devices.net', {
+    ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+    session,
+  });
   t.ok(again.isSessionReused(), 'the session was resumed');
   const events = () => th.handshakes().filter((e) => e.outcome === 'HUBTLS_ACCEPTED');
   const second = await th.nextHandshake((e) => e.outcome === 'HUBTLS_ACCEPTED' && e !== events()[0]);
   t.equal(second.endpoint, 'hub');
   t.equal(second.hello?.sni, 'myhub.azure-devices.net');
-  t.notOk(th.handshakes().some((e) => e.outcome === 'HUBTLS_HANDSHAKE_FAILED'), 'no engine failure');
+  t.notOk(
+    th.handshakes().some((e) => e.outcome === 'HUBTLS_HANDSHAKE_FAILED'),
+    'no engine failure',
+  );
   again.destroy();
 });

@@ -54,7 +54,12 @@ t.test('SIGTERM drains, closes listeners, flushes the log, exits 0', async (t) =
   const silent = await rawConnect(hub.port);
   const raw = await rawConnect(hub.port);
   const transport = new HeldTransport(raw);
-  const late = tls.connect({ socket: transport as unknown as net.Socket, servername: 'myhub.azure-devices.net', rejectUnauthorized: false, maxVersion: 'TLSv1.2' });
+  const late = tls.connect({
+    socket: transport as unknown as net.Socket,
+    servername: 'myhub.azure-devices.net',
+    rejectUnauthorized: false,
+    maxVersion: 'TLSv1.2',
+  });
   late.on('error', () => {});
   await new Promise<void>((resolve) => setImmediate(resolve)); // the ClientHello is written on the next tick
   transport.sendFirst(20);

@@ -17,13 +17,17 @@ const TIMEOUT_MS = 4000;
 
 /** Connects `n` devices, five at a time; resolves with each handshake's duration in ms. */
 async function devices(port: number, n: number): Promise<number[]> {
-  return pool(Array.from({ length: n }, (_, i) => i), 5, async () => {
-    const t0 = performance.now();
-    const s = await tlsConnect(port);
-    const ms = performance.now() - t0;
-    s.destroy();
-    return ms;
-  });
+  return pool(
+    Array.from({ length: n }, (_, i) => i),
+    5,
+    async () => {
+      const t0 = performance.now();
+      const s = await tlsConnect(port);
+      const ms = performance.now() - t0;
+      s.destroy();
+      return ms;
+    },
+  );
 }
 
 const summary = (xs: number[]) => {
@@ -61,12 +65,20 @@ t.test(`${SLOW} slow connections are timed out and do not stop devices`, async (
   const hello = (await captureOpensslHello(['-servername', 'myhub.azure-devices.net'])).raw;
   const before = await devices(th.port, DEVICES);
 
-  const slow = await pool(Array.from({ length: SLOW }, (_, i) => i), 50, async (i) => {
-    const s = await rawConnect(th.port);
-    if (i % 2) s.write(hello.subarray(0, 1)); // half dribble a ClientHello, half stay silent
-    return s;
-  });
-  const stop = dribble(slow.filter((_, i) => i % 2), hello, 100);
+  const slow = await pool(
+    Array.from({ length: SLOW }, (_, i) => i),
+    50,
+    async (i) => {
+      const s = await rawConnect(th.port);
+      if (i % 2) s.write(hello.subarray(0, 1)); // half dribble a ClientHello, half stay silent
+      return s;
+    },
+  );
+  const stop = dribble(
+    slow.filter((_, i) => i % 2),
+    hello,
+    100,
+  );
   const during = await devices(th.port, DEVICES);
   t.equal(during.length, DEVICES, `${DEVICES} devices connected while the slow crowd was held`);
   const stillHeld = th.hub.listeners.all()[0]!.openConnections;
@@ -78,8 +90,18 @@ t.test(`${SLOW} slow connections are timed out and do not stop devices`, async (
   t.pass('the hub closed every slow connection');
   await countOf(th, 'HUBTLS_HELLO_TIMEOUT', SLOW); // the last events may trail the closes by a tick
   const timeouts = th.handshakes().filter((e) => e.outcome === 'HUBTLS_HELLO_TIMEOUT');
-  const outcomes = th.handshakes().reduce<Record<string, number>>((acc, e) => ((acc[e.outcome] = (acc[e.outcome] ?? 0) + 1), acc), {});
-  t.equal(timeouts.length, SLOW, `one HUBTLS_HELLO_TIMEOUT per slow connection (outcomes: ${JSON.stringify(outcomes)})`);
+  const outcomes = th
+    .handshakes()
+    .reduce<Record<string, number>>((acc, e) => ((acc[e.outcome] = (acc[e.outcome] ?? 0) + 1), acc), {});
+  t.equal(
+    timeouts.length,
+    SLOW,
+    `one HUBTLS_HELLO_TIMEOUT per slow connection (outcomes: ${JSON.stringify(outcomes)})`,
+  );
   t.match(timeouts[0]!.reason, new RegExp(`within ${TIMEOUT_MS} ms`));
-  t.equal(th.handshakes().filter((e) => e.outcome === 'HUBTLS_ACCEPTED').length, 2 * DEVICES, 'every device was accepted');
+  t.equal(
+    th.handshakes().filter((e) => e.outcome === 'HUBTLS_ACCEPTED').length,
+    2 * DEVICES,
+    'every device was accepted',
+  );
 });

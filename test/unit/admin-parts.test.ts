@@ -16,7 +16,10 @@ const TOKEN = 'parts-token-0123456789';
 
 t.test('state and control over runtime parts, with inject only', async (t) => {
   const pki = await sharedStore();
-  const loaded = loadScenario('scenarios/default.yaml', { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() });
+  const loaded = loadScenario('scenarios/default.yaml', {
+    chainIds: pki.listChains().map((c) => c.id),
+    afterModes: afterModeNames(),
+  });
   const runtime = await createRuntime(compileScenario(loaded, { port: 0, noAdmin: true }), pki, new EventBus());
   const app = Fastify({ logger: false });
   await app.register(adminPlugin, { runtime, token: TOKEN, processMetrics: false });
@@ -33,7 +36,11 @@ t.test('state and control over runtime parts, with inject only', async (t) => {
   const target = before === 'iothub-legacy' ? 'iothub-2025' : 'iothub-legacy';
   const r = await call('POST', '/timeline/profile', { endpoint: hub.name, profile: target });
   t.equal(r.statusCode, 200, r.body);
-  t.equal(runtime.endpoints.profileOf(runtime.endpoints.get(hub.name)).id, target, 'the endpoint table holds the new profile');
+  t.equal(
+    runtime.endpoints.profileOf(runtime.endpoints.get(hub.name)).id,
+    target,
+    'the endpoint table holds the new profile',
+  );
 
   const drop = (await call('POST', '/timeline/drop', {})).json();
   t.equal(drop.dropped, 0, 'the connection registry answers for drops');

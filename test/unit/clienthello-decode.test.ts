@@ -37,16 +37,28 @@ function viaDecoder(message: Buffer): TlsClientHelloMessage | Error {
 }
 
 t.test(`decoder agrees with readTlsClientHello on ${COUNT} mutated ClientHellos`, async (t) => {
-  const seeds = await Promise.all([captureOpensslHello(['-servername', 'myhub.azure-devices.net', '-alpn', 'mqtt']), captureOpensslHello(['-tls1_2', '-maxfraglen', '512'])]);
+  const seeds = await Promise.all([
+    captureOpensslHello(['-servername', 'myhub.azure-devices.net', '-alpn', 'mqtt']),
+    captureOpensslHello(['-tls1_2', '-maxfraglen', '512']),
+  ]);
   let accepted = 0;
   let disagreements = 0;
   for (let i = 0; i < COUNT; i++) {
     const msg = mutate(seeds[i % seeds.length]!.message, rng(i));
     const [lib, ours] = [await viaLibrary(msg), viaDecoder(msg)];
-    const same = lib instanceof Error ? ours instanceof Error : !(ours instanceof Error) && JSON.stringify(lib) === JSON.stringify(ours);
-    if (!same && disagreements++ < 3) t.fail(`message ${i} differs: library ${lib instanceof Error ? lib.message : 'ok'}, decoder ${ours instanceof Error ? ours.message : 'ok'}`);
+    const same =
+      lib instanceof Error
+        ? ours instanceof Error
+        : !(ours instanceof Error) && JSON.stringify(lib) === JSON.stringify(ours);
+    if (!same && disagreements++ < 3)
+      t.fail(
+        `message ${i} differs: library ${lib instanceof Error ? lib.message : 'ok'}, decoder ${ours instanceof Error ? ours.message : 'ok'}`,
+      );
     if (!(lib instanceof Error)) accepted++;
   }
   t.equal(disagreements, 0, 'same verdict and same fields for every message');
-  t.ok(accepted > COUNT / 10 && accepted < COUNT, `${accepted} accepted, ${COUNT - accepted} rejected: both paths exercised`);
+  t.ok(
+    accepted > COUNT / 10 && accepted < COUNT,
+    `${accepted} accepted, ${COUNT - accepted} rejected: both paths exercised`,
+  );
 });

@@ -3,12 +3,27 @@ import { parseClientHello, ClientHelloParseError } from '../../src/tls/clienthel
 import { captureOpensslHello } from '../helpers/capture.js';
 
 t.test('a real openssl ClientHello, summarised', async (t) => {
-  const raw = await captureOpensslHello(['-servername', 'myhub.azure-devices.net', '-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA', '-maxfraglen', '1024', '-alpn', 'mqtt', '-curves', 'P-384:X25519']);
+  const raw = await captureOpensslHello([
+    '-servername',
+    'myhub.azure-devices.net',
+    '-tls1_2',
+    '-cipher',
+    'ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA',
+    '-maxfraglen',
+    '1024',
+    '-alpn',
+    'mqtt',
+    '-curves',
+    'P-384:X25519',
+  ]);
   const h = await parseClientHello(raw.message, raw.raw.length);
   t.equal(h.sni, 'myhub.azure-devices.net');
   t.same(h.versions, ['TLSv1', 'TLSv1.1', 'TLSv1.2'], 'no supported_versions: everything up to legacy_version');
   t.notOk(h.explicitVersions);
-  t.same(h.suites.filter((s) => !s.includes('EMPTY_RENEGOTIATION')), ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_CBC_SHA']);
+  t.same(
+    h.suites.filter((s) => !s.includes('EMPTY_RENEGOTIATION')),
+    ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_CBC_SHA'],
+  );
   t.same(h.groups, ['secp384r1', 'x25519']);
   t.same(h.alpn, ['mqtt']);
   t.equal(h.maxFragmentLength, 1024);

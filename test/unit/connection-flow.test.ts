@@ -13,9 +13,19 @@ import type { ConnectionFaults } from '../../src/faults/connection-faults.js';
 import { endpoint, hello, state } from '../helpers/hello.js';
 
 const GCM = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256';
-const CHAIN: ChainMaterial = { chainId: 'g2', certPem: '', keyPem: '', keyType: 'rsa', leafSha256: 'ab'.repeat(32), rootName: 'CN=DigiCert Global Root G2' };
+const CHAIN: ChainMaterial = {
+  chainId: 'g2',
+  certPem: '',
+  keyPem: '',
+  keyType: 'rsa',
+  leafSha256: 'ab'.repeat(32),
+  rootName: 'CN=DigiCert Global Root G2',
+};
 const RAW: RawHello = { raw: Buffer.alloc(220), message: Buffer.alloc(200), recordVersion: 0x0301 };
-const engine = (name: 'openssl' | 'mini'): Engine => ({ name, handshake: () => Promise.reject(new Error('not run in a unit test')) });
+const engine = (name: 'openssl' | 'mini'): Engine => ({
+  name,
+  handshake: () => Promise.reject(new Error('not run in a unit test')),
+});
 
 function deps(over: Partial<FlowDeps> = {}, profile = 'iothub-2025'): FlowDeps {
   return {
@@ -32,8 +42,15 @@ function deps(over: Partial<FlowDeps> = {}, profile = 'iothub-2025'): FlowDeps {
 }
 
 const types = (cmds: FlowCommand[]) => cmds.map((c) => c.type);
-const reportOf = (cmds: FlowCommand[]) => cmds.find((c): c is Extract<FlowCommand, { type: 'report' }> => c.type === 'report')?.verdict;
-const established = (): Established => ({ stream: new PassThrough(), version: 'TLSv1.2', suite: GCM, keyType: 'rsa', alpn: false });
+const reportOf = (cmds: FlowCommand[]) =>
+  cmds.find((c): c is Extract<FlowCommand, { type: 'report' }> => c.type === 'report')?.verdict;
+const established = (): Established => ({
+  stream: new PassThrough(),
+  version: 'TLSv1.2',
+  suite: GCM,
+  keyType: 'rsa',
+  alpn: false,
+});
 
 /** hello + no faults: the commands up to the handshake. */
 function toHandshake(flow: ConnectionFlow, suites = [GCM]) {
@@ -50,10 +67,21 @@ t.test('accepted: track, faults, handshake with the decided plan, one ACCEPTED r
   t.same(types(second), ['handshake']);
   const hs = second[0] as Extract<FlowCommand, { type: 'handshake' }>;
   t.equal(hs.engine.name, 'openssl');
-  t.match(hs.plan, { decision: { code: 'HUBTLS_ACCEPTED', suite: GCM, keyType: 'rsa' }, recordVersion: 0x0301, clientCert: 'none' });
+  t.match(hs.plan, {
+    decision: { code: 'HUBTLS_ACCEPTED', suite: GCM, keyType: 'rsa' },
+    recordVersion: 0x0301,
+    clientCert: 'none',
+  });
   const done = flow.handle({ type: 'established', est: established() });
   t.same(types(done), ['report', 'session']);
-  t.match(reportOf(done), { outcome: 'HUBTLS_ACCEPTED', endpoint: 'hub', profile: 'iothub-2025', engine: 'openssl', negotiated: { version: 'TLSv1.2', suite: GCM }, chain: { id: 'g2', root: 'CN=DigiCert Global Root G2' } });
+  t.match(reportOf(done), {
+    outcome: 'HUBTLS_ACCEPTED',
+    endpoint: 'hub',
+    profile: 'iothub-2025',
+    engine: 'openssl',
+    negotiated: { version: 'TLSv1.2', suite: GCM },
+    chain: { id: 'g2', root: 'CN=DigiCert Global Root G2' },
+  });
   t.ok(flow.done);
   t.same(types(flow.handle({ type: 'stop' })), ['end'], 'shutdown after the verdict ends the session (close_notify)');
 });
@@ -70,11 +98,18 @@ t.test('pre-check off: the predicted refusal is a note and OpenSSL decides', asy
   const flow = new ConnectionFlow(['hub'], deps({ precheck: false }));
   const { second } = toHandshake(flow, ['TLS_RSA_WITH_AES_128_CBC_SHA']);
   t.same(types(second), ['handshake']);
-  t.match((second[0] as Extract<FlowCommand, { type: 'handshake' }>).plan.decision, { engine: 'openssl', chain: '', notes: [/pre-check off; the policy predicted/] });
+  t.match((second[0] as Extract<FlowCommand, { type: 'handshake' }>).plan.decision, {
+    engine: 'openssl',
+    chain: '',
+    notes: [/pre-check off; the policy predicted/],
+  });
 });
 
-t.test("an endpoint at its limit: closed and reported, never tracked", async (t) => {
-  const flow = new ConnectionFlow(['hub'], deps({ admitToEndpoint: () => 'connection limit of endpoint hub reached: 1 open connections' }));
+t.test('an endpoint at its limit: closed and reported, never tracked', async (t) => {
+  const flow = new ConnectionFlow(
+    ['hub'],
+    deps({ admitToEndpoint: () => 'connection limit of endpoint hub reached: 1 open connections' }),
+  );
   const cmds = flow.handle({ type: 'hello', raw: RAW, hello: hello({ suites: [GCM] }) });
   t.same(types(cmds), ['destroy', 'report']);
   t.match(reportOf(cmds), { outcome: 'HUBTLS_CONN_LIMIT', endpoint: 'hub', reason: /limit of endpoint hub/ });
@@ -83,50 +118,91 @@ t.test("an endpoint at its limit: closed and reported, never tracked", async (t)
 t.test('a fault that takes over the connection ends it with its story', async (t) => {
   const flow = new ConnectionFlow(['hub'], deps());
   flow.handle({ type: 'hello', raw: RAW, hello: hello({ suites: [GCM] }) });
-  const shaped = { verdict: (v: object) => ({ ...v, outcome: 'HUBTLS_FAULT_INJECTED', faults: [{ id: 'f1' }] }) } as unknown as ConnectionFaults;
-  const cmds = flow.handle({ type: 'faults-checked', faults: shaped, takeover: { ended: 'reset after the ClientHello' } });
+  const shaped = {
+    verdict: (v: object) => ({ ...v, outcome: 'HUBTLS_FAULT_INJECTED', faults: [{ id: 'f1' }] }),
+  } as unknown as ConnectionFaults;
+  const cmds = flow.handle({
+    type: 'faults-checked',
+    faults: shaped,
+    takeover: { ended: 'reset after the ClientHello' },
+  });
   t.same(types(cmds), ['report']);
-  t.match(reportOf(cmds), { outcome: 'HUBTLS_FAULT_INJECTED', reason: 'reset after the ClientHello', faults: [{ id: 'f1' }] });
+  t.match(reportOf(cmds), {
+    outcome: 'HUBTLS_FAULT_INJECTED',
+    reason: 'reset after the ClientHello',
+    faults: [{ id: 'f1' }],
+  });
 });
 
 t.test('engine failures: the client rejecting our chain, or closing', async (t) => {
   const reject = new ConnectionFlow(['hub'], deps());
   toHandshake(reject);
-  const cmds = reject.handle({ type: 'engine-failed', error: new HandshakeError({ kind: 'peer-alert', alertReceived: 48, message: 'alert' }) });
+  const cmds = reject.handle({
+    type: 'engine-failed',
+    error: new HandshakeError({ kind: 'peer-alert', alertReceived: 48, message: 'alert' }),
+  });
   t.same(types(cmds), ['report', 'destroy']);
-  t.match(reportOf(cmds), { outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN', alertReceived: 'unknown_ca', reason: /chain g2 \(root CN=DigiCert Global Root G2\)/ });
+  t.match(reportOf(cmds), {
+    outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN',
+    alertReceived: 'unknown_ca',
+    reason: /chain g2 \(root CN=DigiCert Global Root G2\)/,
+  });
   const closed = new ConnectionFlow(['hub'], deps());
   toHandshake(closed);
-  t.match(reportOf(closed.handle({ type: 'engine-failed', error: new HandshakeError({ kind: 'peer-closed', message: 'eof' }) })), { outcome: 'HUBTLS_CLIENT_CLOSED' });
+  t.match(
+    reportOf(
+      closed.handle({ type: 'engine-failed', error: new HandshakeError({ kind: 'peer-closed', message: 'eof' }) }),
+    ),
+    { outcome: 'HUBTLS_CLIENT_CLOSED' },
+  );
 });
 
 t.test('timeouts: during the handshake, before the hello, and at shutdown', async (t) => {
   const hs = new ConnectionFlow(['hub'], deps({ handshakeTimeoutMs: 1234 }));
   toHandshake(hs);
   t.same(types(hs.handle({ type: 'timeout' })), ['destroy']);
-  t.match(reportOf(hs.handle({ type: 'engine-failed', error: new Error('socket destroyed') })), { outcome: 'HUBTLS_HANDSHAKE_TIMEOUT', reason: 'handshake did not finish within 1234 ms' });
+  t.match(reportOf(hs.handle({ type: 'engine-failed', error: new Error('socket destroyed') })), {
+    outcome: 'HUBTLS_HANDSHAKE_TIMEOUT',
+    reason: 'handshake did not finish within 1234 ms',
+  });
   const early = new ConnectionFlow(['hub'], deps({ handshakeTimeoutMs: 50 }));
   early.handle({ type: 'timeout' });
-  t.match(reportOf(early.handle({ type: 'hello-failed', error: new Error('destroyed') })), { outcome: 'HUBTLS_HELLO_TIMEOUT', reason: 'no complete ClientHello within 50 ms' });
+  t.match(reportOf(early.handle({ type: 'hello-failed', error: new Error('destroyed') })), {
+    outcome: 'HUBTLS_HELLO_TIMEOUT',
+    reason: 'no complete ClientHello within 50 ms',
+  });
   const stopping = new ConnectionFlow(['hub'], deps());
   t.same(types(stopping.handle({ type: 'stop' })), ['destroy']);
-  t.match(reportOf(stopping.handle({ type: 'hello-failed', error: new Error('destroyed') })), { reason: /before the hub is shutting down/ });
+  t.match(reportOf(stopping.handle({ type: 'hello-failed', error: new Error('destroyed') })), {
+    reason: /before the hub is shutting down/,
+  });
 });
 
 t.test('a broken ClientHello: the alert it deserves, never a crash', async (t) => {
   const over = new ConnectionFlow(['hub'], deps());
-  const cmds = over.handle({ type: 'hello-failed', error: new HelloReadError('record-overflow', 'record of 20000 bytes', Buffer.alloc(0)) });
+  const cmds = over.handle({
+    type: 'hello-failed',
+    error: new HelloReadError('record-overflow', 'record of 20000 bytes', Buffer.alloc(0)),
+  });
   t.same(types(cmds), ['alert', 'report']);
   t.match(cmds[0], { alert: 22 });
   t.match(reportOf(cmds), { outcome: 'HUBTLS_MALFORMED_HELLO', alertSent: 'record_overflow' });
   const notTls = new ConnectionFlow(['hub'], deps());
-  t.same(types(notTls.handle({ type: 'hello-failed', error: new HelloReadError('not-tls', 'GET / HTTP/1.1', Buffer.alloc(0)) })), ['destroy', 'report']);
+  t.same(
+    types(
+      notTls.handle({ type: 'hello-failed', error: new HelloReadError('not-tls', 'GET / HTTP/1.1', Buffer.alloc(0)) }),
+    ),
+    ['destroy', 'report'],
+  );
 });
 
 t.test('exactly one report per connection', async (t) => {
   const flow = new ConnectionFlow(['hub'], deps());
   toHandshake(flow);
   flow.handle({ type: 'established', est: established() });
-  const again = flow.handle({ type: 'engine-failed', error: new HandshakeError({ kind: 'peer-alert', alertReceived: 48, message: 'late' }) });
+  const again = flow.handle({
+    type: 'engine-failed',
+    error: new HandshakeError({ kind: 'peer-alert', alertReceived: 48, message: 'late' }),
+  });
   t.equal(reportOf(again), undefined, 'a second verdict is never published');
 });

@@ -23,8 +23,13 @@ const HUB = 'myhub.azure-devices.net';
 function peerOf(d: DeviceIssued): PeerCertInfo {
   const c = new crypto.X509Certificate(d.certPem);
   return {
-    subject: c.subject, commonName: /CN=([^\n]*)/.exec(c.subject)?.[1], issuer: c.issuer,
-    sha1: d.fingerprint1, sha256: d.fingerprint256, notBefore: d.notBefore.toISOString(), notAfter: d.notAfter.toISOString(),
+    subject: c.subject,
+    commonName: /CN=([^\n]*)/.exec(c.subject)?.[1],
+    issuer: c.issuer,
+    sha1: d.fingerprint1,
+    sha256: d.fingerprint256,
+    notBefore: d.notBefore.toISOString(),
+    notAfter: d.notAfter.toISOString(),
     chainDer: [d.der],
   };
 }
@@ -44,10 +49,23 @@ t.test('SAS tokens from the SDK, judged by the scenario clock', async (t) => {
   t.same(checkSas(token, want), { ok: true, key: 'secondary' });
   t.equal(parseSas(token)?.resource, `${HUB}/devices/dev-1`);
   t.match(checkSas(token, { ...want, keys: [key] }), { ok: false, reason: /signature does not match/ });
-  t.match(checkSas(token, { ...want, now: new Date(expiry * 1000 + 1000) }), { ok: false, reason: /expired at .*scenario time/ }, 'valid in real time, expired at the scenario time');
-  const old = azureDevice.SharedAccessSignature.create(HUB, 'dev-1', key, String(Math.floor(Date.now() / 1000) - 60)).toString();
+  t.match(
+    checkSas(token, { ...want, now: new Date(expiry * 1000 + 1000) }),
+    { ok: false, reason: /expired at .*scenario time/ },
+    'valid in real time, expired at the scenario time',
+  );
+  const old = azureDevice.SharedAccessSignature.create(
+    HUB,
+    'dev-1',
+    key,
+    String(Math.floor(Date.now() / 1000) - 60),
+  ).toString();
   t.match(checkSas(old, want), { ok: false, reason: /expired/ });
-  t.same(checkSas(old, { ...want, now: new Date(Date.now() - DAY) }), { ok: true, key: 'primary' }, 'expired in real time, valid at an earlier scenario time');
+  t.same(
+    checkSas(old, { ...want, now: new Date(Date.now() - DAY) }),
+    { ok: true, key: 'primary' },
+    'expired in real time, valid at an earlier scenario time',
+  );
   t.match(checkSas(token, { ...want, resource: `${HUB}/devices/dev-2` }), { ok: false, reason: /is for resource/ });
   t.match(checkSas('Bearer x', want), { ok: false, reason: /not a SharedAccessSignature/ });
   t.match(checkSas(undefined, want), { ok: false, reason: /no SAS token/ });
@@ -56,9 +74,15 @@ t.test('SAS tokens from the SDK, judged by the scenario clock', async (t) => {
 t.test('DPS group keys: the documented derivation, checked against the SDK security client', async (t) => {
   const group = randomKey();
   const derived = deriveDeviceKey(group, 'sensor-1');
-  t.equal(derived, crypto.createHmac('sha256', Buffer.from(group, 'base64')).update('sensor-1', 'utf8').digest('base64'));
+  t.equal(
+    derived,
+    crypto.createHmac('sha256', Buffer.from(group, 'base64')).update('sensor-1', 'utf8').digest('base64'),
+  );
   const sas = await dpsSas('sensor-1', derived, '0ne00000001');
-  t.same(checkSas(sas, { resource: '0ne00000001/registrations/sensor-1', keys: [derived], now: new Date() }), { ok: true, key: 'primary' });
+  t.same(checkSas(sas, { resource: '0ne00000001/registrations/sensor-1', keys: [derived], now: new Date() }), {
+    ok: true,
+    key: 'primary',
+  });
 });
 
 t.test('X.509 by thumbprint and by CA, validity by the scenario clock', async (t) => {
@@ -71,54 +95,131 @@ t.test('X.509 by thumbprint and by CA, validity by the scenario clock', async (t
     store.root('digicert-g2'),
   ]);
   const now = new Date();
-  t.match(judgeThumbprint(peerOf(self), [self.fingerprint1], now, 'd'), { ok: true, detail: /primary thumbprint \(SHA-1\)/ });
-  t.match(judgeThumbprint(peerOf(self), ['00'.repeat(20), self.fingerprint256], now, 'd'), { ok: true, detail: /secondary thumbprint \(SHA-256\)/ });
-  t.match(judgeThumbprint(peerOf(self), ['00'.repeat(20)], now, 'd'), { ok: false, reason: /Thumbprint does not match configuration.*PrimaryThumbprint=0000/ });
-  t.match(judgeThumbprint(peerOf(self), [self.fingerprint1], new Date(self.notAfter.getTime() + DAY), 'd'), { ok: false, reason: /expired at/ });
-  t.match(judgeThumbprint(undefined, [self.fingerprint1], now, "device 'd'"), { ok: false, reason: /device 'd' authenticates with X.509 but sent no client certificate/ });
+  t.match(judgeThumbprint(peerOf(self), [self.fingerprint1], now, 'd'), {
+    ok: true,
+    detail: /primary thumbprint \(SHA-1\)/,
+  });
+  t.match(judgeThumbprint(peerOf(self), ['00'.repeat(20), self.fingerprint256], now, 'd'), {
+    ok: true,
+    detail: /secondary thumbprint \(SHA-256\)/,
+  });
+  t.match(judgeThumbprint(peerOf(self), ['00'.repeat(20)], now, 'd'), {
+    ok: false,
+    reason: /Thumbprint does not match configuration.*PrimaryThumbprint=0000/,
+  });
+  t.match(judgeThumbprint(peerOf(self), [self.fingerprint1], new Date(self.notAfter.getTime() + DAY), 'd'), {
+    ok: false,
+    reason: /expired at/,
+  });
+  t.match(judgeThumbprint(undefined, [self.fingerprint1], now, "device 'd'"), {
+    ok: false,
+    reason: /device 'd' authenticates with X.509 but sent no client certificate/,
+  });
 
   const cas = [new crypto.X509Certificate(deviceRoot.certPem)];
   t.match(judgeCaSigned(peerOf(ca), 'unit-ca', cas, now, 'd'), { ok: true, detail: /hubtls Test Device Root CA/ });
-  t.match(judgeCaSigned(peerOf(ca), 'unit-other', cas, now, 'd'), { ok: false, reason: /CN 'unit-ca' does not match 'unit-other'/ });
-  t.match(judgeCaSigned(peerOf(ca), 'unit-ca', [new crypto.X509Certificate(g2.certPem)], now, 'd'), { ok: false, reason: /does not lead to a registered CA/ });
-  t.match(judgeCaSigned(peerOf(ca), 'unit-ca', cas, new Date(ca.notAfter.getTime() + DAY), 'd'), { ok: false, reason: /expired at/ });
+  t.match(judgeCaSigned(peerOf(ca), 'unit-other', cas, now, 'd'), {
+    ok: false,
+    reason: /CN 'unit-ca' does not match 'unit-other'/,
+  });
+  t.match(judgeCaSigned(peerOf(ca), 'unit-ca', [new crypto.X509Certificate(g2.certPem)], now, 'd'), {
+    ok: false,
+    reason: /does not lead to a registered CA/,
+  });
+  t.match(judgeCaSigned(peerOf(ca), 'unit-ca', cas, new Date(ca.notAfter.getTime() + DAY), 'd'), {
+    ok: false,
+    reason: /expired at/,
+  });
   t.match(judgeCaSigned(peerOf(later), 'unit-later', cas, now, 'd'), { ok: false, reason: /not valid before/ });
-  t.match(judgeCaSigned(peerOf(later), 'unit-later', cas, new Date(later.notBefore.getTime() + DAY), 'd'), { ok: true }, 'accepted once the scenario clock reaches its window');
+  t.match(
+    judgeCaSigned(peerOf(later), 'unit-later', cas, new Date(later.notBefore.getTime() + DAY), 'd'),
+    { ok: true },
+    'accepted once the scenario clock reaches its window',
+  );
 });
 
 t.test('registry: DPS attestation, assignment, telemetry ring', async (t) => {
   const store = await sharedStore();
   const [individualKey, groupKey] = [randomKey(), randomKey()];
-  const config = compileDevices({
-    idScope: '0ne0000AB12',
-    endpoints: [{ name: 'hub', kind: 'iothub', hostnames: ['*.azure-devices.net'] }, { name: 'dps', kind: 'dps', hostnames: ['*.azure-devices-provisioning.net'] }],
-    enrollments: [
-      { registrationId: 'one', attestation: 'symmetric-key', primaryKey: individualKey, deviceId: 'one-in-hub' },
-      { groupId: 'many', attestation: 'symmetric-key', primaryKey: groupKey },
-    ],
-  }, '.');
+  const config = compileDevices(
+    {
+      idScope: '0ne0000AB12',
+      endpoints: [
+        { name: 'hub', kind: 'iothub', hostnames: ['*.azure-devices.net'] },
+        { name: 'dps', kind: 'dps', hostnames: ['*.azure-devices-provisioning.net'] },
+      ],
+      enrollments: [
+        { registrationId: 'one', attestation: 'symmetric-key', primaryKey: individualKey, deviceId: 'one-in-hub' },
+        { groupId: 'many', attestation: 'symmetric-key', primaryKey: groupKey },
+      ],
+    },
+    '.',
+  );
   let clock = new Date();
   const registry = new DeviceRegistry(config, () => clock);
   await registry.load(store);
   const sas = (id: string, key: string) => dpsSas(id, key, '0ne0000AB12');
 
-  const one = registry.dps.attest({ registrationId: 'one', idScope: '0ne0000ab12', sas: await sas('one', individualKey), now: clock });
+  const one = registry.dps.attest({
+    registrationId: 'one',
+    idScope: '0ne0000ab12',
+    sas: await sas('one', individualKey),
+    now: clock,
+  });
   t.match(one, { ok: true, detail: /individual enrollment, primary key/ });
-  t.match(registry.dps.attest({ registrationId: 'one', idScope: '0ne0000FFFF', sas: await sas('one', individualKey), now: clock }), { ok: false, outcome: 'HUBTLS_DEVICE_UNAUTHORIZED', reason: /id scope/ });
-  t.match(registry.dps.attest({ registrationId: 'two', idScope: '0ne0000AB12', sas: await sas('two', randomKey()), now: clock }), { ok: false, reason: /group many: SAS signature does not match/ });
-  const two = registry.dps.attest({ registrationId: 'two', idScope: '0ne0000AB12', sas: await sas('two', deriveDeviceKey(groupKey, 'two')), now: clock });
+  t.match(
+    registry.dps.attest({
+      registrationId: 'one',
+      idScope: '0ne0000FFFF',
+      sas: await sas('one', individualKey),
+      now: clock,
+    }),
+    { ok: false, outcome: 'HUBTLS_DEVICE_UNAUTHORIZED', reason: /id scope/ },
+  );
+  t.match(
+    registry.dps.attest({
+      registrationId: 'two',
+      idScope: '0ne0000AB12',
+      sas: await sas('two', randomKey()),
+      now: clock,
+    }),
+    { ok: false, reason: /group many: SAS signature does not match/ },
+  );
+  const two = registry.dps.attest({
+    registrationId: 'two',
+    idScope: '0ne0000AB12',
+    sas: await sas('two', deriveDeviceKey(groupKey, 'two')),
+    now: clock,
+  });
   if (!one.ok || !two.ok) throw new Error('attestation failed');
   const op = registry.dps.register(one);
   t.equal(op.status, 'assigning');
   t.equal(registry.get('one-in-hub'), undefined, 'not in the hub before the device polls');
-  t.match(registry.dps.status('one', op.operationId), { status: 'assigned', registrationState: { deviceId: 'one-in-hub', assignedHub: 'hubtls.azure-devices.net', substatus: 'initialAssignment' } });
+  t.match(registry.dps.status('one', op.operationId), {
+    status: 'assigned',
+    registrationState: {
+      deviceId: 'one-in-hub',
+      assignedHub: 'hubtls.azure-devices.net',
+      substatus: 'initialAssignment',
+    },
+  });
   t.equal(registry.dps.status('two', op.operationId), undefined, "another registration's operation is not found");
   registry.dps.status('two', registry.dps.register(two).operationId);
-  t.same(registry.get('two')?.spec.auth, { type: 'sas', primaryKey: deriveDeviceKey(groupKey, 'two') }, 'hub device gets the derived key');
+  t.same(
+    registry.get('two')?.spec.auth,
+    { type: 'sas', primaryKey: deriveDeviceKey(groupKey, 'two') },
+    'hub device gets the derived key',
+  );
 
   for (let i = 0; i < TELEMETRY_KEPT + 5; i++) {
     clock = new Date(clock.getTime() + 1000);
-    registry.recordTelemetry('two', { at: clock.toISOString(), protocol: 'mqtt', properties: {}, body: `m${i}`, bytes: 2 });
+    registry.recordTelemetry('two', {
+      at: clock.toISOString(),
+      protocol: 'mqtt',
+      properties: {},
+      body: `m${i}`,
+      bytes: 2,
+    });
   }
   const view = registry.list().find((d) => d.id === 'two')!;
   t.equal(view.telemetryCount, TELEMETRY_KEPT + 5);
@@ -126,10 +227,22 @@ t.test('registry: DPS attestation, assignment, telemetry ring', async (t) => {
   t.equal(registry.telemetry('two')[0]!.body, 'm5', 'oldest dropped first');
   t.equal(view.lastActivity, clock.toISOString(), 'timestamps come from the scenario clock');
   const snap = registry.snapshot();
-  t.same(snap.registrations.map((r) => r.deviceId), ['one-in-hub', 'two']);
-  t.same(snap.enrollments.map((e) => [e.kind, e.id, e.attestation]), [['individual', 'one', 'symmetric-key'], ['group', 'many', 'symmetric-key']]);
+  t.same(
+    snap.registrations.map((r) => r.deviceId),
+    ['one-in-hub', 'two'],
+  );
+  t.same(
+    snap.enrollments.map((e) => [e.kind, e.id, e.attestation]),
+    [
+      ['individual', 'one', 'symmetric-key'],
+      ['group', 'many', 'symmetric-key'],
+    ],
+  );
   const shown = JSON.stringify(snap);
-  t.notOk([groupKey, individualKey, deriveDeviceKey(groupKey, 'two')].some((k) => shown.includes(k)), 'no keys in what the admin API shows');
+  t.notOk(
+    [groupKey, individualKey, deriveDeviceKey(groupKey, 'two')].some((k) => shown.includes(k)),
+    'no keys in what the admin API shows',
+  );
 });
 
 t.test('a self-signed device certificate is reused by another process and exported (not "repaired")', async (t) => {
@@ -138,5 +251,9 @@ t.test('a self-signed device certificate is reused by another process and export
   const first = await a.deviceCert('self-dev', { signer: 'self', keyType: 'ec' });
   const second = await b.deviceCert('self-dev', { signer: 'self', keyType: 'ec' });
   t.equal(second.fingerprint256, first.fingerprint256, 'the registered thumbprint stays valid');
-  t.same((await (await PkiStore.open(dir)).listDeviceCerts()).map((d) => d.fingerprint256), [first.fingerprint256], 'certs export finds it');
+  t.same(
+    (await (await PkiStore.open(dir)).listDeviceCerts()).map((d) => d.fingerprint256),
+    [first.fingerprint256],
+    'certs export finds it',
+  );
 });

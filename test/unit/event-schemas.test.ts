@@ -27,9 +27,17 @@ async function realHello(): Promise<HelloView> {
 /** Every field set, as an accepted connection with a client certificate and a fault reports it. */
 function fullEvent(hello: HelloView): HandshakeEvent {
   return {
-    type: 'handshake', conn: 7, listener: '127.0.0.1:8883', peer: '127.0.0.1:50000', endpoint: 'hub',
-    profile: 'iothub-2025', outcome: 'HUBTLS_FAULT_INJECTED', reason: 'the fault acted; then accepted',
-    alertSent: 'handshake_failure', alertReceived: 'unknown_ca', hello,
+    type: 'handshake',
+    conn: 7,
+    listener: '127.0.0.1:8883',
+    peer: '127.0.0.1:50000',
+    endpoint: 'hub',
+    profile: 'iothub-2025',
+    outcome: 'HUBTLS_FAULT_INJECTED',
+    reason: 'the fault acted; then accepted',
+    alertSent: 'handshake_failure',
+    alertReceived: 'unknown_ca',
+    hello,
     negotiated: { version: 'TLSv1.2', suite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', alpn: false },
     chain: { id: 'g2', keyType: 'rsa', leafSha256: 'ab'.repeat(32), root: 'CN=DigiCert Global Root G2' },
     engine: 'openssl',
@@ -47,7 +55,10 @@ t.test('a handshake event with a real ClientHello validates; an unknown outcome 
   t.ok(Value.Check(HubEvent, event), 'and as one of the bus events');
   const wrong = { ...event, outcome: 'HUBTLS_NOPE' };
   t.notOk(Value.Check(HandshakeEvent, wrong));
-  t.ok([...Value.Errors(HandshakeEvent, wrong)].some((e) => e.path === '/outcome'), 'the error names the outcome');
+  t.ok(
+    [...Value.Errors(HandshakeEvent, wrong)].some((e) => e.path === '/outcome'),
+    'the error names the outcome',
+  );
   t.notOk(Value.Check(HubEvent, wrong), 'nor is it any other event');
   const sslv3 = { ...event, hello: { ...event.hello, versions: ['SSLv3'] } };
   t.notOk(Value.Check(HandshakeEvent, sslv3), 'nor an unknown version');

@@ -30,7 +30,7 @@ const chain = (id: string, certs: number, keyType: 'rsa' | 'ec' = 'rsa'): ChainM
 });
 const closed = (socket: NodeJS.EventEmitter) => new Promise((resolve) => socket.once('close', resolve));
 
-t.test('reset-after-hello: RST right after the ClientHello, and the connection is the fault\'s', async (t) => {
+t.test("reset-after-hello: RST right after the ClientHello, and the connection is the fault's", async (t) => {
   const { hooks, socket, acts } = fault('reset-after-hello');
   t.same(await hooks.hello!(), { ended: 'connection reset by hubtls' });
   t.equal(socket.ended, 'reset');
@@ -108,7 +108,10 @@ t.test('slow-bytes: pieces of N bytes with a pause after each; the timeout is pa
   const out = new WireSink();
   await hooks.serverToClient!(Buffer.alloc(10), out);
   await hooks.serverToClient!(Buffer.alloc(3), out);
-  t.same(out.pushed.map((b) => b.length), [4, 4, 2, 3]);
+  t.same(
+    out.pushed.map((b) => b.length),
+    [4, 4, 2, 3],
+  );
   t.same(out.delays, [50, 50, 50, 50]);
   t.equal(acts.length, 1, 'acts once per connection');
 });
@@ -137,5 +140,8 @@ t.test('truncate-chain: the first N certificates of every served chain', async (
 });
 
 t.test('every registered fault has a test here', async (t) => {
-  t.same(faultNames().filter((n) => !tested.has(n)), []);
+  t.same(
+    faultNames().filter((n) => !tested.has(n)),
+    [],
+  );
 });

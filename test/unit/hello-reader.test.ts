@@ -30,7 +30,11 @@ t.test('incomplete until the last byte, at any split', async (t) => {
 
 t.test('a ClientHello spanning three records is reassembled', async (t) => {
   const msg = handshake(300);
-  const bytes = Buffer.concat([record(0x16, msg.subarray(0, 2)), record(0x16, msg.subarray(2, 150)), record(0x16, msg.subarray(150))]);
+  const bytes = Buffer.concat([
+    record(0x16, msg.subarray(0, 2)),
+    record(0x16, msg.subarray(2, 150)),
+    record(0x16, msg.subarray(150)),
+  ]);
   const p = frameClientHello(bytes);
   t.ok('done' in p && p.done.message.equals(msg) && p.done.raw.length === bytes.length);
 });
@@ -44,7 +48,10 @@ t.test('faults are classified', async (t) => {
   t.equal(fault(Buffer.from([0x10, 0x20, 0x00, 0x04])), 'not-tls', 'plain MQTT CONNECT');
   t.equal(fault(Buffer.from([0x16, 3, 1, 0x40, 0x01])), 'record-overflow');
   t.equal(fault(record(0x16, Buffer.from([2, 0, 0, 1, 0]))), 'not-client-hello');
-  t.equal(fault(Buffer.concat([record(0x16, handshake(10).subarray(0, 5)), record(0x17, Buffer.from([1]))])), 'not-client-hello');
+  t.equal(
+    fault(Buffer.concat([record(0x16, handshake(10).subarray(0, 5)), record(0x17, Buffer.from([1]))])),
+    'not-client-hello',
+  );
 });
 
 /** A connected client/server socket pair on 127.0.0.1. */

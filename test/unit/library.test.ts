@@ -6,14 +6,31 @@ import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 
 const scenarios = readdirSync('scenarios').filter((n) => n.endsWith('.yaml'));
-const read = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.test.ts')).map((n) => readFileSync(`${dir}/${n}`, 'utf8')).join('\n');
+const read = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.test.ts'))
+    .map((n) => readFileSync(`${dir}/${n}`, 'utf8'))
+    .join('\n');
 const integration = read('test/integration');
 const anyTest = integration + read('test/unit');
 
 const REQUIRED = [
-  'default', 'baltimore-to-g2-migration', 'g2-to-msrsa2017-cross-sign', 'tls12-enforcement', 'suite-change-2025', 'ecc-preview',
-  'tls13-preview-sni-required', 'dps-legacy-suites', 'leaf-rotation-breaks-pinning', 'intermediate-rotation', 'expired-leaf',
-  'not-yet-valid', 'wrong-hostname', 'missing-intermediate', 'untrusted-root', 'oversized-chain',
+  'default',
+  'baltimore-to-g2-migration',
+  'g2-to-msrsa2017-cross-sign',
+  'tls12-enforcement',
+  'suite-change-2025',
+  'ecc-preview',
+  'tls13-preview-sni-required',
+  'dps-legacy-suites',
+  'leaf-rotation-breaks-pinning',
+  'intermediate-rotation',
+  'expired-leaf',
+  'not-yet-valid',
+  'wrong-hostname',
+  'missing-intermediate',
+  'untrusted-root',
+  'oversized-chain',
 ];
 
 t.test('the stories the issue lists are all there, and one per fault', async (t) => {
@@ -36,7 +53,11 @@ t.test('each library story says what a device sees and is proven by an integrati
   const library = scenarios.filter((f) => REQUIRED.includes(f.replace(/\.yaml$/, '')) || f.startsWith('fault-'));
   for (const file of library) {
     const text = readFileSync(`scenarios/${file}`, 'utf8');
-    t.match(text, /^#.*(what a device|a device (that|which|whose)|What a device sees)/im, `${file}: header says what a device sees`);
+    t.match(
+      text,
+      /^#.*(what a device|a device (that|which|whose)|What a device sees)/im,
+      `${file}: header says what a device sees`,
+    );
     t.ok(integration.includes(`scenarios/${file}`), `${file} is loaded by a test in test/integration/`);
   }
 });

@@ -13,12 +13,29 @@ import { needTool } from '../helpers/tools.js';
 const DIGEST: Record<PrfKind, string> = { tls10: 'MD5-SHA1', sha256: 'SHA256', sha384: 'SHA384' };
 
 function opensslPrf(kind: PrfKind, secret: Buffer, label: string, seed: Buffer, len: number): Buffer {
-  const args = ['kdf', '-keylen', String(len), '-kdfopt', `digest:${DIGEST[kind]}`, '-kdfopt', `hexsecret:${secret.toString('hex')}`, '-kdfopt', `hexseed:${Buffer.concat([Buffer.from(label), seed]).toString('hex')}`, 'TLS1-PRF'];
+  const args = [
+    'kdf',
+    '-keylen',
+    String(len),
+    '-kdfopt',
+    `digest:${DIGEST[kind]}`,
+    '-kdfopt',
+    `hexsecret:${secret.toString('hex')}`,
+    '-kdfopt',
+    `hexseed:${Buffer.concat([Buffer.from(label), seed]).toString('hex')}`,
+    'TLS1-PRF',
+  ];
   return Buffer.from(execFileSync('openssl', args, { encoding: 'utf8' }).trim().replace(/:/g, ''), 'hex');
 }
 
 t.test('P_SHA256 published vector (IETF TLS list, "test label")', async (t) => {
-  const out = prf('sha256', Buffer.from('9bbe436ba940f017b17652849a71db35', 'hex'), 'test label', Buffer.from('a0ba9f936cda311827a6f796ffd5198c', 'hex'), 100);
+  const out = prf(
+    'sha256',
+    Buffer.from('9bbe436ba940f017b17652849a71db35', 'hex'),
+    'test label',
+    Buffer.from('a0ba9f936cda311827a6f796ffd5198c', 'hex'),
+    100,
+  );
   t.equal(out.subarray(0, 16).toString('hex'), 'e3f229ba727be17b8d122620557cd453');
   t.equal(out.subarray(94).toString('hex'), 'f70187347b66', 'last bytes');
 });
@@ -29,12 +46,22 @@ t.test('PRF equals OpenSSL TLS1-PRF for TLS 1.0/1.1 and both TLS 1.2 hashes', as
     for (const secretLen of [48, 47]) {
       const secret = crypto.randomBytes(secretLen); // odd length: TLS 1.0 halves overlap by one byte
       const seed = crypto.randomBytes(64);
-      t.same(prf(kind, secret, 'key expansion', seed, 104), opensslPrf(kind, secret, 'key expansion', seed, 104), `${kind}, ${secretLen}-byte secret`);
+      t.same(
+        prf(kind, secret, 'key expansion', seed, 104),
+        opensslPrf(kind, secret, 'key expansion', seed, 104),
+        `${kind}, ${secretLen}-byte secret`,
+      );
     }
   }
 });
 
-const CASES = ['TLS_RSA_WITH_3DES_EDE_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA', 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'];
+const CASES = [
+  'TLS_RSA_WITH_3DES_EDE_CBC_SHA',
+  'TLS_RSA_WITH_AES_128_CBC_SHA',
+  'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
+  'TLS_RSA_WITH_AES_128_GCM_SHA256',
+  'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+];
 
 t.test('record protection: what one side seals the other opens; a flipped bit is bad_record_mac', async (t) => {
   for (const name of CASES) {

@@ -22,7 +22,8 @@ t.test('every chain: served intermediates exist and link leaf issuer → … →
     const path = pathToRoot(chain.leafIssuerId).map((c) => c.id);
     const anchors = [chain.rootId, ...(chain.altRootIds ?? [])];
     t.equal(path[path.length - 1], chain.rootId, `${chain.id}: leaf issuer path ends at ${chain.rootId}`);
-    if (chain.served.length > 0) t.equal(chain.served[0], chain.leafIssuerId, `${chain.id}: first served cert issues the leaf`);
+    if (chain.served.length > 0)
+      t.equal(chain.served[0], chain.leafIssuerId, `${chain.id}: first served cert issues the leaf`);
     for (const id of chain.served) {
       const top = pathToRoot(id).at(-1)!.id;
       t.ok(anchors.includes(top), `${chain.id}: served ${id} chains to one of ${anchors.join(', ')}`);
@@ -49,20 +50,42 @@ t.test('cross-signed variants share key id and subject, differ in issuer', async
 
 t.test('real names, key shapes, algorithms and dates of the stand-ins', async (t) => {
   const bal = findCa('baltimore')!;
-  t.same(bal.subject, [['C', 'IE'], ['O', 'Baltimore'], ['OU', 'CyberTrust'], ['CN', 'Baltimore CyberTrust Root']]);
-  t.same([bal.key, bal.signature, bal.notBefore.slice(0, 10)], [{ type: 'rsa', bits: 2048 }, 'sha1WithRSAEncryption', '2000-05-12']);
+  t.same(bal.subject, [
+    ['C', 'IE'],
+    ['O', 'Baltimore'],
+    ['OU', 'CyberTrust'],
+    ['CN', 'Baltimore CyberTrust Root'],
+  ]);
+  t.same(
+    [bal.key, bal.signature, bal.notBefore.slice(0, 10)],
+    [{ type: 'rsa', bits: 2048 }, 'sha1WithRSAEncryption', '2000-05-12'],
+  );
   t.same(findCa('digicert-g3')!.key, { type: 'ec', curve: 'P-384' });
   t.same(findCa('msrsa2017')!.key, { type: 'rsa', bits: 4096 });
   t.equal(findCa('msrsa2017')!.signature, 'sha384WithRSAEncryption');
-  t.equal(findCa('ms-it-tls-ca-1')!.subject.map(([k]) => k).join(','), 'C,ST,L,O,OU,CN');
+  t.equal(
+    findCa('ms-it-tls-ca-1')!
+      .subject.map(([k]) => k)
+      .join(','),
+    'C,ST,L,O,OU,CN',
+  );
   t.equal(findCa('azure-rsa-tls-ca-08@g2')!.subject.at(-1)![1], 'Microsoft Azure RSA TLS Issuing CA 08');
   t.equal(findCa('azure-tls-ca-06')!.issuerId, 'digicert-g2');
   t.equal(ROOTS.filter((r) => !r.testOnly).length, 5, 'five Azure roots');
 });
 
 t.test('defect fixtures are named by their defect; unknown chain is a HubtlsError', async (t) => {
-  for (const d of ['expired', 'not-yet-valid', 'wrong-host', 'missing-intermediate', 'self-signed-leaf',
-    'untrusted-root', 'sha1-leaf', 'oversized-chain', 'weak-key']) {
+  for (const d of [
+    'expired',
+    'not-yet-valid',
+    'wrong-host',
+    'missing-intermediate',
+    'self-signed-leaf',
+    'untrusted-root',
+    'sha1-leaf',
+    'oversized-chain',
+    'weak-key',
+  ]) {
     t.equal(getChain(d).defect, d, `${d} exists`);
   }
   t.equal(getChain('missing-intermediate').served.length, 0);
@@ -101,13 +124,31 @@ t.test('validity windows around validAt and when a cached window still fits', as
   const n = windowFor('not-yet-valid', at);
   t.equal((n.notBefore.getTime() - at.getTime() + 250) / day, 30, 'not-yet-valid starts 30 d after');
   t.ok(windowFits('valid', v.notBefore, v.notAfter, new Date(at.getTime() + 200 * day)), 'reused 200 d later');
-  t.notOk(windowFits('valid', v.notBefore, v.notAfter, new Date(at.getTime() + 250 * day)), 'not reused with < 30 d left');
+  t.notOk(
+    windowFits('valid', v.notBefore, v.notAfter, new Date(at.getTime() + 250 * day)),
+    'not reused with < 30 d left',
+  );
   t.notOk(windowFits('valid', v.notBefore, v.notAfter, new Date('2024-01-01')), 'not reused before it starts');
-  t.ok(windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() + 20 * day)), 'expired leaf reused 20 d later');
-  t.notOk(windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() + 45 * day)), 'not once it ended > 60 d before');
-  t.notOk(windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() - 30 * day)), 'nor when it is not expired at validAt');
-  t.ok(windowFits('not-yet-valid', n.notBefore, n.notAfter, new Date(at.getTime() - 20 * day)), 'future leaf reused 20 d earlier');
-  t.notOk(windowFits('not-yet-valid', n.notBefore, n.notAfter, new Date(at.getTime() + 30 * day)), 'no longer in the future');
+  t.ok(
+    windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() + 20 * day)),
+    'expired leaf reused 20 d later',
+  );
+  t.notOk(
+    windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() + 45 * day)),
+    'not once it ended > 60 d before',
+  );
+  t.notOk(
+    windowFits('expired', e.notBefore, e.notAfter, new Date(at.getTime() - 30 * day)),
+    'nor when it is not expired at validAt',
+  );
+  t.ok(
+    windowFits('not-yet-valid', n.notBefore, n.notAfter, new Date(at.getTime() - 20 * day)),
+    'future leaf reused 20 d earlier',
+  );
+  t.notOk(
+    windowFits('not-yet-valid', n.notBefore, n.notAfter, new Date(at.getTime() + 30 * day)),
+    'no longer in the future',
+  );
   t.notOk(windowFits('not-yet-valid', n.notBefore, n.notAfter, new Date('2024-01-01')), 'too far in the future');
 });
 

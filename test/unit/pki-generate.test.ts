@@ -31,7 +31,11 @@ t.test('roots: real subject, key, signature algorithm, dates; self-signed CA', a
     t.equal(r.notBefore.toISOString(), new Date(def.notBefore).toISOString(), `${def.id}: real notBefore`);
     t.equal(r.notAfter.toISOString(), '2049-12-31T23:59:59.000Z', `${def.id}: stand-in notAfter`);
     t.ok(node(r).verify(node(r).publicKey), `${def.id}: self-signature verifies`);
-    t.same([node(r).ca, ext(r.certPem, x509.BasicConstraintsExtension)?.critical], [true, true], `${def.id}: CA, critical`);
+    t.same(
+      [node(r).ca, ext(r.certPem, x509.BasicConstraintsExtension)?.critical],
+      [true, true],
+      `${def.id}: CA, critical`,
+    );
   }
 });
 
@@ -41,31 +45,50 @@ t.test('g2 chain (both kinds): names, keys, algorithms, extensions, serials', as
     const [leaf, ca] = [c.leaf, c.intermediates[0]!];
     t.ok(chainVerifies(c), `${kind}: chain verifies`);
     t.equal(ca.subject, 'C=US, O=Microsoft Corporation, CN=Microsoft Azure RSA TLS Issuing CA 03');
-    t.same([ca.keyType, ca.keyBits, sigAlg(ca.certPem)], ['rsa', 4096, 'sha384WithRSAEncryption'], `${kind}: CA key and alg`);
+    t.same(
+      [ca.keyType, ca.keyBits, sigAlg(ca.certPem)],
+      ['rsa', 4096, 'sha384WithRSAEncryption'],
+      `${kind}: CA key and alg`,
+    );
     t.equal(ext(ca.certPem, x509.BasicConstraintsExtension)?.pathLength, 0, 'issuing CA pathLen 0');
-    t.same([leaf.keyType, leaf.keyBits, sigAlg(leaf.certPem)], ['rsa', 2048, 'sha384WithRSAEncryption'], `${kind}: leaf key and alg`);
+    t.same(
+      [leaf.keyType, leaf.keyBits, sigAlg(leaf.certPem)],
+      ['rsa', 2048, 'sha384WithRSAEncryption'],
+      `${kind}: leaf key and alg`,
+    );
     t.same(node(leaf).keyUsage, ['1.3.6.1.5.5.7.3.1'], `${kind}: serverAuth EKU`);
-    t.equal(ext(leaf.certPem, x509.AuthorityKeyIdentifierExtension)?.keyId,
-      ext(ca.certPem, x509.SubjectKeyIdentifierExtension)?.keyId, `${kind}: leaf AKI = CA SKI`);
+    t.equal(
+      ext(leaf.certPem, x509.AuthorityKeyIdentifierExtension)?.keyId,
+      ext(ca.certPem, x509.SubjectKeyIdentifierExtension)?.keyId,
+      `${kind}: leaf AKI = CA SKI`,
+    );
     t.match(node(leaf).serialNumber, /^[0-7][0-9A-F]{31}$/, `${kind}: 16-byte positive serial`);
     t.equal(c.certPem, leaf.certPem + ca.certPem, `${kind}: served PEM is leaf then intermediate`);
   }
   const hub = await store.serve('g2', { kind: 'iothub' });
   t.equal(hub.leaf.subject, 'C=US, ST=WA, L=Redmond, O=Microsoft Corporation, CN=*.azure-devices.net');
-  t.equal(node(hub.leaf).subjectAltName,
-    'DNS:*.azure-devices.net, DNS:*.amqpws.azure-devices.net, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+  t.equal(
+    node(hub.leaf).subjectAltName,
+    'DNS:*.azure-devices.net, DNS:*.amqpws.azure-devices.net, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
+  );
   const dps = await store.serve('g2', { kind: 'dps' });
-  t.match(node(dps.leaf).subjectAltName, /DNS:\*\.azure-devices-provisioning\.net, DNS:global\.azure-devices-provisioning\.net/);
+  t.match(
+    node(dps.leaf).subjectAltName,
+    /DNS:\*\.azure-devices-provisioning\.net, DNS:global\.azure-devices-provisioning\.net/,
+  );
   t.ok(node(dps.leaf).checkHost('global.azure-devices-provisioning.net'), 'dps leaf names the global endpoint');
 });
 
-t.test('ECC and Baltimore chains use their issuers\' algorithms', async (t) => {
+t.test("ECC and Baltimore chains use their issuers' algorithms", async (t) => {
   const ecc = await store.serve('ecc-g3', { kind: 'iothub' });
   t.same([ecc.keyType, ecc.leaf.keyBits, sigAlg(ecc.leaf.certPem)], ['ec', 384, 'ecdsa-with-SHA384']);
   t.same([ecc.intermediates[0]!.keyBits, sigAlg(ecc.intermediates[0]!.certPem)], [384, 'ecdsa-with-SHA384']);
   t.ok(chainVerifies(ecc), 'ecc chain verifies');
   const bal = await store.serve('baltimore', { kind: 'dps' });
-  t.same([sigAlg(bal.intermediates[0]!.certPem), sigAlg(bal.leaf.certPem)], ['sha256WithRSAEncryption', 'sha256WithRSAEncryption']);
+  t.same(
+    [sigAlg(bal.intermediates[0]!.certPem), sigAlg(bal.leaf.certPem)],
+    ['sha256WithRSAEncryption', 'sha256WithRSAEncryption'],
+  );
   t.equal(bal.intermediates[0]!.notBefore.toISOString().slice(0, 10), '2020-07-21');
   t.ok(chainVerifies(bal), 'baltimore chain verifies');
 });
@@ -77,7 +100,10 @@ t.test('cross-signed variants: one key and subject, two issuers', async (t) => {
   t.equal(publicKeyOf(byG2!.certPem), publicKeyOf(byMs!.certPem), 'same key');
   t.equal(byG2!.subject, byMs!.subject, 'same subject');
   t.not(byG2!.issuer, byMs!.issuer, 'different issuers');
-  t.ok(chainVerifies({ leaf: c.leaf, intermediates: [byMs!], root: await store.root('msrsa2017') }), 'leaf verifies via the MS RSA 2017 path too');
+  t.ok(
+    chainVerifies({ leaf: c.leaf, intermediates: [byMs!], root: await store.root('msrsa2017') }),
+    'leaf verifies via the MS RSA 2017 path too',
+  );
 });
 
 t.test('leaf window follows validAt; re-issue outside it keeps the key', async (t) => {
@@ -90,12 +116,18 @@ t.test('leaf window follows validAt; re-issue outside it keeps the key', async (
   const later = await store.serve('g2', { kind: 'iothub', validAt: new Date('2026-06-01T00:00:00Z') });
   t.not(later.leaf.fingerprint256, a.leaf.fingerprint256, 'new certificate outside the window');
   t.equal(publicKeyOf(later.leaf.certPem), publicKeyOf(a.leaf.certPem), 'same leaf key');
-  t.ok(later.leaf.notBefore <= new Date('2026-06-01') && later.leaf.notAfter > new Date('2026-07-01'), 'covers the new validAt');
+  t.ok(
+    later.leaf.notBefore <= new Date('2026-06-01') && later.leaf.notAfter > new Date('2026-07-01'),
+    'covers the new validAt',
+  );
   const exp = await store.serve('expired', { kind: 'dps', validAt });
   t.equal(exp.leaf.notAfter.getTime(), validAt.getTime() - 30 * DAY, 'expired ended 30 d before validAt');
   const nyv = await store.serve('not-yet-valid', { kind: 'dps', validAt });
   t.equal(nyv.leaf.notBefore.getTime(), validAt.getTime() + 30 * DAY, 'not-yet-valid starts 30 d after validAt');
-  t.equal(a.intermediates[0]!.notBefore.toISOString().slice(0, 10), findCa('azure-rsa-tls-ca-03@g2')!.notBefore.slice(0, 10));
+  t.equal(
+    a.intermediates[0]!.notBefore.toISOString().slice(0, 10),
+    findCa('azure-rsa-tls-ca-03@g2')!.notBefore.slice(0, 10),
+  );
 });
 
 t.test('leaf rotation: a new generation has a new key and serial, same names', async (t) => {
@@ -136,7 +168,9 @@ t.test('device certificates', async (t) => {
   t.ok(expired.notAfter < new Date(), 'expired variant has ended');
   t.equal(publicKeyOf(expired.certPem), publicKeyOf(ca.certPem), 'expired variant: same device key');
   const nb = new Date('2024-02-01T00:00:00Z');
-  const fixed = await store.deviceCert('dev-ca-01', { validity: { notBefore: nb, notAfter: new Date('2024-03-01T00:00:00Z') } });
+  const fixed = await store.deviceCert('dev-ca-01', {
+    validity: { notBefore: nb, notAfter: new Date('2024-03-01T00:00:00Z') },
+  });
   t.same([fixed.notBefore, fixed.notAfter.toISOString()], [nb, '2024-03-01T00:00:00.000Z'], 'explicit window');
   await t.rejects(store.deviceCert('no/slash'), { code: 'HUBTLS_BAD_DEVICE_ID' });
 });

@@ -5,7 +5,17 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
 import { PkiStore, type ServedChain } from '../../src/pki/store.js';
-import { captureLog, chainVerifies, copyStore, issuedIds, publicKeyOf, sharedStore, SHARED_DIR, tempDir, warnings } from '../helpers/pki.js';
+import {
+  captureLog,
+  chainVerifies,
+  copyStore,
+  issuedIds,
+  publicKeyOf,
+  sharedStore,
+  SHARED_DIR,
+  tempDir,
+  warnings,
+} from '../helpers/pki.js';
 
 const run = promisify(execFile);
 const shared = await sharedStore();
@@ -22,7 +32,11 @@ t.test('a second open reuses the store: same certificates, nothing issued, fast'
   t.comment(`warm open+serve of g2: ${ms.toFixed(1)} ms`);
   t.same(fps(again), fps(base), 'same fingerprints');
   t.same(issuedIds(events), [], 'nothing issued');
-  t.equal((await fs.stat(path.join(SHARED_DIR, 'manifest.json'))).mtimeMs, manifestBefore.mtimeMs, 'manifest not rewritten');
+  t.equal(
+    (await fs.stat(path.join(SHARED_DIR, 'manifest.json'))).mtimeMs,
+    manifestBefore.mtimeMs,
+    'manifest not rewritten',
+  );
 });
 
 /** Copy the shared store, damage it, reopen, serve g2: return the repaired chain and the log. */
@@ -42,14 +56,21 @@ async function repairCase(t: Test, damage: (dir: string) => Promise<void>) {
 const leafFile = () => `${base.leaf.id}.crt.pem`;
 const CA_KEY = 'azure-rsa-tls-ca-03.key.pem';
 
-async function editManifest(dir: string, edit: (m: { keys: Record<string, { sha256: string }>; certs: Record<string, { sha256: string }> }) => void) {
+async function editManifest(
+  dir: string,
+  edit: (m: { keys: Record<string, { sha256: string }>; certs: Record<string, { sha256: string }> }) => void,
+) {
   const file = path.join(dir, 'manifest.json');
   const m = JSON.parse(await fs.readFile(file, 'utf8'));
   edit(m);
   await fs.writeFile(file, JSON.stringify(m));
 }
 
-const sha = async (file: string) => (await import('node:crypto')).createHash('sha256').update(await fs.readFile(file)).digest('hex');
+const sha = async (file: string) =>
+  (await import('node:crypto'))
+    .createHash('sha256')
+    .update(await fs.readFile(file))
+    .digest('hex');
 
 t.test('truncated leaf PEM: detected, leaf re-issued with its key', async (t) => {
   const { chain, events } = await repairCase(t, (dir) => fs.truncate(path.join(dir, leafFile()), 100));
@@ -66,14 +87,20 @@ t.test('leftover temp files from a crash are removed by the next generation', as
     await fs.writeFile(path.join(dir, `${leafFile()}.99999.dead.tmp`), 'half a cert');
     await fs.rm(path.join(dir, leafFile()));
   });
-  t.same((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+  t.same(
+    (await fs.readdir(dir)).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp files left',
+  );
 });
 
 t.test('unparsable leaf PEM with a matching manifest hash', async (t) => {
   const { events } = await repairCase(t, async (dir) => {
     await fs.writeFile(path.join(dir, leafFile()), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
     const digest = await sha(path.join(dir, leafFile()));
-    await editManifest(dir, (m) => { m.certs[base.leaf.id]!.sha256 = digest; });
+    await editManifest(dir, (m) => {
+      m.certs[base.leaf.id]!.sha256 = digest;
+    });
   });
   t.match(warnings(events), [{ file: leafFile(), problem: /not a parsable certificate/ }]);
 });
@@ -88,15 +115,25 @@ t.test('deleted intermediate key: new key, intermediate and everything under it 
 });
 
 t.test('manifest edited: a changed hash regenerates that entry only', async (t) => {
-  const { chain, events } = await repairCase(t, (dir) => editManifest(dir, (m) => { m.certs['digicert-g2']!.sha256 = '0'.repeat(64); }));
+  const { chain, events } = await repairCase(t, (dir) =>
+    editManifest(dir, (m) => {
+      m.certs['digicert-g2']!.sha256 = '0'.repeat(64);
+    }),
+  );
   t.match(warnings(events), [{ file: 'digicert-g2.crt.pem', problem: /sha256/ }]);
   t.not(chain.root.fingerprint256, base.root.fingerprint256, 'root certificate re-issued');
   t.equal(publicKeyOf(chain.root.certPem), publicKeyOf(base.root.certPem), 'with the same key');
-  t.equal(chain.intermediates[0]!.fingerprint256, base.intermediates[0]!.fingerprint256, 'so the intermediate still verifies and is kept');
+  t.equal(
+    chain.intermediates[0]!.fingerprint256,
+    base.intermediates[0]!.fingerprint256,
+    'so the intermediate still verifies and is kept',
+  );
 });
 
 t.test('manifest unreadable: everything used is regenerated', async (t) => {
-  const { chain, events } = await repairCase(t, (dir) => fs.writeFile(path.join(dir, 'manifest.json'), '{ "catalogVer'));
+  const { chain, events } = await repairCase(t, (dir) =>
+    fs.writeFile(path.join(dir, 'manifest.json'), '{ "catalogVer'),
+  );
   t.match(warnings(events), [{ file: 'manifest.json', problem: /not valid JSON/ }]);
   t.not(fps(chain).join(), fps(base).join(), 'all regenerated');
 });
@@ -108,7 +145,12 @@ t.test('swapped key files: detected by hash, both keys regenerated', async (t) =
     await fs.rename(b, a);
     await fs.rename(`${a}.x`, b);
   });
-  t.same(warnings(events).map((e) => e.file).sort(), ['digicert-g2.key.pem', 'leaf.iothub.g2.g1.key.pem']);
+  t.same(
+    warnings(events)
+      .map((e) => e.file)
+      .sort(),
+    ['digicert-g2.key.pem', 'leaf.iothub.g2.g1.key.pem'],
+  );
   t.not(publicKeyOf(chain.root.certPem), publicKeyOf(base.leaf.certPem), 'root does not end up with the leaf key');
 });
 
@@ -119,21 +161,34 @@ t.test('swapped keys with the manifest hashes swapped too: key does not match ce
     await fs.writeFile(a, kb);
     await fs.writeFile(b, ka);
     await editManifest(dir, (m) => {
-      [m.keys['digicert-g2']!.sha256, m.keys['leaf.iothub.g2.g1']!.sha256] = [m.keys['leaf.iothub.g2.g1']!.sha256, m.keys['digicert-g2']!.sha256];
+      [m.keys['digicert-g2']!.sha256, m.keys['leaf.iothub.g2.g1']!.sha256] = [
+        m.keys['leaf.iothub.g2.g1']!.sha256,
+        m.keys['digicert-g2']!.sha256,
+      ];
     });
   });
-  t.match(warnings(events).map((e) => e.problem).join('\n'), /does not match key digicert-g2/);
+  t.match(
+    warnings(events)
+      .map((e) => e.problem)
+      .join('\n'),
+    /does not match key digicert-g2/,
+  );
 });
 
 t.test('unwritable or misplaced certs dir gives HUBTLS_CERTS_DIR', async (t) => {
   const dir = await tempDir(t);
   const file = path.join(dir, 'not-a-dir');
   await fs.writeFile(file, 'x');
-  await t.rejects(PkiStore.open(file), { code: 'HUBTLS_CERTS_DIR', message: /cannot write certs dir .*not-a-dir/, hint: /--certs/ }, 'a file where the dir should be');
+  await t.rejects(
+    PkiStore.open(file),
+    { code: 'HUBTLS_CERTS_DIR', message: /cannot write certs dir .*not-a-dir/, hint: /--certs/ },
+    'a file where the dir should be',
+  );
   await t.rejects(PkiStore.open(path.join(file, 'sub')), { code: 'HUBTLS_CERTS_DIR' }, 'a dir under a file');
   const ro = path.join(dir, 'ro');
   await fs.mkdir(ro, { mode: 0o500 });
-  if (process.getuid?.() === 0) t.comment('running as root: permission bits do not stop root, read-only dir case skipped');
+  if (process.getuid?.() === 0)
+    t.comment('running as root: permission bits do not stop root, read-only dir case skipped');
   else await t.rejects(PkiStore.open(ro), { code: 'HUBTLS_CERTS_DIR' }, 'a read-only dir');
 });
 
@@ -152,7 +207,9 @@ t.test('two processes generating the same chain at once end with the same valid 
   const dir = await tempDir(t);
   const child = path.join(import.meta.dirname, '../helpers/serve-child.ts');
   const spawnOne = () => run(process.execPath, ['--import', 'tsx', child, dir, 'g2'], { cwd: process.cwd() });
-  const [r1, r2] = (await Promise.all([spawnOne(), spawnOne()])).map((r) => JSON.parse(r.stdout) as { fps: string[]; keys: number });
+  const [r1, r2] = (await Promise.all([spawnOne(), spawnOne()])).map(
+    (r) => JSON.parse(r.stdout) as { fps: string[]; keys: number },
+  );
   t.same(r1!.fps, r2!.fps, 'both processes served the same certificates');
   t.same([r1!.keys, r2!.keys].sort(), [0, 3], 'one process generated the 3 keys, the other waited and read them');
   const { log, events } = captureLog();
@@ -160,13 +217,20 @@ t.test('two processes generating the same chain at once end with the same valid 
   t.same(fps(c), r1!.fps, 'the files on disk are those certificates');
   t.same([issuedIds(events), warnings(events)], [[], []], 'intact: nothing regenerated');
   t.ok(chainVerifies(c), 'chain verifies');
-  t.same((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp') || f === '.lock'), [], 'no lock or temp files left');
+  t.same(
+    (await fs.readdir(dir)).filter((f) => f.endsWith('.tmp') || f === '.lock'),
+    [],
+    'no lock or temp files left',
+  );
 });
 
 t.test('a lock left by a dead process is taken over', async (t) => {
   const dir = await tempDir(t);
   const dead = await run(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-  await fs.writeFile(path.join(dir, '.lock'), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), token: 'x' }));
+  await fs.writeFile(
+    path.join(dir, '.lock'),
+    JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), token: 'x' }),
+  );
   const { log, events } = captureLog();
   const c = await (await PkiStore.open(dir, { log })).serve('ecc-g3', { kind: 'dps' });
   t.ok(chainVerifies(c), 'served');
@@ -177,23 +241,41 @@ t.test('a lock held by a live process: bounded wait, then HUBTLS_CERTS_LOCKED', 
   const dir = await tempDir(t);
   await fs.writeFile(path.join(dir, '.lock'), JSON.stringify({ pid: process.ppid, host: os.hostname(), token: 'y' }));
   const store = await PkiStore.open(dir, { lockTimeoutMs: 200 });
-  await t.rejects(store.serve('ecc-g3', { kind: 'dps' }), { code: 'HUBTLS_CERTS_LOCKED', message: new RegExp(`pid ${process.ppid}`) });
+  await t.rejects(store.serve('ecc-g3', { kind: 'dps' }), {
+    code: 'HUBTLS_CERTS_LOCKED',
+    message: new RegExp(`pid ${process.ppid}`),
+  });
 });
 
 t.test('prepare, regenerate, unknown ids', async (t) => {
   const dir = await tempDir(t);
   const store = await PkiStore.open(dir);
-  await store.prepare([{ chainId: 'ecc-g3', kind: 'iothub' }, { chainId: 'ecc-msecc2017', kind: 'dps' }]);
+  await store.prepare([
+    { chainId: 'ecc-g3', kind: 'iothub' },
+    { chainId: 'ecc-msecc2017', kind: 'dps' },
+  ]);
   const mode = async (f: string) => (await fs.stat(path.join(dir, f))).mode & 0o777;
-  t.same([await mode('.'), await mode('digicert-g3.key.pem'), await mode('digicert-g3.crt.pem')], [0o700, 0o600, 0o644], 'dir 0700, keys 0600');
+  t.same(
+    [await mode('.'), await mode('digicert-g3.key.pem'), await mode('digicert-g3.crt.pem')],
+    [0o700, 0o600, 0o644],
+    'dir 0700, keys 0600',
+  );
   const { log, events } = captureLog();
   const reopened = await PkiStore.open(dir, { log });
   const before = await reopened.serve('ecc-msecc2017', { kind: 'dps' });
   t.same(issuedIds(events), [], 'prepared chains are served without issuing');
-  t.same(events.filter((e) => e.event === 'pki.generated'), [], 'and nothing is reported generated');
+  t.same(
+    events.filter((e) => e.event === 'pki.generated'),
+    [],
+    'and nothing is reported generated',
+  );
   await fs.writeFile(path.join(dir, 'mine.key.pem'), 'not ours');
   await reopened.regenerate();
-  t.same((await fs.readdir(dir)).sort(), ['manifest.json', 'mine.key.pem'], 'regenerate wipes what the store wrote, nothing else');
+  t.same(
+    (await fs.readdir(dir)).sort(),
+    ['manifest.json', 'mine.key.pem'],
+    'regenerate wipes what the store wrote, nothing else',
+  );
   const after = await reopened.serve('ecc-msecc2017', { kind: 'dps' });
   t.not(after.root.fingerprint256, before.root.fingerprint256, 'fresh certificates after regenerate');
   await t.rejects(store.serve('nope', { kind: 'iothub' }), { code: 'HUBTLS_UNKNOWN_CHAIN', hint: /ecc-g3/ });
@@ -205,7 +287,10 @@ t.test('prepare, regenerate, unknown ids', async (t) => {
 t.test('certs dir from HUBTLS_CERTS_DIR', async (t) => {
   const { resolveCertsDir } = await import('../../src/pki/store.js');
   const saved = process.env.HUBTLS_CERTS_DIR;
-  t.teardown(() => { if (saved === undefined) delete process.env.HUBTLS_CERTS_DIR; else process.env.HUBTLS_CERTS_DIR = saved; });
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.HUBTLS_CERTS_DIR;
+    else process.env.HUBTLS_CERTS_DIR = saved;
+  });
   process.env.HUBTLS_CERTS_DIR = '/tmp/x-certs';
   t.equal(resolveCertsDir(), '/tmp/x-certs');
   t.equal(resolveCertsDir('rel'), path.resolve('rel'), 'the flag wins');

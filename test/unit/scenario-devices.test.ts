@@ -59,14 +59,26 @@ enrollments:
   - { groupId: g2, attestation: x509, primaryThumbprint: ${'ab'.repeat(20)} }
   - { registrationId: r2, attestation: symmetric-key, primaryKey: ${KEY}, hub: hbu }
 `);
-  t.match(fixed, /deviceCAs\[0\] \(line 5\): found "device-root", expected a root id .*\(did you mean "device-root-ca"\?\)/);
+  t.match(
+    fixed,
+    /deviceCAs\[0\] \(line 5\): found "device-root", expected a root id .*\(did you mean "device-root-ca"\?\)/,
+  );
   t.match(fixed, /deviceCAs\[1\]\.file \(line 5\): found "nowhere\.pem", expected a readable PEM file/);
   t.match(fixed, /devices\[0\]\.primaryKey \(line 7\): expected this field \(auth: sas needs it\)/);
-  t.match(fixed, /devices\[1\]\.primaryKey \(line 8\): found "c2Vj.*", expected no primaryKey with auth: x509-thumbprint/);
+  t.match(
+    fixed,
+    /devices\[1\]\.primaryKey \(line 8\): found "c2Vj.*", expected no primaryKey with auth: x509-thumbprint/,
+  );
   t.match(fixed, /devices\[2\]\.id \(line 9\): found "a", expected a device id not used by another entry/);
   t.match(fixed, /enrollments\[0\] \(line 11\): expected exactly one of registrationId .* or groupId/);
-  t.match(fixed, /enrollments\[1\]\.attestation \(line 12\): found "x509", expected x509-ca or symmetric-key for an enrollment group/);
-  t.match(fixed, /enrollments\[2\]\.hub \(line 13\): found "hbu", expected the name of an iothub endpoint: hub \(did you mean "hub"\?\)/);
+  t.match(
+    fixed,
+    /enrollments\[1\]\.attestation \(line 12\): found "x509", expected x509-ca or symmetric-key for an enrollment group/,
+  );
+  t.match(
+    fixed,
+    /enrollments\[2\]\.hub \(line 13\): found "hbu", expected the name of an iothub endpoint: hub \(did you mean "hub"\?\)/,
+  );
 });
 
 t.test('after: mode names and the object form', async (t) => {
@@ -80,12 +92,22 @@ endpoints:
   - { name: f, kind: iothub, hostnames: [f.example], profile: iothub-2025, chain: g2, after: { mode: hold, retryAfterSeconds: 1 } }
   - { name: g, kind: iothub, hostnames: [g.example], profile: iothub-2025, chain: g2, after: { mode: forward, upstream: { host: x, port: 1, cert: scenario.yaml } } }
 `);
-  t.match(msg, /endpoints\[0\]\.after \(line 3\): found "mqt", expected one of hold, close, mqtt, https, forward \(did you mean "mqtt"\?\)/);
-  t.match(msg, /endpoints\[1\]\.after \(line 4\): found "forward", expected \{ mode: forward, upstream: \{ host, port \} \}/);
+  t.match(
+    msg,
+    /endpoints\[0\]\.after \(line 3\): found "mqt", expected one of hold, close, mqtt, https, forward \(did you mean "mqtt"\?\)/,
+  );
+  t.match(
+    msg,
+    /endpoints\[1\]\.after \(line 4\): found "forward", expected \{ mode: forward, upstream: \{ host, port \} \}/,
+  );
   t.match(msg, /endpoints\[2\]\.after\.upstream \(line 5\): expected this field \(forward needs upstream/);
   t.match(msg, /endpoints\[3\]\.after\.upstream\.ca \(line 6\): found "missing\.pem", expected a readable PEM file/);
-  t.match(msg, /endpoints\[4\]\.after\.upstream \(line 7\): found "upstream", expected no upstream unless mode is forward/);
-  const foreign = /endpoints\[5\]\.after\.retryAfterSeconds \(line 8\): .*expected no retryAfterSeconds unless mode is mqtt or https/;
+  t.match(
+    msg,
+    /endpoints\[4\]\.after\.upstream \(line 7\): found "upstream", expected no upstream unless mode is forward/,
+  );
+  const foreign =
+    /endpoints\[5\]\.after\.retryAfterSeconds \(line 8\): .*expected no retryAfterSeconds unless mode is mqtt or https/;
   t.match(msg, foreign, 'an option of another mode');
   t.match(msg, /endpoints\[6\]\.after\.upstream \(line 9\): expected cert and key together/);
 });
@@ -96,7 +118,8 @@ t.test('after: the schema is built from the registered modes', async (t) => {
   for (const m of AFTER_MODES) {
     t.match(AfterRef.description, `${m.name}: ${m.description}`);
     const fields = AfterObject.properties as Record<string, unknown>;
-    for (const key of Object.keys(m.options.properties)) t.ok(fields[key], `${m.name}'s ${key} is in the after: object`);
+    for (const key of Object.keys(m.options.properties))
+      t.ok(fields[key], `${m.name}'s ${key} is in the after: object`);
   }
   t.same(Object.keys(AfterObject.properties), ['mode', 'retryAfterSeconds', 'upstream']);
 });
@@ -116,23 +139,57 @@ endpoints:
 });
 
 t.test('compiled defaults: id scope, registered CA, assigned hub, after options', async (t) => {
-  const s = compileScenario(loadScenario(write(`name: ok
+  const s = compileScenario(
+    loadScenario(
+      write(`name: ok
 ${ENDPOINTS}devices:
   - { id: dev, auth: x509-thumbprint, primaryThumbprint: "${'AB:'.repeat(31)}AB" }
 enrollments:
   - { groupId: g, attestation: x509-ca }
   - { registrationId: r, attestation: symmetric-key, primaryKey: ${KEY}, iotHubHostName: myhub.azure-devices.net }
-`), ctx));
+`),
+      ctx,
+    ),
+  );
   t.equal(s.devices.idScope, '0ne00000001');
   t.same(s.devices.cas, [{ catalog: 'device-root-ca' }]);
-  t.same(s.devices.devices[0]!.auth, { type: 'x509-thumbprint', primaryThumbprint: 'ab'.repeat(32) }, 'thumbprints normalized');
-  t.same(s.devices.enrollments.map((e) => [e.kind, e.id, e.hub, e.assignedHub]), [['group', 'g', 'hub', 'hubtls.azure-devices.net'], ['individual', 'r', 'hub', 'myhub.azure-devices.net']]);
+  t.same(
+    s.devices.devices[0]!.auth,
+    { type: 'x509-thumbprint', primaryThumbprint: 'ab'.repeat(32) },
+    'thumbprints normalized',
+  );
+  t.same(
+    s.devices.enrollments.map((e) => [e.kind, e.id, e.hub, e.assignedHub]),
+    [
+      ['group', 'g', 'hub', 'hubtls.azure-devices.net'],
+      ['individual', 'r', 'hub', 'myhub.azure-devices.net'],
+    ],
+  );
   t.same(s.devices.enrollments[0]!.attestation, { type: 'x509-ca', ca: { catalog: 'device-root-ca' } });
-  t.same(s.endpoints.map((e) => [e.after, e.afterOptions.retryAfterSeconds]), [['mqtt', 3], ['mqtt', 1]]);
+  t.same(
+    s.endpoints.map((e) => [e.after, e.afterOptions.retryAfterSeconds]),
+    [
+      ['mqtt', 3],
+      ['mqtt', 1],
+    ],
+  );
 });
 
 t.test('the shipped device scenario validates and registers its devices and enrollments', async (t) => {
   const s = compileScenario(loadScenario('scenarios/devices.yaml', ctx));
-  t.same(s.devices.devices.map((d) => [d.id, d.auth.type]), [['sensor-sas', 'sas'], ['sensor-self', 'x509-thumbprint'], ['sensor-ca', 'x509-ca']]);
-  t.same(s.devices.enrollments.map((e) => [e.id, e.attestation.type, e.assignedHub]), [['factory', 'symmetric-key', 'myhub.azure-devices.net'], ['line-2', 'x509-ca', 'myhub.azure-devices.net']]);
+  t.same(
+    s.devices.devices.map((d) => [d.id, d.auth.type]),
+    [
+      ['sensor-sas', 'sas'],
+      ['sensor-self', 'x509-thumbprint'],
+      ['sensor-ca', 'x509-ca'],
+    ],
+  );
+  t.same(
+    s.devices.enrollments.map((e) => [e.id, e.attestation.type, e.assignedHub]),
+    [
+      ['factory', 'symmetric-key', 'myhub.azure-devices.net'],
+      ['line-2', 'x509-ca', 'myhub.azure-devices.net'],
+    ],
+  );
 });

@@ -19,7 +19,10 @@ function problemsOf(file: string): string {
 t.test('typos: every problem at once, with paths, lines and suggestions', async (t) => {
   const msg = problemsOf(fixture('typos.yaml'));
   t.match(msg, /^test\/fixtures\/scenarios\/typos\.yaml: \d+ problems/);
-  t.match(msg, /endpoints\[0\]\.clientcert \(line 8\): found unknown field "clientcert", expected one of .*\(did you mean "clientCert"\?\)/);
+  t.match(
+    msg,
+    /endpoints\[0\]\.clientcert \(line 8\): found unknown field "clientcert", expected one of .*\(did you mean "clientCert"\?\)/,
+  );
   t.match(msg, /endpoints\[1\]\.kind \(line 10\): found "dsp", expected "iothub" or "dps"/);
   t.match(msg, /endpoints\[1\]\.hostnames \(line 11\): found a list, expected a list of at least 1 item/);
   t.match(msg, /endpoints\[1\]\.port \(line 14\): found number 70000, expected a number <= 65535/);
@@ -28,10 +31,17 @@ t.test('typos: every problem at once, with paths, lines and suggestions', async 
 t.test('meaning is checked once the shape is right: profile and chain ids', async (t) => {
   const { readFileSync, writeFileSync, mkdtempSync } = await import('node:fs');
   const dir = mkdtempSync('/tmp/hubtls-scn-');
-  const fixed = readFileSync(fixture('typos.yaml'), 'utf8').replace('clientcert', 'clientCert').replace('dsp', 'dps').replace('[]', '["x"]').replace('70000', '7000');
+  const fixed = readFileSync(fixture('typos.yaml'), 'utf8')
+    .replace('clientcert', 'clientCert')
+    .replace('dsp', 'dps')
+    .replace('[]', '["x"]')
+    .replace('70000', '7000');
   writeFileSync(`${dir}/s.yaml`, fixed);
   const msg = problemsOf(`${dir}/s.yaml`);
-  t.match(msg, /endpoints\[0\]\.profile \(line 6\): found "iothub-2052", expected a profile id: .*\(did you mean "iothub-2025"\?\)/);
+  t.match(
+    msg,
+    /endpoints\[0\]\.profile \(line 6\): found "iothub-2052", expected a profile id: .*\(did you mean "iothub-2025"\?\)/,
+  );
   t.match(msg, /endpoints\[0\]\.chain \(line 7\): found "g3", expected a chain id .*\(did you mean "g2"\?\)/);
 });
 
@@ -49,7 +59,10 @@ t.test('duplicates, two defaults, unreadable files, unknown after mode', async (
 
 t.test('an empty file and a missing file', async (t) => {
   t.match(problemsOf(fixture('empty.yaml')), /\(top level\).*expected/);
-  t.throws(() => loadScenario('no/such/file.yaml', ctx), { code: 'HUBTLS_SCENARIO_NOT_FOUND', message: /scenario file not found: no\/such\/file\.yaml/ });
+  t.throws(() => loadScenario('no/such/file.yaml', ctx), {
+    code: 'HUBTLS_SCENARIO_NOT_FOUND',
+    message: /scenario file not found: no\/such\/file\.yaml/,
+  });
 });
 
 t.test('the default scenario compiles with defaults and overrides', async (t) => {

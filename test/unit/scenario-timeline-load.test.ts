@@ -27,7 +27,11 @@ function expectProblems(t: Test, name: string, expected: RegExp[]): void {
   const msg = problemsOf(name);
   const lines = msg.split('\n').slice(1);
   t.match(msg.split('\n')[0], `${fixture(name)}: ${expected.length} problems`, msg);
-  for (const re of expected) t.ok(lines.some((l) => re.test(l)), `${name}: ${re.source}`);
+  for (const re of expected)
+    t.ok(
+      lines.some((l) => re.test(l)),
+      `${name}: ${re.source}`,
+    );
 }
 
 t.test('timeline shape: unknown fields, formats, literal values — all at once', async (t) => {
@@ -63,7 +67,7 @@ t.test('timeline meaning: triggers, actions, references and rotations', async (t
   ]);
 });
 
-t.test('fault shape: unknown fault with a suggestion, params checked against the fault\'s own schema', async (t) => {
+t.test("fault shape: unknown fault with a suggestion, params checked against the fault's own schema", async (t) => {
   expectProblems(t, 'faults-shape', [
     /endpoints\[0\]\.faults\[0\]\.fault \(line 9\): found "stal", expected one of reset-after-hello, .* \(did you mean "stall"\?\)/,
     /endpoints\[0\]\.faults\[1\]\.params \(line 10\): expected this field \(it is required\)/,
@@ -90,6 +94,15 @@ t.test('every library scenario is valid and compiles; default ids and actions co
   }
   const s = compileScenario(loadScenario('scenarios/fault-reset-after-hello.yaml', ctx));
   t.same(s.faults, [{ id: 'reset', endpoint: 'hub', fault: 'reset-after-hello', params: {}, active: false }]);
-  t.same(s.timeline.map((x) => [x.id, x.trigger.kind, x.actions.map((a) => a.kind)]), [['resets-begin', 'after', ['fault']], ['resets-end', 'after', ['fault']]]);
-  t.equal(compileScenario(loadScenario('scenarios/fault-close-after-server-hello.yaml', ctx)).faults[0]!.id, 'hub.close-after-server-hello');
+  t.same(
+    s.timeline.map((x) => [x.id, x.trigger.kind, x.actions.map((a) => a.kind)]),
+    [
+      ['resets-begin', 'after', ['fault']],
+      ['resets-end', 'after', ['fault']],
+    ],
+  );
+  t.equal(
+    compileScenario(loadScenario('scenarios/fault-close-after-server-hello.yaml', ctx)).faults[0]!.id,
+    'hub.close-after-server-hello',
+  );
 });

@@ -22,7 +22,9 @@ t.test('the published schema validates scenarios on its own', async (t) => {
   for (const f of readdirSync('scenarios').filter((n) => n.endsWith('.yaml'))) {
     t.ok(validate(parse(readFileSync(`scenarios/${f}`, 'utf8'))), `${f} ${JSON.stringify(validate.errors ?? '')}`);
   }
-  const bad = parse(readFileSync('scenarios/fault-slow-bytes.yaml', 'utf8')) as { endpoints: Array<{ faults: Array<{ params: object }> }> };
+  const bad = parse(readFileSync('scenarios/fault-slow-bytes.yaml', 'utf8')) as {
+    endpoints: Array<{ faults: Array<{ params: object }> }>;
+  };
   bad.endpoints[0]!.faults[0]!.params = { bytes: 'fast' };
   t.notOk(validate(bad), 'a fault param of the wrong type is rejected');
   t.ok(validate.errors?.some((e) => e.instancePath === '/endpoints/0/faults/0/params/bytes'));

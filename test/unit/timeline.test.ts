@@ -16,22 +16,34 @@ function harness(steps: StepFile[], clock = new ScenarioClock({ rate: 1 }), fail
   const notices: NoticeEvent[] = [];
   bus.subscribe((e) => void (e.type === 'notice' && notices.push(e)));
   const tl = new Timeline(compileTimeline(steps, ['hub', 'dps'], '/tmp'), {
-    clock, bus,
+    clock,
+    bus,
     apply: async (a) => {
       if (fail?.(a)) throw new Error(`cannot ${a.kind}`);
       applied.push(a);
     },
   });
-  const stepNotice = (id: string) => new Promise<NoticeEvent>((resolve) => {
-    const found = notices.find((n) => n.what === 'step' && n.step === id);
-    if (found) return resolve(found);
-    const off = bus.subscribe((e) => {
-      if (e.type !== 'notice' || e.what !== 'step' || e.step !== id) return;
-      off();
-      resolve(e);
+  const stepNotice = (id: string) =>
+    new Promise<NoticeEvent>((resolve) => {
+      const found = notices.find((n) => n.what === 'step' && n.step === id);
+      if (found) return resolve(found);
+      const off = bus.subscribe((e) => {
+        if (e.type !== 'notice' || e.what !== 'step' || e.step !== id) return;
+        off();
+        resolve(e);
+      });
     });
-  });
-  const handshake = (endpoint: string) => bus.publish({ type: 'handshake', conn: 1, listener: 'l', peer: 'p', endpoint, outcome: 'HUBTLS_ACCEPTED', reason: '', durationMs: 1 } as HubEvent);
+  const handshake = (endpoint: string) =>
+    bus.publish({
+      type: 'handshake',
+      conn: 1,
+      listener: 'l',
+      peer: 'p',
+      endpoint,
+      outcome: 'HUBTLS_ACCEPTED',
+      reason: '',
+      durationMs: 1,
+    } as HubEvent);
   return { bus, tl, applied, notices, stepNotice, handshake };
 }
 
@@ -55,13 +67,19 @@ t.test('after N connections: counts only the named endpoint, since the previous 
   t.equal(h.applied.length, 0, 'one hub connection is not enough; dps does not count');
   h.handshake('hub');
   await h.stepNotice('a');
-  t.same(h.applied.map((a) => a.kind), ['chain']);
+  t.same(
+    h.applied.map((a) => a.kind),
+    ['chain'],
+  );
   t.same((h.applied[0] as Extract<Action, { kind: 'chain' }>).endpoints, ['hub', 'dps'], 'no endpoint: every endpoint');
   h.handshake('dps');
   const b = await h.stepNotice('b');
   t.match(b, { by: '1 connection(s)', ok: true, actions: ['hub, dps: drop open connections'] });
   t.ok(h.notices.some((n) => n.what === 'timeline-done'));
-  t.same(h.tl.statuses().map((s) => s.state), ['done', 'done']);
+  t.same(
+    h.tl.statuses().map((s) => s.state),
+    ['done', 'done'],
+  );
 });
 
 t.test('delay, then admin: order is kept and trigger() checks it', async (t) => {
@@ -69,13 +87,22 @@ t.test('delay, then admin: order is kept and trigger() checks it', async (t) => 
     { id: 'soon', delay: '20ms', profile: 'iothub-tls12', endpoint: 'hub' },
     { id: 'manual', on: 'admin', rotateLeaf: true, endpoint: ['dps'] },
   ]);
-  await t.rejects(h.tl.trigger('manual'), { code: 'HUBTLS_STEP_NOT_NEXT', message: /"soon" \(20 ms after the previous step\) is waiting/ });
+  await t.rejects(h.tl.trigger('manual'), {
+    code: 'HUBTLS_STEP_NOT_NEXT',
+    message: /"soon" \(20 ms after the previous step\) is waiting/,
+  });
   h.tl.start();
   t.teardown(() => h.tl.stop());
   await h.stepNotice('soon');
   t.equal(h.tl.current?.id, 'manual');
   await h.tl.trigger('manual');
-  t.same(h.applied.map((a) => [a.kind, 'endpoints' in a ? a.endpoints : []]), [['profile', ['hub']], ['rotateLeaf', ['dps']]]);
+  t.same(
+    h.applied.map((a) => [a.kind, 'endpoints' in a ? a.endpoints : []]),
+    [
+      ['profile', ['hub']],
+      ['rotateLeaf', ['dps']],
+    ],
+  );
   await t.rejects(h.tl.trigger('soon'), { code: 'HUBTLS_STEP_DONE' });
   await t.rejects(h.tl.trigger('manul'), { code: 'HUBTLS_UNKNOWN_STEP', message: /did you mean "manual"/ });
 });
@@ -90,11 +117,14 @@ t.test('trigger() runs the waiting step whatever its trigger', async (t) => {
 
 t.test('at: fires when the scenario clock gets there, by rate or by a clock move', async (t) => {
   const clock = new ScenarioClock({ start: new Date('2025-08-30T23:59:59.000Z'), rate: 100 });
-  const h = harness([
-    { id: 'soon', at: '2025-08-31T00:00:00Z', profile: 'iothub-2025' },
-    { id: 'far', at: '2030-01-01T00:00:00Z', profile: 'iothub-legacy' },
-    { id: 'past', at: '2020-01-01T00:00:00Z', drop: true },
-  ], clock);
+  const h = harness(
+    [
+      { id: 'soon', at: '2025-08-31T00:00:00Z', profile: 'iothub-2025' },
+      { id: 'far', at: '2030-01-01T00:00:00Z', profile: 'iothub-legacy' },
+      { id: 'past', at: '2020-01-01T00:00:00Z', drop: true },
+    ],
+    clock,
+  );
   h.tl.start();
   t.teardown(() => h.tl.stop());
   await h.stepNotice('soon'); // one simulated second at rate 100: ~10 ms
@@ -106,24 +136,48 @@ t.test('at: fires when the scenario clock gets there, by rate or by a clock move
 });
 
 t.test('a failing action: the step is reported failed and the story goes on', async (t) => {
-  const h = harness([
-    { id: 'bad', on: 'admin', chain: 'g2', drop: true },
-    { id: 'next', on: 'admin', drop: true },
-  ], undefined, (a) => a.kind === 'chain');
+  const h = harness(
+    [
+      { id: 'bad', on: 'admin', chain: 'g2', drop: true },
+      { id: 'next', on: 'admin', drop: true },
+    ],
+    undefined,
+    (a) => a.kind === 'chain',
+  );
   h.tl.start();
   t.teardown(() => h.tl.stop());
   await h.tl.trigger('bad');
-  t.match(await h.stepNotice('bad'), { level: 'error', ok: false, msg: /timeline step bad \(admin trigger\) failed: cannot chain/ });
+  t.match(await h.stepNotice('bad'), {
+    level: 'error',
+    ok: false,
+    msg: /timeline step bad \(admin trigger\) failed: cannot chain/,
+  });
   t.same(h.applied, [], 'actions after the failing one do not run');
   await h.tl.trigger('next');
-  t.same(h.tl.statuses().map((s) => s.state), ['failed', 'done']);
+  t.same(
+    h.tl.statuses().map((s) => s.state),
+    ['failed', 'done'],
+  );
 });
 
 t.test('actions run in the order they are written', async (t) => {
-  const h = harness([{ id: 's', on: 'admin', drop: true, fault: { start: 'x', stop: ['y', 'z'] }, clock: '+30d', chain: 'g2', rotateIntermediate: 'g2-ca04' }]);
+  const h = harness([
+    {
+      id: 's',
+      on: 'admin',
+      drop: true,
+      fault: { start: 'x', stop: ['y', 'z'] },
+      clock: '+30d',
+      chain: 'g2',
+      rotateIntermediate: 'g2-ca04',
+    },
+  ]);
   h.tl.start();
   t.teardown(() => h.tl.stop());
   await h.tl.trigger('s');
-  t.same(h.applied.map((a) => a.kind), ['drop', 'fault', 'clock', 'chain', 'rotateIntermediate']);
+  t.same(
+    h.applied.map((a) => a.kind),
+    ['drop', 'fault', 'clock', 'chain', 'rotateIntermediate'],
+  );
   t.match(h.applied[1], { start: ['x'], stop: ['y', 'z'] });
 });

@@ -19,10 +19,23 @@ t.test('records frame and unframe; split writes', async (t) => {
   const rb = new RecordBuffer();
   t.same(rb.push(wire.subarray(0, 7)), []);
   const out = rb.push(wire.subarray(7));
-  t.same(out.map((r) => [r.type, r.version, r.body.toString('hex')]), [[22, 0x0301, '616263'], [21, 0x0303, '0228']]);
+  t.same(
+    out.map((r) => [r.type, r.version, r.body.toString('hex')]),
+    [
+      [22, 0x0301, '616263'],
+      [21, 0x0303, '0228'],
+    ],
+  );
   t.equal(readRecordHeader(wire, 8)?.type, 21);
-  t.same(splitFragments(Buffer.alloc(5), 2).map((b) => b.length), [2, 2, 1]);
-  t.same(splitFragments(Buffer.alloc(0), 2).map((b) => b.length), [0], 'an empty write is one empty record');
+  t.same(
+    splitFragments(Buffer.alloc(5), 2).map((b) => b.length),
+    [2, 2, 1],
+  );
+  t.same(
+    splitFragments(Buffer.alloc(0), 2).map((b) => b.length),
+    [0],
+    'an empty write is one empty record',
+  );
 });
 
 t.test('alert records cap their version at TLS 1.2 and never go below TLS 1.0', async (t) => {

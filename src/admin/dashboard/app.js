@@ -10,7 +10,11 @@ let total = 0;
 
 async function api(path, body) {
   const init = { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${token}` } };
-  if (body) Object.assign(init, { body: JSON.stringify(body), headers: { ...init.headers, 'content-type': 'application/json' } });
+  if (body)
+    Object.assign(init, {
+      body: JSON.stringify(body),
+      headers: { ...init.headers, 'content-type': 'application/json' },
+    });
   const res = await fetch(path, init);
   const json = await res.json();
   if (!res.ok) throw json.error ?? { code: `HTTP ${res.status}`, message: res.statusText };
@@ -26,8 +30,12 @@ function el(tag, attrs = {}, ...children) {
 
 const OUTCOME_CLASS = {
   HUBTLS_ACCEPTED: 'o-ok',
-  HUBTLS_REFUSED_VERSION: 'o-refused', HUBTLS_REFUSED_CIPHER: 'o-refused', HUBTLS_REFUSED_SNI: 'o-refused',
-  HUBTLS_CLIENT_REJECTED_CHAIN: 'o-rejected', HUBTLS_MTLS_UNAUTHORIZED: 'o-rejected', HUBTLS_DEVICE_UNAUTHORIZED: 'o-rejected',
+  HUBTLS_REFUSED_VERSION: 'o-refused',
+  HUBTLS_REFUSED_CIPHER: 'o-refused',
+  HUBTLS_REFUSED_SNI: 'o-refused',
+  HUBTLS_CLIENT_REJECTED_CHAIN: 'o-rejected',
+  HUBTLS_MTLS_UNAUTHORIZED: 'o-rejected',
+  HUBTLS_DEVICE_UNAUTHORIZED: 'o-rejected',
   HUBTLS_FAULT_INJECTED: 'o-fault',
 };
 
@@ -35,14 +43,25 @@ const KEY = { rsa: 'RSA', ec: 'ECC' };
 
 function certBox(cert, extraClass) {
   const title = `${cert.subject}\nissuer: ${cert.issuer}\nvalid ${cert.notBefore} – ${cert.notAfter}\nSHA-256 ${cert.sha256}`;
-  return el('li', { class: `cert ${cert.keyType} ${extraClass}`.trim(), title },
-    el('span', { class: 'cn' }, cert.cn), `${KEY[cert.keyType]} · until ${cert.notAfter.slice(0, 10)}`);
+  return el(
+    'li',
+    { class: `cert ${cert.keyType} ${extraClass}`.trim(), title },
+    el('span', { class: 'cn' }, cert.cn),
+    `${KEY[cert.keyType]} · until ${cert.notAfter.slice(0, 10)}`,
+  );
 }
 
 function rootBox(chain) {
   const cn = /CN=([^,]*)$/.exec(chain.root)?.[1] ?? chain.root;
-  return el('li', { class: `cert ${chain.keyType} root`, title: `${chain.root}\nthe device must trust this root; it is never served` },
-    el('span', { class: 'cn' }, cn), 'root · the device must trust it');
+  return el(
+    'li',
+    {
+      class: `cert ${chain.keyType} root`,
+      title: `${chain.root}\nthe device must trust this root; it is never served`,
+    },
+    el('span', { class: 'cn' }, cn),
+    'root · the device must trust it',
+  );
 }
 
 /** The chain as devices see it: leaf → intermediates → the root they must trust (dashed: not served). */
@@ -60,18 +79,54 @@ function renderEndpoints() {
   const box = $('#endpoints');
   box.replaceChildren(el('h2', {}, 'Endpoints'));
   for (const ep of state.endpoints) {
-    const card = el('div', { class: 'endpoint', 'data-endpoint': ep.name },
+    const card = el(
+      'div',
+      { class: 'endpoint', 'data-endpoint': ep.name },
       el('h3', {}, `${ep.name} (${ep.kind}) — profile ${ep.profile}`),
-      el('div', { class: 'meta' }, `${ep.listen.host}:${ep.listen.port} · SNI ${ep.hostnames.join(', ')}${ep.isDefault ? ' (default)' : ''} · open ${ep.openConnections} · leaf generation ${ep.generation}`));
-    for (const c of Object.values(ep.chains)) card.append(el('div', { class: 'meta' }, `${KEY[c.keyType]} chain ${c.id}`), chainList(c));
+      el(
+        'div',
+        { class: 'meta' },
+        `${ep.listen.host}:${ep.listen.port} · SNI ${ep.hostnames.join(', ')}${ep.isDefault ? ' (default)' : ''} · open ${ep.openConnections} · leaf generation ${ep.generation}`,
+      ),
+    );
+    for (const c of Object.values(ep.chains))
+      card.append(el('div', { class: 'meta' }, `${KEY[c.keyType]} chain ${c.id}`), chainList(c));
     box.append(card);
   }
   if ((state.devices ?? []).length) {
-    box.append(el('h2', {}, 'Devices'), el('ul', { id: 'devices' }, ...state.devices.map((d) =>
-      el('li', { 'data-device': d.id ?? '' }, `${d.id} — ${d.auth ?? ''} — ${d.connected ? 'connected' : 'not connected'} — ${d.telemetryCount ?? 0} messages`))));
+    box.append(
+      el('h2', {}, 'Devices'),
+      el(
+        'ul',
+        { id: 'devices' },
+        ...state.devices.map((d) =>
+          el(
+            'li',
+            { 'data-device': d.id ?? '' },
+            `${d.id} — ${d.auth ?? ''} — ${d.connected ? 'connected' : 'not connected'} — ${d.telemetryCount ?? 0} messages`,
+          ),
+        ),
+      ),
+    );
   }
-  $('#steps').replaceChildren(...(state.timeline ?? []).map((st) => el('li', { class: `step ${st.state}`, 'data-step': st.id }, `${st.id} — ${st.state} (${st.trigger}): ${(st.actions ?? []).join(', ')}`)));
-  $('#faults').replaceChildren(...(state.faults ?? []).map((f) => el('li', { class: f.active ? 'fault active' : 'fault', 'data-fault': f.id }, `${f.id}: ${f.fault} on ${f.endpoint} — ${f.active ? 'active' : 'idle'}, acted ${f.acted ?? 0}×`)));
+  $('#steps').replaceChildren(
+    ...(state.timeline ?? []).map((st) =>
+      el(
+        'li',
+        { class: `step ${st.state}`, 'data-step': st.id },
+        `${st.id} — ${st.state} (${st.trigger}): ${(st.actions ?? []).join(', ')}`,
+      ),
+    ),
+  );
+  $('#faults').replaceChildren(
+    ...(state.faults ?? []).map((f) =>
+      el(
+        'li',
+        { class: f.active ? 'fault active' : 'fault', 'data-fault': f.id },
+        `${f.id}: ${f.fault} on ${f.endpoint} — ${f.active ? 'active' : 'idle'}, acted ${f.acted ?? 0}×`,
+      ),
+    ),
+  );
   $('#scenario').textContent = `scenario ${state.scenario.name}`;
   $('#clock').textContent = `${state.clock.now}${state.clock.simulated ? ' (simulated)' : ''}`;
 }
@@ -92,10 +147,21 @@ function fillSelects() {
 }
 
 function feedRow(h) {
-  const neg = h.negotiated ? `${h.negotiated.version} ${h.negotiated.suite}` : (h.alertSent ? `alert ${h.alertSent}` : '');
-  return el('tr', { class: OUTCOME_CLASS[h.outcome] ?? 'o-other', 'data-outcome': h.outcome },
-    el('td', {}, new Date(h.at ?? Date.now()).toLocaleTimeString()), el('td', { class: 'outcome' }, el('span', {}, h.outcome.replace('HUBTLS_', ''))),
-    el('td', {}, h.endpoint ?? ''), el('td', {}, h.peer), el('td', {}, neg), el('td', { class: 'reason' }, h.reason));
+  const neg = h.negotiated
+    ? `${h.negotiated.version} ${h.negotiated.suite}`
+    : h.alertSent
+      ? `alert ${h.alertSent}`
+      : '';
+  return el(
+    'tr',
+    { class: OUTCOME_CLASS[h.outcome] ?? 'o-other', 'data-outcome': h.outcome },
+    el('td', {}, new Date(h.at ?? Date.now()).toLocaleTimeString()),
+    el('td', { class: 'outcome' }, el('span', {}, h.outcome.replace('HUBTLS_', ''))),
+    el('td', {}, h.endpoint ?? ''),
+    el('td', {}, h.peer),
+    el('td', {}, neg),
+    el('td', { class: 'reason' }, h.reason),
+  );
 }
 
 function addHandshake(h) {
@@ -134,9 +200,13 @@ function wireControls() {
   const declared = (id) => (state.faults ?? []).some((f) => f.id === id);
   on('#f-fault', (d) => act('/timeline/fault', declared(d.fault) ? { id: d.fault } : d));
   on('#f-trigger', (d) => act('/timeline/trigger', d));
-  $('#b-fault-stop').addEventListener('click', () => act('/timeline/fault', { id: $('#f-fault [name=fault]').value, stop: true }));
+  $('#b-fault-stop').addEventListener('click', () =>
+    act('/timeline/fault', { id: $('#f-fault [name=fault]').value, stop: true }),
+  );
   $('#b-reload').addEventListener('click', () => act('/scenario/reload', {}));
-  $('#b-rotate').addEventListener('click', () => act('/timeline/chain', { endpoint: $('#f-chain [name=endpoint]').value, rotate: 'leaf' }));
+  $('#b-rotate').addEventListener('click', () =>
+    act('/timeline/chain', { endpoint: $('#f-chain [name=endpoint]').value, rotate: 'leaf' }),
+  );
   $('#b-plus30').addEventListener('click', () => act('/timeline/clock', { advanceSeconds: 30 * 86400 }));
 }
 
@@ -147,7 +217,7 @@ function follow() {
     $('#live').className = 'up';
     document.body.dataset.ready = 'true';
   });
-  es.addEventListener('error', () => ($('#live').textContent = 'disconnected', $('#live').className = 'down'));
+  es.addEventListener('error', () => (($('#live').textContent = 'disconnected'), ($('#live').className = 'down')));
   es.addEventListener('handshake', (m) => {
     addHandshake({ at: new Date().toISOString(), ...JSON.parse(m.data) });
     $('#total').textContent = `(${++total})`;

@@ -21,7 +21,8 @@ function assetsDir(): string {
       if (existsSync(path.join(candidate, 'index.html'))) return `${candidate}${path.sep}`;
       tried.push(candidate);
     }
-    if (dir === path.dirname(dir)) throw new Error(`dashboard assets not found (looked in ${tried.slice(0, 6).join(', ')}, …)`);
+    if (dir === path.dirname(dir))
+      throw new Error(`dashboard assets not found (looked in ${tried.slice(0, 6).join(', ')}, …)`);
   }
 }
 
@@ -32,14 +33,26 @@ export function dashboardPage(): string {
     const dir = assetsDir();
     const read = (f: string) => readFileSync(`${dir}${f}`, 'utf8');
     // Replacer functions: the assets may contain "$&"-like sequences that a replacement string would expand.
-    page = read('index.html').replace('/*STYLE*/', () => read('style.css')).replace('/*SCRIPT*/', () => read('app.js'));
+    page = read('index.html')
+      .replace('/*STYLE*/', () => read('style.css'))
+      .replace('/*SCRIPT*/', () => read('app.js'));
   }
   return page;
 }
 
 export const dashboardRoutes: RouteModule = (app) => {
-  app.get('/dashboard', {
-    schema: { summary: 'the live dashboard (open the URL printed at start: /dashboard?token=…)', tags: ['dashboard'], produces: ['text/html'], response: Ok(Type.String()) },
-  }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(dashboardPage()));
+  app.get(
+    '/dashboard',
+    {
+      schema: {
+        summary: 'the live dashboard (open the URL printed at start: /dashboard?token=…)',
+        tags: ['dashboard'],
+        produces: ['text/html'],
+        response: Ok(Type.String()),
+      },
+    },
+    async (_req, reply) =>
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(dashboardPage()),
+  );
   app.get('/', { schema: { hide: true } }, async (req, reply) => reply.redirect(`/dashboard${req.url.slice(1)}`));
 };

@@ -19,23 +19,44 @@ export const liveRoutes: RouteModule = (app, ctx) => {
     for (const r of open) r.sseContext?.source.end();
   });
 
-  app.get('/events', {
-    schema: { summary: 'Server-Sent Events: handshake, notice and ready events as they happen', tags: ['live'], produces: ['text/event-stream'], response: Ok(Type.String({ description: 'text/event-stream' })) },
-  }, (req, reply) => {
-    let seq = 0;
-    open.add(reply);
-    reply.sse({ event: 'hello', data: JSON.stringify({ scenario: ctx.runtime.scenario.current.name, handshakes: ctx.ring.total }) });
-    const unsubscribe = ctx.runtime.bus.subscribe((e) => reply.sse(toMessage(e, ++seq)));
-    const keepalive = setInterval(() => reply.raw.write(': keepalive\n\n'), KEEPALIVE_MS);
-    req.raw.on('close', () => {
-      clearInterval(keepalive);
-      unsubscribe();
-      open.delete(reply);
-      reply.sseContext?.source.end();
-    });
-  });
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'Server-Sent Events: handshake, notice and ready events as they happen',
+        tags: ['live'],
+        produces: ['text/event-stream'],
+        response: Ok(Type.String({ description: 'text/event-stream' })),
+      },
+    },
+    (req, reply) => {
+      let seq = 0;
+      open.add(reply);
+      reply.sse({
+        event: 'hello',
+        data: JSON.stringify({ scenario: ctx.runtime.scenario.current.name, handshakes: ctx.ring.total }),
+      });
+      const unsubscribe = ctx.runtime.bus.subscribe((e) => reply.sse(toMessage(e, ++seq)));
+      const keepalive = setInterval(() => reply.raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+      req.raw.on('close', () => {
+        clearInterval(keepalive);
+        unsubscribe();
+        open.delete(reply);
+        reply.sseContext?.source.end();
+      });
+    },
+  );
 
-  app.get('/metrics', {
-    schema: { summary: 'Prometheus metrics: handshakes by outcome/profile/endpoint, active connections, handshake latency', tags: ['live'], produces: ['text/plain'], response: Ok(Type.String()) },
-  }, async (_req, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.text()));
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics: handshakes by outcome/profile/endpoint, active connections, handshake latency',
+        tags: ['live'],
+        produces: ['text/plain'],
+        response: Ok(Type.String()),
+      },
+    },
+    async (_req, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.text()),
+  );
 };

@@ -13,7 +13,9 @@ import { CONNACK } from './iothub.js';
 import type { MqttBehaviour, MqttSession } from './session.js';
 import { encodeProperties, parseQuery } from './topics.js';
 
-export function parseDpsUsername(username: string | undefined): { idScope: string; registrationId: string } | undefined {
+export function parseDpsUsername(
+  username: string | undefined,
+): { idScope: string; registrationId: string } | undefined {
   const m = /^([^/]+)\/registrations\/([^/]+)\/(?:\?)?api-version=/.exec(username ?? '');
   return m ? { idScope: m[1]!, registrationId: m[2]! } : undefined;
 }
@@ -37,16 +39,42 @@ export class DpsMqtt implements MqttBehaviour {
 
   connect(p: IConnectPacket): number {
     const u = parseDpsUsername(p.username);
-    if (!u) return this.refuse(CONNACK.badUsernameOrPassword, `username '${p.username ?? ''}' is not {idScope}/registrations/{registrationId}/api-version=…`);
+    if (!u)
+      return this.refuse(
+        CONNACK.badUsernameOrPassword,
+        `username '${p.username ?? ''}' is not {idScope}/registrations/{registrationId}/api-version=…`,
+      );
     this.registrationId = u.registrationId;
-    if (p.clientId !== u.registrationId) return this.refuse(CONNACK.identifierRejected, `client id '${p.clientId}' is not the registration id '${u.registrationId}'`);
-    const v = this.ctx.devices.dps.attest({ ...u, sas: p.password?.toString('utf8'), peerCert: this.ctx.established.peerCert, now: this.ctx.now() });
+    if (p.clientId !== u.registrationId)
+      return this.refuse(
+        CONNACK.identifierRejected,
+        `client id '${p.clientId}' is not the registration id '${u.registrationId}'`,
+      );
+    const v = this.ctx.devices.dps.attest({
+      ...u,
+      sas: p.password?.toString('utf8'),
+      peerCert: this.ctx.established.peerCert,
+      now: this.ctx.now(),
+    });
     if (!v.ok) {
-      this.event({ action: 'connect', ok: false, status: CONNACK.notAuthorized, outcome: v.outcome, errorCode: v.errorCode, reason: v.reason });
+      this.event({
+        action: 'connect',
+        ok: false,
+        status: CONNACK.notAuthorized,
+        outcome: v.outcome,
+        errorCode: v.errorCode,
+        reason: v.reason,
+      });
       return CONNACK.notAuthorized;
     }
     this.attested = v;
-    this.event({ action: 'connect', ok: true, status: CONNACK.accepted, reason: `registration ${u.registrationId} attested: ${v.detail}`, detail: { enrollment: `${v.enrollment.kind}:${v.enrollment.id}` } });
+    this.event({
+      action: 'connect',
+      ok: true,
+      status: CONNACK.accepted,
+      reason: `registration ${u.registrationId} attested: ${v.detail}`,
+      detail: { enrollment: `${v.enrollment.kind}:${v.enrollment.id}` },
+    });
     return CONNACK.accepted;
   }
 
@@ -62,7 +90,11 @@ export class DpsMqtt implements MqttBehaviour {
   publish(topic: string, payload: Buffer): void {
     if (topic.startsWith(REGISTER)) return this.register(parseQuery(topic.slice(REGISTER.length)), payload);
     if (topic.startsWith(STATUS)) return this.status(parseQuery(topic.slice(STATUS.length)));
-    this.event({ action: 'request', ok: false, reason: `PUBLISH to '${topic}', which DPS does not accept: connection closed` });
+    this.event({
+      action: 'request',
+      ok: false,
+      reason: `PUBLISH to '${topic}', which DPS does not accept: connection closed`,
+    });
     this.session.close(`unsupported topic ${topic}`, true);
   }
 
@@ -75,30 +107,74 @@ export class DpsMqtt implements MqttBehaviour {
       // DPS tolerates an empty body; a broken one is treated as empty too
     }
     if (body.registrationId !== undefined && body.registrationId !== this.registrationId) {
-      this.respond(400, { $rid: rid }, { errorCode: 400004, message: `registrationId '${body.registrationId}' in the body does not match '${this.registrationId}'` });
-      return this.event({ action: 'dps-register', ok: false, status: 400, errorCode: 400004, reason: `body names registration '${body.registrationId}'` });
+      this.respond(
+        400,
+        { $rid: rid },
+        {
+          errorCode: 400004,
+          message: `registrationId '${body.registrationId}' in the body does not match '${this.registrationId}'`,
+        },
+      );
+      return this.event({
+        action: 'dps-register',
+        ok: false,
+        status: 400,
+        errorCode: 400004,
+        reason: `body names registration '${body.registrationId}'`,
+      });
     }
     const op = this.ctx.devices.dps.register(this.attested!, body.payload);
     const retryAfter = String(this.options.retryAfterSeconds);
     this.respond(202, { $rid: rid, 'retry-after': retryAfter }, { operationId: op.operationId, status: op.status });
-    this.event({ action: 'dps-register', ok: true, status: 202, reason: `registration ${this.registrationId} accepted, operation ${op.operationId} assigning (retry-after ${retryAfter})`, detail: { operationId: op.operationId } });
+    this.event({
+      action: 'dps-register',
+      ok: true,
+      status: 202,
+      reason: `registration ${this.registrationId} accepted, operation ${op.operationId} assigning (retry-after ${retryAfter})`,
+      detail: { operationId: op.operationId },
+    });
   }
 
   private status(q: Record<string, string>): void {
     const rid = q.$rid ?? '';
     const op = this.ctx.devices.dps.status(this.registrationId!, q.operationId ?? '');
     if (!op) {
-      this.respond(404, { $rid: rid }, { errorCode: 404002, message: `operation '${q.operationId ?? ''}' not found for registration '${this.registrationId}'` });
-      return this.event({ action: 'dps-status', ok: false, status: 404, errorCode: 404002, reason: `unknown operation ${q.operationId}` });
+      this.respond(
+        404,
+        { $rid: rid },
+        {
+          errorCode: 404002,
+          message: `operation '${q.operationId ?? ''}' not found for registration '${this.registrationId}'`,
+        },
+      );
+      return this.event({
+        action: 'dps-status',
+        ok: false,
+        status: 404,
+        errorCode: 404002,
+        reason: `unknown operation ${q.operationId}`,
+      });
     }
     const st = op.registrationState!;
     this.respond(200, { $rid: rid }, { operationId: op.operationId, status: op.status, registrationState: st });
-    this.event({ action: 'dps-status', ok: true, status: 200, deviceId: st.deviceId, reason: `registration ${this.registrationId} assigned to ${st.assignedHub} as device ${st.deviceId}`, detail: { assignedHub: st.assignedHub, operationId: op.operationId } });
+    this.event({
+      action: 'dps-status',
+      ok: true,
+      status: 200,
+      deviceId: st.deviceId,
+      reason: `registration ${this.registrationId} assigned to ${st.assignedHub} as device ${st.deviceId}`,
+      detail: { assignedHub: st.assignedHub, operationId: op.operationId },
+    });
   }
 
   subscribe(filter: string, qos: QoS): number {
     const granted = filter === '$dps/registrations/res/#' ? qos : 128;
-    this.event({ action: 'subscribe', ok: granted !== 128, reason: `${granted === 128 ? 'refused' : 'granted'} subscription to ${filter}`, detail: { filter, granted } });
+    this.event({
+      action: 'subscribe',
+      ok: granted !== 128,
+      reason: `${granted === 128 ? 'refused' : 'granted'} subscription to ${filter}`,
+      detail: { filter, granted },
+    });
     return granted;
   }
 

@@ -13,10 +13,18 @@ import type { SessionContext } from '../types.js';
 import type { MqttBehaviour, MqttSession } from './session.js';
 import { bodyText, encodeProperties, parseQuery } from './topics.js';
 
-export const CONNACK = { accepted: 0, badProtocol: 1, identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
+export const CONNACK = {
+  accepted: 0,
+  badProtocol: 1,
+  identifierRejected: 2,
+  badUsernameOrPassword: 4,
+  notAuthorized: 5,
+} as const;
 
 /** `{host}/{deviceId}/?api-version=…` (the SDKs' form); modules (`{host}/{device}/{module}/…`) are not emulated. */
-export function parseHubUsername(username: string | undefined): { hubHost: string; deviceId: string; moduleId?: string } | undefined {
+export function parseHubUsername(
+  username: string | undefined,
+): { hubHost: string; deviceId: string; moduleId?: string } | undefined {
   if (!username) return undefined;
   const path = username.split('?')[0]!;
   const [hubHost, deviceId, moduleId] = path.split('/').filter((s) => s.length > 0);
@@ -39,49 +47,105 @@ export class IotHubMqtt implements MqttBehaviour {
 
   connect(p: IConnectPacket): number {
     const u = parseHubUsername(p.username);
-    if (!u || u.moduleId) return this.refuse(CONNACK.badUsernameOrPassword, u ? `module identities are not emulated (username '${p.username}')` : `username '${p.username ?? ''}' is not {hub}/{deviceId}/?api-version=…`);
+    if (!u || u.moduleId)
+      return this.refuse(
+        CONNACK.badUsernameOrPassword,
+        u
+          ? `module identities are not emulated (username '${p.username}')`
+          : `username '${p.username ?? ''}' is not {hub}/{deviceId}/?api-version=…`,
+      );
     this.deviceId = u.deviceId;
-    if (p.clientId !== u.deviceId) return this.refuse(CONNACK.identifierRejected, `client id '${p.clientId}' is not the device id '${u.deviceId}' of the username`);
-    const v = authenticateDevice(this.ctx.devices, { deviceId: u.deviceId, hubHost: u.hubHost, sas: p.password?.toString('utf8'), peerCert: this.ctx.established.peerCert, now: this.ctx.now() });
+    if (p.clientId !== u.deviceId)
+      return this.refuse(
+        CONNACK.identifierRejected,
+        `client id '${p.clientId}' is not the device id '${u.deviceId}' of the username`,
+      );
+    const v = authenticateDevice(this.ctx.devices, {
+      deviceId: u.deviceId,
+      hubHost: u.hubHost,
+      sas: p.password?.toString('utf8'),
+      peerCert: this.ctx.established.peerCert,
+      now: this.ctx.now(),
+    });
     if (!v.ok) return this.refuse(CONNACK.notAuthorized, v.reason, v.outcome, v.errorCode);
     this.link = this.makeLink();
     this.ctx.devices.links.attach(u.deviceId, this.link);
     this.ctx.devices.touch(u.deviceId);
-    this.event({ action: 'connect', ok: true, status: CONNACK.accepted, reason: `device ${u.deviceId} connected to ${u.hubHost}: ${v.detail}`, detail: { auth: v.method, hubHost: u.hubHost } });
+    this.event({
+      action: 'connect',
+      ok: true,
+      status: CONNACK.accepted,
+      reason: `device ${u.deviceId} connected to ${u.hubHost}: ${v.detail}`,
+      detail: { auth: v.method, hubHost: u.hubHost },
+    });
     return CONNACK.accepted;
   }
 
   private refuse(code: number, reason: string, outcome?: SessionFields['outcome'], errorCode?: number): number {
-    this.event({ action: 'connect', ok: false, status: code, reason, ...(outcome ? { outcome } : {}), ...(errorCode ? { errorCode } : {}) });
+    this.event({
+      action: 'connect',
+      ok: false,
+      status: code,
+      reason,
+      ...(outcome ? { outcome } : {}),
+      ...(errorCode ? { errorCode } : {}),
+    });
     return code;
   }
 
   publish(topic: string, payload: Buffer): void {
     const id = this.deviceId!;
-    if (topic.startsWith(`devices/${id}/messages/events`)) return this.telemetry(topic.slice(`devices/${id}/messages/events`.length), payload);
+    if (topic.startsWith(`devices/${id}/messages/events`))
+      return this.telemetry(topic.slice(`devices/${id}/messages/events`.length), payload);
     if (topic.startsWith('$iothub/twin/GET/')) return this.twinGet(parseQuery(topic.slice('$iothub/twin/GET/'.length)));
-    if (topic.startsWith('$iothub/twin/PATCH/properties/reported/')) return this.twinPatch(parseQuery(topic.slice('$iothub/twin/PATCH/properties/reported/'.length)), payload);
+    if (topic.startsWith('$iothub/twin/PATCH/properties/reported/'))
+      return this.twinPatch(parseQuery(topic.slice('$iothub/twin/PATCH/properties/reported/'.length)), payload);
     const method = /^\$iothub\/methods\/res\/(\d+)\/\?(.*)$/.exec(topic);
     if (method) return this.methodResponse(Number(method[1]), parseQuery(method[2]!), payload);
-    this.event({ action: 'request', ok: false, reason: `PUBLISH to '${topic}', which IoT Hub does not accept from device ${id}: connection closed` });
+    this.event({
+      action: 'request',
+      ok: false,
+      reason: `PUBLISH to '${topic}', which IoT Hub does not accept from device ${id}: connection closed`,
+    });
     this.session.close(`unsupported topic ${topic}`, true);
   }
 
   private telemetry(rest: string, payload: Buffer): void {
     const properties = parseQuery(rest.replace(/^\//, ''));
     const { body, base64 } = bodyText(payload);
-    this.ctx.devices.recordTelemetry(this.deviceId!, { at: this.ctx.now().toISOString(), protocol: 'mqtt', properties, body, ...(base64 ? { base64 } : {}), bytes: payload.length });
-    this.event({ action: 'telemetry', ok: true, reason: `${payload.length} bytes of telemetry from ${this.deviceId}`, detail: { bytes: payload.length, properties, body: clip(body), ...(base64 ? { base64 } : {}) } });
+    this.ctx.devices.recordTelemetry(this.deviceId!, {
+      at: this.ctx.now().toISOString(),
+      protocol: 'mqtt',
+      properties,
+      body,
+      ...(base64 ? { base64 } : {}),
+      bytes: payload.length,
+    });
+    this.event({
+      action: 'telemetry',
+      ok: true,
+      reason: `${payload.length} bytes of telemetry from ${this.deviceId}`,
+      detail: { bytes: payload.length, properties, body: clip(body), ...(base64 ? { base64 } : {}) },
+    });
   }
 
   private reply(kind: 'twin' | 'methods', status: number, query: Record<string, string>, body: unknown): boolean {
-    return this.session.deliver(`$iothub/${kind}/res/${status}/?${encodeProperties(query)}`, body === undefined ? '' : JSON.stringify(body));
+    return this.session.deliver(
+      `$iothub/${kind}/res/${status}/?${encodeProperties(query)}`,
+      body === undefined ? '' : JSON.stringify(body),
+    );
   }
 
   private twinGet(q: Record<string, string>): void {
     const twin = this.ctx.devices.get(this.deviceId!)?.twin;
     const delivered = this.reply('twin', 200, { $rid: q.$rid ?? '' }, twin);
-    this.event({ action: 'twin-get', ok: true, status: 200, reason: `twin of ${this.deviceId} sent (desired $version ${twin?.desired.$version})`, detail: { rid: q.$rid, delivered } });
+    this.event({
+      action: 'twin-get',
+      ok: true,
+      status: 200,
+      reason: `twin of ${this.deviceId} sent (desired $version ${twin?.desired.$version})`,
+      detail: { rid: q.$rid, delivered },
+    });
   }
 
   private twinPatch(q: Record<string, string>, payload: Buffer): void {
@@ -92,12 +156,29 @@ export class IotHubMqtt implements MqttBehaviour {
       patch = undefined;
     }
     if (!isPatch(patch)) {
-      this.reply('twin', 400, { $rid: q.$rid ?? '' }, { errorCode: 400004, message: 'reported properties must be a JSON object' });
-      return this.event({ action: 'twin-patch', ok: false, status: 400, errorCode: 400004, reason: `reported-properties patch from ${this.deviceId} is not a JSON object` });
+      this.reply(
+        'twin',
+        400,
+        { $rid: q.$rid ?? '' },
+        { errorCode: 400004, message: 'reported properties must be a JSON object' },
+      );
+      return this.event({
+        action: 'twin-patch',
+        ok: false,
+        status: 400,
+        errorCode: 400004,
+        reason: `reported-properties patch from ${this.deviceId} is not a JSON object`,
+      });
     }
     const version = this.ctx.devices.patchReported(this.deviceId!, patch);
     this.reply('twin', 204, { $rid: q.$rid ?? '', $version: String(version) }, undefined);
-    this.event({ action: 'twin-patch', ok: true, status: 204, reason: `reported properties of ${this.deviceId} now at $version ${version}`, detail: { patch } });
+    this.event({
+      action: 'twin-patch',
+      ok: true,
+      status: 204,
+      reason: `reported properties of ${this.deviceId} now at $version ${version}`,
+      detail: { patch },
+    });
   }
 
   private methodResponse(status: number, q: Record<string, string>, payload: Buffer): void {
@@ -108,21 +189,43 @@ export class IotHubMqtt implements MqttBehaviour {
       // not JSON: keep the text
     }
     const known = this.ctx.devices.links.respond(this.deviceId!, q.$rid ?? '', { status, payload: body });
-    this.event({ action: 'method', ok: known, status, reason: known ? `method response ${status} from ${this.deviceId}` : `method response for unknown request id ${q.$rid}`, detail: { rid: q.$rid } });
+    this.event({
+      action: 'method',
+      ok: known,
+      status,
+      reason: known
+        ? `method response ${status} from ${this.deviceId}`
+        : `method response for unknown request id ${q.$rid}`,
+      detail: { rid: q.$rid },
+    });
   }
 
   subscribe(filter: string, qos: QoS): number {
     const id = this.deviceId!;
-    const allowed: Record<string, QoS> = { [`devices/${id}/messages/devicebound/#`]: qos, '$iothub/twin/res/#': 0, '$iothub/twin/PATCH/properties/desired/#': 0, '$iothub/methods/POST/#': 0 };
+    const allowed: Record<string, QoS> = {
+      [`devices/${id}/messages/devicebound/#`]: qos,
+      '$iothub/twin/res/#': 0,
+      '$iothub/twin/PATCH/properties/desired/#': 0,
+      '$iothub/methods/POST/#': 0,
+    };
     const granted = allowed[filter] ?? 128;
-    this.event({ action: 'subscribe', ok: granted !== 128, reason: `${granted === 128 ? 'refused' : 'granted'} subscription to ${filter}`, detail: { filter, granted } });
+    this.event({
+      action: 'subscribe',
+      ok: granted !== 128,
+      reason: `${granted === 128 ? 'refused' : 'granted'} subscription to ${filter}`,
+      detail: { filter, granted },
+    });
     return granted;
   }
 
   closed(reason: string, violation: boolean): void {
     if (this.link) this.ctx.devices.links.detach(this.deviceId!, this.link);
     if (!this.link && !violation) return; // a refused CONNECT was reported already
-    this.event({ action: 'disconnect', ok: !violation, reason: `${this.deviceId ? `device ${this.deviceId}` : 'connection'} closed: ${reason}` });
+    this.event({
+      action: 'disconnect',
+      ok: !violation,
+      reason: `${this.deviceId ? `device ${this.deviceId}` : 'connection'} closed: ${reason}`,
+    });
   }
 
   private makeLink(): DeviceLink {
@@ -132,11 +235,20 @@ export class IotHubMqtt implements MqttBehaviour {
       conn: this.ctx.conn,
       c2d: (body, props) => {
         const ok = s.deliver(`devices/${id}/messages/devicebound/${encodeProperties(props)}`, body, 1);
-        this.event({ action: 'c2d', ok, reason: ok ? `cloud-to-device message (${body.length} bytes) sent to ${id}` : `${id} has not subscribed to cloud-to-device messages`, detail: { properties: props } });
+        this.event({
+          action: 'c2d',
+          ok,
+          reason: ok
+            ? `cloud-to-device message (${body.length} bytes) sent to ${id}`
+            : `${id} has not subscribed to cloud-to-device messages`,
+          detail: { properties: props },
+        });
         return ok;
       },
-      method: (name, rid, payload) => s.deliver(`$iothub/methods/POST/${name}/?$rid=${rid}`, JSON.stringify(payload ?? null)),
-      desired: (patch) => s.deliver(`$iothub/twin/PATCH/properties/desired/?$version=${String(patch.$version)}`, JSON.stringify(patch)),
+      method: (name, rid, payload) =>
+        s.deliver(`$iothub/methods/POST/${name}/?$rid=${rid}`, JSON.stringify(payload ?? null)),
+      desired: (patch) =>
+        s.deliver(`$iothub/twin/PATCH/properties/desired/?$version=${String(patch.$version)}`, JSON.stringify(patch)),
       close: (reason) => s.close(reason),
     };
   }

@@ -4,7 +4,13 @@
  * PUBLISH and SUBSCRIBE mean (IoT Hub or DPS) is the behaviour's business.
  */
 import type { Duplex } from 'node:stream';
-import mqttPacket, { type IConnectPacket, type IPublishPacket, type ISubscribePacket, type Packet, type QoS } from 'mqtt-packet';
+import mqttPacket, {
+  type IConnectPacket,
+  type IPublishPacket,
+  type ISubscribePacket,
+  type Packet,
+  type QoS,
+} from 'mqtt-packet';
 import { topicMatches } from './topics.js';
 
 export interface MqttBehaviour {
@@ -58,7 +64,15 @@ export class MqttSession {
     const granted = [...this.subscriptions].filter(([f]) => topicMatches(f, topic)).map(([, q]) => q);
     if (!this.connected || granted.length === 0) return false;
     const q = Math.min(qos, Math.max(...granted)) as QoS;
-    this.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: q, retain: false, dup: false, ...(q > 0 ? { messageId: this.messageId() } : {}) });
+    this.send({
+      cmd: 'publish',
+      topic,
+      payload: Buffer.from(payload),
+      qos: q,
+      retain: false,
+      dup: false,
+      ...(q > 0 ? { messageId: this.messageId() } : {}),
+    });
     return true;
   }
 
@@ -90,23 +104,31 @@ export class MqttSession {
 
   private onPacket(p: Packet): void {
     if (this.closing) return;
-    if (!this.connected && p.cmd !== 'connect') return this.close(`first packet was ${p.cmd.toUpperCase()}, not CONNECT`, true);
+    if (!this.connected && p.cmd !== 'connect')
+      return this.close(`first packet was ${p.cmd.toUpperCase()}, not CONNECT`, true);
     if (this.connected && this.keepaliveMs) this.arm(this.keepaliveMs, 'keep-alive expired');
     this.dispatch(p);
   }
 
   private dispatch(p: Packet): void {
     switch (p.cmd) {
-      case 'connect': return this.onConnect(p);
-      case 'publish': return this.onPublish(p);
-      case 'subscribe': return this.onSubscribe(p);
+      case 'connect':
+        return this.onConnect(p);
+      case 'publish':
+        return this.onPublish(p);
+      case 'subscribe':
+        return this.onSubscribe(p);
       case 'unsubscribe':
         for (const f of p.unsubscriptions) this.subscriptions.delete(f);
         return this.send({ cmd: 'unsuback', messageId: p.messageId ?? 0, granted: [] });
-      case 'pingreq': return this.send({ cmd: 'pingresp' });
-      case 'disconnect': return this.close('device sent DISCONNECT');
-      case 'puback': return;
-      default: return this.close(`unexpected ${p.cmd.toUpperCase()} packet`, true);
+      case 'pingreq':
+        return this.send({ cmd: 'pingresp' });
+      case 'disconnect':
+        return this.close('device sent DISCONNECT');
+      case 'puback':
+        return;
+      default:
+        return this.close(`unexpected ${p.cmd.toUpperCase()} packet`, true);
     }
   }
 
@@ -126,7 +148,11 @@ export class MqttSession {
   }
 
   private onPublish(p: IPublishPacket): void {
-    if (p.qos === 2) return this.close(`PUBLISH with QoS 2 on ${p.topic}: IoT Hub does not support QoS 2 and closes the connection`, true);
+    if (p.qos === 2)
+      return this.close(
+        `PUBLISH with QoS 2 on ${p.topic}: IoT Hub does not support QoS 2 and closes the connection`,
+        true,
+      );
     this.behaviour!.publish(p.topic, Buffer.from(p.payload), p);
     if (p.qos === 1 && !this.closing) this.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
   }

@@ -23,11 +23,15 @@ const enc = (s: string) => encodeURIComponent(s).replace(/%24/g, '$');
 
 /** Properties encoded as IoT Hub does in topic names: key=value pairs joined by &. */
 export function encodeProperties(props: Record<string, string>): string {
-  return Object.entries(props).map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+  return Object.entries(props)
+    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+    .join('&');
 }
 
 /** Body for events: UTF-8 text when it round-trips, else base64. */
 export function bodyText(payload: Buffer): { body: string; base64?: boolean } {
   const text = payload.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(payload) ? { body: text } : { body: payload.toString('base64'), base64: true };
+  return Buffer.from(text, 'utf8').equals(payload)
+    ? { body: text }
+    : { body: payload.toString('base64'), base64: true };
 }

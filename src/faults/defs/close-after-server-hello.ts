@@ -8,13 +8,17 @@ export const closeAfterServerHello = defineFault({
   name: 'close-after-server-hello',
   summary: 'send the ServerHello, then close the TCP connection (FIN) before the Certificate',
   params: Type.Object({}, { additionalProperties: false }),
-  explain: () => 'the device receives the ServerHello and then the connection closes without an alert (unexpected EOF in the handshake)',
+  explain: () =>
+    'the device receives the ServerHello and then the connection closes without an alert (unexpected EOF in the handshake)',
   create: (_p, ctx) => {
     const records = new RecordBuffer();
     return {
       async serverToClient(chunk, out) {
         for (const r of records.push(chunk)) {
-          const hello = r.type === ContentType.handshake ? handshakeMessages(r).find((m) => m.type === HandshakeType.serverHello) : undefined;
+          const hello =
+            r.type === ContentType.handshake
+              ? handshakeMessages(r).find((m) => m.type === HandshakeType.serverHello)
+              : undefined;
           if (!hello) {
             await out.push(r.raw);
             continue;

@@ -6,9 +6,13 @@ import { defineFault } from '../types.js';
 export const delayServerHello = defineFault({
   name: 'delay-server-hello',
   summary: 'wait before answering the ClientHello',
-  params: Type.Object({ ms: Type.Integer({ minimum: 1, description: 'delay in milliseconds' }) }, { additionalProperties: false }),
+  params: Type.Object(
+    { ms: Type.Integer({ minimum: 1, description: 'delay in milliseconds' }) },
+    { additionalProperties: false },
+  ),
   example: { ms: 5000 },
-  explain: (p) => `the ServerHello arrives ${p.ms} ms after the ClientHello (hubtls's own handshake timeout is paused meanwhile); a device with a shorter handshake timeout gives up`,
+  explain: (p) =>
+    `the ServerHello arrives ${p.ms} ms after the ClientHello (hubtls's own handshake timeout is paused meanwhile); a device with a shorter handshake timeout gives up`,
   create: (p, ctx) => ({
     async hello() {
       ctx.act(`delayed the ServerHello by ${p.ms} ms`);

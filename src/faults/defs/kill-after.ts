@@ -4,16 +4,34 @@ import { defineFault, type FaultContext, type FaultHooks, type WireTransform } f
 const Params = Type.Object(
   {
     seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'kill this many seconds after `from`' })),
-    bytes: Type.Optional(Type.Integer({ minimum: 1, description: 'kill once this many bytes (both directions, ClientHello included) have passed' })),
-    from: Type.Optional(Type.Union([Type.Literal('accept'), Type.Literal('established')], { default: 'accept', description: 'when the seconds start counting' })),
-    how: Type.Optional(Type.Union([Type.Literal('reset'), Type.Literal('close')], { default: 'reset', description: 'reset: TCP RST; close: FIN without close_notify' })),
+    bytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'kill once this many bytes (both directions, ClientHello included) have passed',
+      }),
+    ),
+    from: Type.Optional(
+      Type.Union([Type.Literal('accept'), Type.Literal('established')], {
+        default: 'accept',
+        description: 'when the seconds start counting',
+      }),
+    ),
+    how: Type.Optional(
+      Type.Union([Type.Literal('reset'), Type.Literal('close')], {
+        default: 'reset',
+        description: 'reset: TCP RST; close: FIN without close_notify',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 type P = Static<typeof Params>;
 
 function limits(p: P): string {
-  const parts = [p.seconds !== undefined && `${p.seconds} s after ${p.from === 'established' ? 'the handshake' : 'TCP accept'}`, p.bytes !== undefined && `${p.bytes} bytes`];
+  const parts = [
+    p.seconds !== undefined && `${p.seconds} s after ${p.from === 'established' ? 'the handshake' : 'TCP accept'}`,
+    p.bytes !== undefined && `${p.bytes} bytes`,
+  ];
   return parts.filter(Boolean).join(' or ');
 }
 
@@ -22,9 +40,11 @@ export const killAfter = defineFault({
   name: 'kill-after',
   summary: 'kill the TCP connection after N seconds or N bytes',
   params: Params,
-  check: (p) => (p.seconds === undefined && p.bytes === undefined ? 'params.seconds or params.bytes (or both)' : undefined),
+  check: (p) =>
+    p.seconds === undefined && p.bytes === undefined ? 'params.seconds or params.bytes (or both)' : undefined,
   example: { seconds: 30 },
-  explain: (p) => `the TCP connection is ${p.how === 'close' ? 'closed (FIN, no close_notify)' : 'reset (RST)'} ${limits(p)}, whatever the device is doing then`,
+  explain: (p) =>
+    `the TCP connection is ${p.how === 'close' ? 'closed (FIN, no close_notify)' : 'reset (RST)'} ${limits(p)}, whatever the device is doing then`,
   create: (p, ctx) => {
     const kill = (why: string) => {
       if (ctx.socket.destroyed) return;

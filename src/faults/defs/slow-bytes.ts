@@ -12,7 +12,8 @@ export const slowBytes = defineFault({
     },
     { additionalProperties: false },
   ),
-  explain: (p) => `every byte from the server arrives in pieces of ${p.bytes} bytes, ${p.intervalMs} ms apart (about ${Math.round((p.bytes * 1000) / Math.max(p.intervalMs, 1))} bytes/s); hubtls's handshake timeout is paused, so the device's own timeout decides`,
+  explain: (p) =>
+    `every byte from the server arrives in pieces of ${p.bytes} bytes, ${p.intervalMs} ms apart (about ${Math.round((p.bytes * 1000) / Math.max(p.intervalMs, 1))} bytes/s); hubtls's handshake timeout is paused, so the device's own timeout decides`,
   create: (p, ctx) => {
     let acted = false;
     return {

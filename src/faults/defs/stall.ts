@@ -7,7 +7,11 @@ export const stall = defineFault({
   name: 'stall',
   summary: 'accept the connection and say nothing until the client gives up (or forMs passes)',
   params: Type.Object(
-    { forMs: Type.Optional(Type.Integer({ minimum: 1, description: 'close after this long; default: wait for the client' })) },
+    {
+      forMs: Type.Optional(
+        Type.Integer({ minimum: 1, description: 'close after this long; default: wait for the client' }),
+      ),
+    },
     { additionalProperties: false },
   ),
   explain: (p) =>
@@ -22,7 +26,12 @@ export const stall = defineFault({
       if (!ctx.socket.destroyed) await once(ctx.socket, 'close');
       clearTimeout(timer);
       const waited = Date.now() - started;
-      return { ended: p.forMs && waited >= p.forMs ? `hubtls closed after ${waited} ms of silence` : `the client gave up after ${waited} ms of silence` };
+      return {
+        ended:
+          p.forMs && waited >= p.forMs
+            ? `hubtls closed after ${waited} ms of silence`
+            : `the client gave up after ${waited} ms of silence`,
+      };
     },
   }),
 });

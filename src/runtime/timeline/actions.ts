@@ -25,15 +25,21 @@ export function clockTarget(to: string, now: Date): Date {
 export async function applyAction(p: ActionTargets, a: Action): Promise<void> {
   const eps = p.endpoints;
   switch (a.kind) {
-    case 'chain': return void (await Promise.all(a.endpoints.map((e) => eps.setChain(e, a.source, a.keyType))));
-    case 'rotateLeaf': return void (await Promise.all(a.endpoints.map((e) => eps.rotateLeaf(e))));
-    case 'rotateIntermediate': return void (await Promise.all(a.endpoints.map((e) => eps.rotateIntermediate(e, a.to))));
-    case 'profile': return a.endpoints.forEach((e) => eps.setProfile(e, a.profile, eps.get(e).minTlsVersion));
-    case 'clock': return p.setClock(clockTarget(a.to, p.clock.now()));
+    case 'chain':
+      return void (await Promise.all(a.endpoints.map((e) => eps.setChain(e, a.source, a.keyType))));
+    case 'rotateLeaf':
+      return void (await Promise.all(a.endpoints.map((e) => eps.rotateLeaf(e))));
+    case 'rotateIntermediate':
+      return void (await Promise.all(a.endpoints.map((e) => eps.rotateIntermediate(e, a.to))));
+    case 'profile':
+      return a.endpoints.forEach((e) => eps.setProfile(e, a.profile, eps.get(e).minTlsVersion));
+    case 'clock':
+      return p.setClock(clockTarget(a.to, p.clock.now()));
     case 'fault':
       for (const id of a.stop) p.faults.stop(id);
       for (const id of a.start) await p.faults.start(id);
       return;
-    case 'drop': return a.endpoints.forEach((e) => void p.connections.drop(e));
+    case 'drop':
+      return a.endpoints.forEach((e) => void p.connections.drop(e));
   }
 }

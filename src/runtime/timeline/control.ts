@@ -29,7 +29,12 @@ export class TimelineControl {
 
   /** Runs an `on: admin` step (or the waiting step at once). Resolves once its actions are done. */
   async trigger(stepId: string): Promise<void> {
-    if (!this.timeline) throw new HubtlsError('HUBTLS_NO_TIMELINE', 'this scenario has no timeline running', 'add a timeline: section to the scenario');
+    if (!this.timeline)
+      throw new HubtlsError(
+        'HUBTLS_NO_TIMELINE',
+        'this scenario has no timeline running',
+        'add a timeline: section to the scenario',
+      );
     await this.timeline.trigger(stepId);
   }
 

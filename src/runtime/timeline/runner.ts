@@ -48,7 +48,13 @@ export class Timeline {
     private steps: readonly CompiledStep[],
     private readonly host: TimelineHost,
   ) {
-    this.status = steps.map((s) => ({ id: s.id, index: s.index, trigger: describeTrigger(s.trigger), actions: s.actions.map(describeAction), state: 'pending' }));
+    this.status = steps.map((s) => ({
+      id: s.id,
+      index: s.index,
+      trigger: describeTrigger(s.trigger),
+      actions: s.actions.map(describeAction),
+      state: 'pending',
+    }));
     this.unsubscribe = host.bus.subscribe((e) => {
       if (e.type === 'handshake') this.onHandshake(e.endpoint);
       else if (e.type === 'notice' && e.what === 'clock') this.clockMoved();
@@ -92,10 +98,23 @@ export class Timeline {
   /** Runs step `id` now: it must be the waiting step (steps run in order). */
   async trigger(id: string): Promise<void> {
     const step = this.steps.find((s) => s.id === id);
-    if (!step) throw new HubtlsError('HUBTLS_UNKNOWN_STEP', `no timeline step "${id}"${didYouMean(id, this.steps.map((s) => s.id))}`, `steps: ${this.steps.map((s) => s.id).join(', ')}`);
-    if (step.index < this.cursor) throw new HubtlsError('HUBTLS_STEP_DONE', `timeline step "${id}" has already run`, 'steps run once, in order');
+    if (!step)
+      throw new HubtlsError(
+        'HUBTLS_UNKNOWN_STEP',
+        `no timeline step "${id}"${didYouMean(
+          id,
+          this.steps.map((s) => s.id),
+        )}`,
+        `steps: ${this.steps.map((s) => s.id).join(', ')}`,
+      );
+    if (step.index < this.cursor)
+      throw new HubtlsError('HUBTLS_STEP_DONE', `timeline step "${id}" has already run`, 'steps run once, in order');
     if (this.running || step.index > this.cursor) {
-      throw new HubtlsError('HUBTLS_STEP_NOT_NEXT', `timeline step "${id}" is not the next one: steps run in order and "${this.current!.id}" (${describeTrigger(this.current!.trigger)}) is ${this.running ? 'running' : 'waiting'}`, `trigger "${this.current!.id}" first`);
+      throw new HubtlsError(
+        'HUBTLS_STEP_NOT_NEXT',
+        `timeline step "${id}" is not the next one: steps run in order and "${this.current!.id}" (${describeTrigger(this.current!.trigger)}) is ${this.running ? 'running' : 'waiting'}`,
+        `trigger "${this.current!.id}" first`,
+      );
     }
     await this.fire(step.index, 'admin trigger');
   }
@@ -133,7 +152,8 @@ export class Timeline {
     if (this.running || this.stopped || t?.kind !== 'after') return;
     if (t.endpoint !== undefined && t.endpoint !== endpoint) return;
     this.counted += 1;
-    if (this.counted >= t.connections) void this.fire(this.cursor, `${t.connections} connection(s)${t.endpoint ? ` to ${t.endpoint}` : ''}`);
+    if (this.counted >= t.connections)
+      void this.fire(this.cursor, `${t.connections} connection(s)${t.endpoint ? ` to ${t.endpoint}` : ''}`);
   }
 
   /** By index, not by step object: a reload may have swapped the step objects meanwhile. */
@@ -160,13 +180,32 @@ export class Timeline {
     this.publish(step, st);
     this.running = false;
     this.cursor += 1;
-    if (!this.current) this.host.bus.publish({ type: 'notice', level: 'info', what: 'timeline-done', msg: `timeline finished (${this.steps.length} step${this.steps.length === 1 ? '' : 's'})` });
+    if (!this.current)
+      this.host.bus.publish({
+        type: 'notice',
+        level: 'info',
+        what: 'timeline-done',
+        msg: `timeline finished (${this.steps.length} step${this.steps.length === 1 ? '' : 's'})`,
+      });
     this.arm();
   }
 
   private publish(step: CompiledStep, st: StepStatus): void {
     const head = `timeline step ${step.id} (${st.firedBy})`;
-    const msg = st.state === 'failed' ? `${head} failed: ${st.error}` : `${head}: ${st.actions.join('; ')}${step.description ? ` — ${step.description}` : ''}`;
-    this.host.bus.publish({ type: 'notice', level: st.state === 'failed' ? 'error' : 'info', what: 'step', msg, step: step.id, index: step.index, by: st.firedBy, actions: st.actions, ok: st.state === 'done' });
+    const msg =
+      st.state === 'failed'
+        ? `${head} failed: ${st.error}`
+        : `${head}: ${st.actions.join('; ')}${step.description ? ` — ${step.description}` : ''}`;
+    this.host.bus.publish({
+      type: 'notice',
+      level: st.state === 'failed' ? 'error' : 'info',
+      what: 'step',
+      msg,
+      step: step.id,
+      index: step.index,
+      by: st.firedBy,
+      actions: st.actions,
+      ok: st.state === 'done',
+    });
   }
 }

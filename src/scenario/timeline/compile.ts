@@ -49,7 +49,9 @@ export function triggerKeys(step: StepFile): string[] {
 }
 
 export function actionKeys(step: StepFile): Array<(typeof ACTION_KEYS)[number]> {
-  return Object.keys(step).filter((k): k is (typeof ACTION_KEYS)[number] => (ACTION_KEYS as readonly string[]).includes(k));
+  return Object.keys(step).filter((k): k is (typeof ACTION_KEYS)[number] =>
+    (ACTION_KEYS as readonly string[]).includes(k),
+  );
 }
 
 export function stepEndpoints(step: StepFile, all: readonly string[]): string[] {
@@ -59,7 +61,8 @@ export function stepEndpoints(step: StepFile, all: readonly string[]): string[] 
 
 function trigger(step: StepFile): Trigger {
   if (step.at !== undefined) return { kind: 'at', at: new Date(step.at) };
-  if (step.after !== undefined) return { kind: 'after', connections: step.after.connections, endpoint: step.after.endpoint };
+  if (step.after !== undefined)
+    return { kind: 'after', connections: step.after.connections, endpoint: step.after.endpoint };
   if (step.delay !== undefined) return { kind: 'delay', ms: durationMs(step.delay) };
   return { kind: 'admin' };
 }
@@ -70,18 +73,34 @@ function list(v: string | string[] | undefined): string[] {
 
 function action(step: StepFile, key: (typeof ACTION_KEYS)[number], endpoints: string[], baseDir: string): Action {
   switch (key) {
-    case 'chain': return { kind: 'chain', endpoints, source: chainSource(step.chain!, baseDir), keyType: 'rsa' };
-    case 'eccChain': return { kind: 'chain', endpoints, source: chainSource(step.eccChain!, baseDir), keyType: 'ec' };
-    case 'rotateLeaf': return { kind: 'rotateLeaf', endpoints };
-    case 'rotateIntermediate': return { kind: 'rotateIntermediate', endpoints, to: step.rotateIntermediate === true ? undefined : step.rotateIntermediate };
-    case 'profile': return { kind: 'profile', endpoints, profile: step.profile! };
-    case 'clock': return { kind: 'clock', to: step.clock! };
-    case 'fault': return { kind: 'fault', start: list(step.fault?.start), stop: list(step.fault?.stop) };
-    case 'drop': return { kind: 'drop', endpoints };
+    case 'chain':
+      return { kind: 'chain', endpoints, source: chainSource(step.chain!, baseDir), keyType: 'rsa' };
+    case 'eccChain':
+      return { kind: 'chain', endpoints, source: chainSource(step.eccChain!, baseDir), keyType: 'ec' };
+    case 'rotateLeaf':
+      return { kind: 'rotateLeaf', endpoints };
+    case 'rotateIntermediate':
+      return {
+        kind: 'rotateIntermediate',
+        endpoints,
+        to: step.rotateIntermediate === true ? undefined : step.rotateIntermediate,
+      };
+    case 'profile':
+      return { kind: 'profile', endpoints, profile: step.profile! };
+    case 'clock':
+      return { kind: 'clock', to: step.clock! };
+    case 'fault':
+      return { kind: 'fault', start: list(step.fault?.start), stop: list(step.fault?.stop) };
+    case 'drop':
+      return { kind: 'drop', endpoints };
   }
 }
 
-export function compileTimeline(steps: readonly StepFile[] | undefined, endpointNames: readonly string[], baseDir: string): CompiledStep[] {
+export function compileTimeline(
+  steps: readonly StepFile[] | undefined,
+  endpointNames: readonly string[],
+  baseDir: string,
+): CompiledStep[] {
   return (steps ?? []).map((step, index) => {
     const endpoints = stepEndpoints(step, endpointNames);
     return {

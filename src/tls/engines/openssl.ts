@@ -14,7 +14,12 @@ function peerCert(t: tls.TLSSocket): PeerCertInfo | undefined {
   const c = t.getPeerX509Certificate();
   if (!c) return undefined;
   const chain: Buffer[] = [];
-  for (let d: tls.DetailedPeerCertificate | undefined = t.getPeerCertificate(true); d?.raw && !chain.some((b) => b.equals(d!.raw)); d = d.issuerCertificate) chain.push(d.raw);
+  for (
+    let d: tls.DetailedPeerCertificate | undefined = t.getPeerCertificate(true);
+    d?.raw && !chain.some((b) => b.equals(d!.raw));
+    d = d.issuerCertificate
+  )
+    chain.push(d.raw);
   return peerCertInfo(c, chain);
 }
 

@@ -4,13 +4,26 @@
  * before any engine runs, and so policies are unit-testable from a captured ClientHello.
  */
 import type { ClientHelloSummary } from '../clienthello.js';
-import { suiteById, suiteFitsVersion, versionLabel, versionRank, type SuiteInfo, type TlsVersion } from '../../profiles/suites.js';
+import {
+  suiteById,
+  suiteFitsVersion,
+  versionLabel,
+  versionRank,
+  type SuiteInfo,
+  type TlsVersion,
+} from '../../profiles/suites.js';
 import { ALERT } from '../wire/constants.js';
 import { route } from './route.js';
 import type { Accepted, Decision, EndpointView, KeyType, NearMiss, PolicyState, Refused, Route } from './types.js';
 
 /** OpenSSL group names (profiles) ↔ IANA names (ClientHello). */
-const GROUP_IANA: Record<string, string> = { X25519: 'x25519', X448: 'x448', 'P-256': 'secp256r1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
+const GROUP_IANA: Record<string, string> = {
+  X25519: 'x25519',
+  X448: 'x448',
+  'P-256': 'secp256r1',
+  'P-384': 'secp384r1',
+  'P-521': 'secp521r1',
+};
 /** The ECC stand-in leaf is P-384, like Azure's ECC leaf; in TLS 1.2 the client must list that curve. */
 const EC_LEAF_CURVE = 'secp384r1';
 
@@ -49,7 +62,9 @@ function refuseVersion(hello: ClientHelloSummary, r: Route): Refused {
   const floor = hello.versions.every((v) => versionRank(v) < versionRank(p.minVersion));
   const reason =
     `client offers ${range(hello.versions)} but profile ${p.id} accepts ${range(p.versions)}` +
-    (floor ? ` (version floor ${versionLabel(p.minVersion)}; the device must enable TLS 1.2)` : ' (above the version ceiling)');
+    (floor
+      ? ` (version floor ${versionLabel(p.minVersion)}; the device must enable TLS 1.2)`
+      : ' (above the version ceiling)');
   return { ...base(r), code: 'HUBTLS_REFUSED_VERSION', alert: ALERT.protocolVersion, reason, nearMisses: [] };
 }
 
@@ -64,14 +79,32 @@ function keyTypeOf(suite: SuiteInfo): KeyType {
 }
 
 /** Why a profile suite offered by the client cannot be used in `version` here, or null if it can. */
-function whyUnusable12(suite: SuiteInfo, version: TlsVersion, hello: ClientHelloSummary, ep: EndpointView, state: PolicyState): string | null {
-  if (!suiteFitsVersion(suite, version)) return `needs ${versionLabel(suite.minVersion)} or later, negotiated ${versionLabel(version)}`;
+function whyUnusable12(
+  suite: SuiteInfo,
+  version: TlsVersion,
+  hello: ClientHelloSummary,
+  ep: EndpointView,
+  state: PolicyState,
+): string | null {
+  if (!suiteFitsVersion(suite, version))
+    return `needs ${versionLabel(suite.minVersion)} or later, negotiated ${versionLabel(version)}`;
   const kt = keyTypeOf(suite);
-  if (!ep.chains[kt]) return kt === 'ec' ? 'needs an ECC certificate; this endpoint serves an RSA chain only' : 'needs an RSA certificate; none is loaded';
-  if (suite.kx === 'ECDHE' && groupsInCommon(hello, ep).length === 0) return `no elliptic curve in common (client: ${hello.groups.join(', ') || 'none'})`;
-  if (kt === 'ec' && hello.groups.length > 0 && !hello.groups.includes(EC_LEAF_CURVE)) return `the ECC certificate is P-384 and the client does not list ${EC_LEAF_CURVE}`;
-  if (hello.sigalgs.length > 0 && version === 'TLSv1.2' && !hello.sigalgs.some((a) => a.startsWith(kt === 'ec' ? 'ecdsa_' : 'rsa_'))) return `no ${kt === 'ec' ? 'ECDSA' : 'RSA'} signature algorithm offered`;
-  if (!suite.openssl && !state.mini?.supports(version, suite.iana)) return 'OpenSSL cannot negotiate it and the alternative engine is not available';
+  if (!ep.chains[kt])
+    return kt === 'ec'
+      ? 'needs an ECC certificate; this endpoint serves an RSA chain only'
+      : 'needs an RSA certificate; none is loaded';
+  if (suite.kx === 'ECDHE' && groupsInCommon(hello, ep).length === 0)
+    return `no elliptic curve in common (client: ${hello.groups.join(', ') || 'none'})`;
+  if (kt === 'ec' && hello.groups.length > 0 && !hello.groups.includes(EC_LEAF_CURVE))
+    return `the ECC certificate is P-384 and the client does not list ${EC_LEAF_CURVE}`;
+  if (
+    hello.sigalgs.length > 0 &&
+    version === 'TLSv1.2' &&
+    !hello.sigalgs.some((a) => a.startsWith(kt === 'ec' ? 'ecdsa_' : 'rsa_'))
+  )
+    return `no ${kt === 'ec' ? 'ECDSA' : 'RSA'} signature algorithm offered`;
+  if (!suite.openssl && !state.mini?.supports(version, suite.iana))
+    return 'OpenSSL cannot negotiate it and the alternative engine is not available';
   return null;
 }
 
@@ -97,7 +130,10 @@ function decideTls12(hello: ClientHelloSummary, r: Route, version: TlsVersion, s
   const chosen = usable.find((s) => keyTypeOf(s) === 'rsa') ?? usable[0];
   if (!chosen) return refuseCipher(hello, r, version, misses);
   const out = accept(hello, r, version, chosen, keyTypeOf(chosen), state, misses);
-  if (chosen !== usable[0]) out.notes.push(`client prefers ${usable[0]!.iana}; Azure serves its RSA chain whenever an RSA suite is offered (ECC chain only for ECDSA-only offers)`);
+  if (chosen !== usable[0])
+    out.notes.push(
+      `client prefers ${usable[0]!.iana}; Azure serves its RSA chain whenever an RSA suite is offered (ECC chain only for ECDSA-only offers)`,
+    );
   return out;
 }
 
@@ -114,8 +150,20 @@ function decideTls13(hello: ClientHelloSummary, r: Route, state: PolicyState): D
   const keyType = keyTypeFor13(hello, ep);
   if (suites.length === 0) return refuseCipher(hello, r, 'TLSv1.3', []);
   const misses = suites.map((s) => ({ suite: s.iana, why: '' }));
-  if (groupsInCommon(hello, ep).length === 0) return refuseCipher(hello, r, 'TLSv1.3', misses.map((m) => ({ ...m, why: 'no key-exchange group in common' })));
-  if (!keyType) return refuseCipher(hello, r, 'TLSv1.3', misses.map((m) => ({ ...m, why: 'no signature algorithm matches a loaded certificate' })));
+  if (groupsInCommon(hello, ep).length === 0)
+    return refuseCipher(
+      hello,
+      r,
+      'TLSv1.3',
+      misses.map((m) => ({ ...m, why: 'no key-exchange group in common' })),
+    );
+  if (!keyType)
+    return refuseCipher(
+      hello,
+      r,
+      'TLSv1.3',
+      misses.map((m) => ({ ...m, why: 'no signature algorithm matches a loaded certificate' })),
+    );
   return accept(hello, r, 'TLSv1.3', suites[0]!, keyType, state, []);
 }
 
@@ -124,7 +172,9 @@ function refuseCipher(hello: ClientHelloSummary, r: Route, version: TlsVersion, 
   const usable = p.suites.filter((s) => suiteFitsVersion(s, version) && r.endpoint.chains[keyTypeOf(s)]);
   const reason =
     `no cipher suite in common for ${versionLabel(version)}: the client offers ${hello.suites.length} suites, ` +
-    (nearMisses.length ? `${nearMisses.length} of them listed by ${p.id} but unusable here` : `none of them listed by ${p.id}`) +
+    (nearMisses.length
+      ? `${nearMisses.length} of them listed by ${p.id} but unusable here`
+      : `none of them listed by ${p.id}`) +
     `; ${p.id} accepts ${usable.map((s) => s.iana).join(', ') || 'nothing in this version'}` +
     retiredOffered(hello, p);
   return { ...base(r), code: 'HUBTLS_REFUSED_CIPHER', alert: ALERT.handshakeFailure, reason, nearMisses };
@@ -136,10 +186,27 @@ function retiredOffered(hello: ClientHelloSummary, p: EndpointView['profile']): 
   return hits.map((r) => `; ${r.suite.iana} is not accepted at this scenario time (${r.why})`).join('');
 }
 
-function accept(hello: ClientHelloSummary, r: Route, version: TlsVersion, suite: SuiteInfo, keyType: KeyType, state: PolicyState, misses: NearMiss[]): Accepted {
-  const out: Accepted = { ...base(r), code: 'HUBTLS_ACCEPTED', version, suite: suite.iana, keyType, chain: r.endpoint.chains[keyType]!, engine: 'openssl' };
+function accept(
+  hello: ClientHelloSummary,
+  r: Route,
+  version: TlsVersion,
+  suite: SuiteInfo,
+  keyType: KeyType,
+  state: PolicyState,
+  misses: NearMiss[],
+): Accepted {
+  const out: Accepted = {
+    ...base(r),
+    code: 'HUBTLS_ACCEPTED',
+    version,
+    suite: suite.iana,
+    keyType,
+    chain: r.endpoint.chains[keyType]!,
+    engine: 'openssl',
+  };
   for (const m of misses) out.notes.push(`skipped ${m.suite}: ${m.why}`);
-  if (r.by === 'unmatched-sni') out.notes.push(`SNI ${hello.sni} matches no endpoint; routed to default endpoint ${r.endpoint.name}`);
+  if (r.by === 'unmatched-sni')
+    out.notes.push(`SNI ${hello.sni} matches no endpoint; routed to default endpoint ${r.endpoint.name}`);
   if (!suite.openssl) out.engine = 'mini';
   if (hello.maxFragmentLength !== undefined) applyMfl(out, hello.maxFragmentLength, r.endpoint, state);
   return out;
@@ -152,6 +219,8 @@ function applyMfl(out: Accepted, requested: number, ep: EndpointView, state: Pol
   if (state.mini?.supports(out.version, out.suite)) out.engine = 'mini';
   else {
     out.mfl.mode = 'honour';
-    out.notes.push(`profile ${ep.profile.id} ignores max_fragment_length, but the engine that can ignore it does not run ${versionLabel(out.version)} ${out.suite}: honoured instead`);
+    out.notes.push(
+      `profile ${ep.profile.id} ignores max_fragment_length, but the engine that can ignore it does not run ${versionLabel(out.version)} ${out.suite}: honoured instead`,
+    );
   }
 }

@@ -17,7 +17,10 @@ const CHAIN_CHECKS: Record<string, string> = {
 /** Why an accepted handshake is insecure, one sentence per skipped check; empty when it is not. */
 export function insecureAcceptance(faults: RecordFaults | undefined, chainId?: string): string[] {
   const out: string[] = [];
-  if (faults?.badSignature) out.push('INSECURE: the client accepted a ServerKeyExchange whose signature does not verify (it does not check the server key-exchange signature)');
+  if (faults?.badSignature)
+    out.push(
+      'INSECURE: the client accepted a ServerKeyExchange whose signature does not verify (it does not check the server key-exchange signature)',
+    );
   const check = chainId === undefined ? undefined : CHAIN_CHECKS[chainId];
   if (check) out.push(`INSECURE: the client accepted chain ${chainId}: ${check}`);
   return out;

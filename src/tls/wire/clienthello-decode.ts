@@ -34,7 +34,7 @@ function parseExtension({ id, body }: RawExtension): TlsExtension {
 function extensions(r: WireReader): RawExtension[] {
   const length = r.u16('extensions length');
   const out: RawExtension[] = [];
-  for (let read = 0; read < length; ) {
+  for (let read = 0; read < length;) {
     const id = r.u16('extension type');
     const size = r.u16('extension length');
     out.push({ id, body: Buffer.from(r.bytes(size, `extension ${id}`)) });

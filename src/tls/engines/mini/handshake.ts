@@ -7,7 +7,17 @@ import crypto, { type KeyObject } from 'node:crypto';
 import type { RecordIO } from './record-io.js';
 import type { CipherParams } from './params.js';
 import { HandshakeReader } from './handshake-reader.js';
-import { parseClientHello, serverHello, certificateMessage, certificateRequest, serverHelloDone, finishedMessage, parseCertificateList, parseCertificateVerify, type ClientHello } from './messages.js';
+import {
+  parseClientHello,
+  serverHello,
+  certificateMessage,
+  certificateRequest,
+  serverHelloDone,
+  finishedMessage,
+  parseCertificateList,
+  parseCertificateVerify,
+  type ClientHello,
+} from './messages.js';
 import { EphemeralKey, rsaPremaster, signFor, verifyClient, OFFERED_SIGALGS } from './keyexchange.js';
 import { extendedMasterSecret, finishedData, keyBlock, masterSecret, transcriptHash, type PrfKind } from './prf.js';
 import { keyBlockLength, protection, splitKeyBlock, type Protection } from './protection.js';
@@ -46,7 +56,10 @@ export class ServerHandshake {
   private prfKind: PrfKind;
   private serverProtection?: Protection;
 
-  constructor(private readonly io: RecordIO, private readonly cfg: ServerConfig) {
+  constructor(
+    private readonly io: RecordIO,
+    private readonly cfg: ServerConfig,
+  ) {
     this.reader = new HandshakeReader(io);
     this.prfKind = cfg.version >= 0x0303 ? cfg.params.prfHash : 'tls10';
   }
@@ -78,12 +91,16 @@ export class ServerHandshake {
       throw refuse(`client version ${offered} is below the chosen ${chosen}`, ALERT.protocolVersion);
     }
     const suite = this.cfg.params.suite;
-    if (!this.hello.suites.includes(suite.id)) throw refuse(`client does not offer ${suite.iana}`, ALERT.handshakeFailure);
+    if (!this.hello.suites.includes(suite.id))
+      throw refuse(`client does not offer ${suite.iana}`, ALERT.handshakeFailure);
   }
 
   private sendServerFlight(): number | undefined {
     const honour = this.cfg.mfl === 'honour' && this.hello.mfl;
-    const flight = [this.serverHelloMessage(honour ? this.hello.mfl!.code : undefined), certificateMessage(this.cfg.chainDer)];
+    const flight = [
+      this.serverHelloMessage(honour ? this.hello.mfl!.code : undefined),
+      certificateMessage(this.cfg.chainDer),
+    ];
     if (this.cfg.params.suite.kx === 'ECDHE') flight.push(this.serverKeyExchange());
     if (this.cfg.clientCert !== 'none') flight.push(certificateRequest(this.cfg.version, OFFERED_SIGALGS));
     flight.push(serverHelloDone());
@@ -97,13 +114,23 @@ export class ServerHandshake {
   private serverHelloMessage(mflCode: number | undefined): Buffer {
     const h = this.hello;
     const ecdhe = this.cfg.params.suite.kx === 'ECDHE';
-    return serverHello({ version: this.cfg.version, random: this.serverRandom, suite: this.cfg.params.suite.id, ems: h.ems, secureRenegotiation: h.secureRenegotiation, pointFormats: ecdhe && h.pointFormats, mflCode });
+    return serverHello({
+      version: this.cfg.version,
+      random: this.serverRandom,
+      suite: this.cfg.params.suite.id,
+      ems: h.ems,
+      secureRenegotiation: h.secureRenegotiation,
+      pointFormats: ecdhe && h.pointFormats,
+      mflCode,
+    });
   }
 
   /** The client's first listed group that the profile accepts (RFC 8422: no list = any curve). */
   private pickGroup(): number {
     const ours = this.cfg.groups;
-    const pick = this.hello.groups.length ? this.hello.groups.find((g) => ours.includes(g)) : ours.find((g) => g !== 29) ?? ours[0];
+    const pick = this.hello.groups.length
+      ? this.hello.groups.find((g) => ours.includes(g))
+      : (ours.find((g) => g !== 29) ?? ours[0]);
     if (pick === undefined) throw refuse('no key-exchange group in common', ALERT.handshakeFailure);
     return pick;
   }
@@ -132,7 +159,9 @@ export class ServerHandshake {
   private async readKeyExchange(clientChain: Buffer[]): Promise<Buffer> {
     const cke = await this.reader.expect(HandshakeType.clientKeyExchange, 'ClientKeyExchange');
     this.record(cke.raw);
-    const pms = this.ephemeral ? this.ephemeral.shared(cke.body) : rsaPremaster(this.cfg.key, cke.body, this.hello.version);
+    const pms = this.ephemeral
+      ? this.ephemeral.shared(cke.body)
+      : rsaPremaster(this.cfg.key, cke.body, this.hello.version);
     const master = this.hello.ems
       ? extendedMasterSecret(this.prfKind, pms, transcriptHash(this.prfKind, this.messages()))
       : masterSecret(this.prfKind, pms, this.hello.random, this.serverRandom);
@@ -156,7 +185,13 @@ export class ServerHandshake {
 
   private keys(master: Buffer) {
     const p = this.cfg.params;
-    const block = keyBlock(this.prfKind, master, this.hello.random, this.serverRandom, keyBlockLength(p, this.cfg.version));
+    const block = keyBlock(
+      this.prfKind,
+      master,
+      this.hello.random,
+      this.serverRandom,
+      keyBlockLength(p, this.cfg.version),
+    );
     return splitKeyBlock(p, this.cfg.version, block);
   }
 
@@ -175,6 +210,9 @@ export class ServerHandshake {
   private sendFinished(master: Buffer): void {
     this.io.write(ContentType.changeCipherSpec, Buffer.from([1]));
     this.io.writeProtection = this.serverProtection!;
-    this.io.write(ContentType.handshake, finishedMessage(finishedData(this.prfKind, master, 'server', this.messages())));
+    this.io.write(
+      ContentType.handshake,
+      finishedMessage(finishedData(this.prfKind, master, 'server', this.messages())),
+    );
   }
 }

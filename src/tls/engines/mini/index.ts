@@ -29,7 +29,9 @@ const parsed = new WeakMap<ChainMaterial, { chainDer: Buffer[]; key: KeyObject }
 function parse(m: ChainMaterial): { chainDer: Buffer[]; key: KeyObject } {
   let p = parsed.get(m);
   if (!p) {
-    const chainDer = [...m.certPem.matchAll(/-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/g)].map((x) => Buffer.from(x[1]!.replace(/\s+/g, ''), 'base64'));
+    const chainDer = [...m.certPem.matchAll(/-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/g)].map((x) =>
+      Buffer.from(x[1]!.replace(/\s+/g, ''), 'base64'),
+    );
     p = { chainDer, key: crypto.createPrivateKey(m.keyPem) };
     parsed.set(m, p);
   }
@@ -40,9 +42,21 @@ function serverConfig(plan: HandshakePlan, faults: RecordFaults): ServerConfig {
   const d = plan.decision;
   const params = cipherParams(d.suite);
   const material = plan.material[d.keyType];
-  if (!params || !material) throw new TlsAlertError(`mini engine cannot run ${d.suite} with a ${d.keyType} chain`, 'internal', { send: ALERT.handshakeFailure });
+  if (!params || !material)
+    throw new TlsAlertError(`mini engine cannot run ${d.suite} with a ${d.keyType} chain`, 'internal', {
+      send: ALERT.handshakeFailure,
+    });
   const groups = plan.profile.definition.groups.map((g) => GROUP_IDS[g]).filter((g): g is number => g !== undefined);
-  return { version: VERSION_CODES[d.version], params, ...parse(material), keyType: d.keyType, groups, mfl: d.mfl?.mode ?? 'honour', clientCert: plan.clientCert, badSignature: faults.badSignature };
+  return {
+    version: VERSION_CODES[d.version],
+    params,
+    ...parse(material),
+    keyType: d.keyType,
+    groups,
+    mfl: d.mfl?.mode ?? 'honour',
+    clientCert: plan.clientCert,
+    badSignature: faults.badSignature,
+  };
 }
 
 function peerCert(chain: Buffer[]): PeerCertInfo | undefined {
@@ -57,13 +71,24 @@ function failed(io: RecordIO, e: unknown): HandshakeError {
   return new HandshakeError(failure);
 }
 
-export async function miniHandshake(socket: Duplex, plan: HandshakePlan, faults: RecordFaults = {}): Promise<Established & { io: RecordIO }> {
+export async function miniHandshake(
+  socket: Duplex,
+  plan: HandshakePlan,
+  faults: RecordFaults = {},
+): Promise<Established & { io: RecordIO }> {
   const io = new RecordIO(socket);
   try {
     const hs = new ServerHandshake(io, serverConfig(plan, faults));
     io.shaper = shaperFor(faults);
     const result = await hs.run();
-    return { stream: new MiniStream(io), version: plan.decision.version, suite: plan.decision.suite, keyType: plan.decision.keyType, peerCert: peerCert(result.clientChain), io };
+    return {
+      stream: new MiniStream(io),
+      version: plan.decision.version,
+      suite: plan.decision.suite,
+      keyType: plan.decision.keyType,
+      peerCert: peerCert(result.clientChain),
+      io,
+    };
   } catch (e) {
     throw failed(io, e);
   }

@@ -32,7 +32,10 @@ export class EphemeralKey {
     const { privateKey, publicKey } = crypto.generateKeyPairSync('x25519');
     const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
     return new EphemeralKey(29, raw, (peer) => {
-      const peerKey = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: peer.toString('base64url') }, format: 'jwk' });
+      const peerKey = crypto.createPublicKey({
+        key: { kty: 'OKP', crv: 'X25519', x: peer.toString('base64url') },
+        format: 'jwk',
+      });
       return crypto.diffieHellman({ privateKey, publicKey: peerKey });
     });
   }
@@ -48,7 +51,9 @@ export class EphemeralKey {
     try {
       return this.derive(point);
     } catch (e) {
-      throw new TlsAlertError(`bad ECDH public key from the client: ${(e as Error).message}`, 'malformed', { send: ALERT.illegalParameter });
+      throw new TlsAlertError(`bad ECDH public key from the client: ${(e as Error).message}`, 'malformed', {
+        send: ALERT.illegalParameter,
+      });
     }
   }
 }
@@ -73,7 +78,11 @@ export function rsaPremaster(key: KeyObject, clientKeyExchange: Buffer, clientVe
 }
 
 type KeyKind = 'rsa' | 'ec';
-interface SigAlg { hash: string; kind: KeyKind; pss?: boolean }
+interface SigAlg {
+  hash: string;
+  kind: KeyKind;
+  pss?: boolean;
+}
 
 export const SIGALGS: Record<number, SigAlg> = {
   0x0804: { hash: 'sha256', kind: 'rsa', pss: true },
@@ -96,7 +105,10 @@ export const OFFERED_SIGALGS = [0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 
 export function pickSigalg(kind: KeyKind, clientSigalgs: number[]): number {
   const list = clientSigalgs.length ? clientSigalgs : [kind === 'rsa' ? 0x0201 : 0x0203];
   const pick = list.find((a) => SIGALGS[a]?.kind === kind);
-  if (pick === undefined) throw new TlsAlertError(`no signature algorithm for a ${kind.toUpperCase()} key in the client's list`, 'refused', { send: ALERT.handshakeFailure });
+  if (pick === undefined)
+    throw new TlsAlertError(`no signature algorithm for a ${kind.toUpperCase()} key in the client's list`, 'refused', {
+      send: ALERT.handshakeFailure,
+    });
   return pick;
 }
 
@@ -113,12 +125,21 @@ export function signFor(version: number, key: KeyObject, kind: KeyKind, data: Bu
     return Buffer.concat([u16(alg), vec(2, sig)]);
   }
   if (kind === 'ec') return vec(2, crypto.sign('sha1', data, key));
-  const md5sha1 = Buffer.concat([crypto.createHash('md5').update(data).digest(), crypto.createHash('sha1').update(data).digest()]);
+  const md5sha1 = Buffer.concat([
+    crypto.createHash('md5').update(data).digest(),
+    crypto.createHash('sha1').update(data).digest(),
+  ]);
   return vec(2, crypto.privateEncrypt({ key, padding: crypto.constants.RSA_PKCS1_PADDING }, md5sha1));
 }
 
 /** Verifies the client's CertificateVerify over the handshake messages so far. */
-export function verifyClient(version: number, key: KeyObject, data: Buffer, sigalg: number | undefined, signature: Buffer): boolean {
+export function verifyClient(
+  version: number,
+  key: KeyObject,
+  data: Buffer,
+  sigalg: number | undefined,
+  signature: Buffer,
+): boolean {
   const kind: KeyKind = key.asymmetricKeyType === 'ec' ? 'ec' : 'rsa';
   try {
     if (version >= 0x0303) {
@@ -126,7 +147,10 @@ export function verifyClient(version: number, key: KeyObject, data: Buffer, siga
       return !!a && a.kind === kind && crypto.verify(a.hash, data, a.pss ? pssOptions(key) : key, signature);
     }
     if (kind === 'ec') return crypto.verify('sha1', data, key, signature);
-    const md5sha1 = Buffer.concat([crypto.createHash('md5').update(data).digest(), crypto.createHash('sha1').update(data).digest()]);
+    const md5sha1 = Buffer.concat([
+      crypto.createHash('md5').update(data).digest(),
+      crypto.createHash('sha1').update(data).digest(),
+    ]);
     return crypto.publicDecrypt({ key, padding: crypto.constants.RSA_PKCS1_PADDING }, signature).equals(md5sha1);
   } catch {
     return false;

@@ -47,7 +47,13 @@ export function extendedMasterSecret(kind: PrfKind, preMaster: Buffer, sessionHa
   return prf(kind, preMaster, 'extended master secret', sessionHash, 48);
 }
 
-export function keyBlock(kind: PrfKind, master: Buffer, clientRandom: Buffer, serverRandom: Buffer, length: number): Buffer {
+export function keyBlock(
+  kind: PrfKind,
+  master: Buffer,
+  clientRandom: Buffer,
+  serverRandom: Buffer,
+  length: number,
+): Buffer {
   return prf(kind, master, 'key expansion', Buffer.concat([serverRandom, clientRandom]), length);
 }
 

@@ -44,13 +44,20 @@ export class CbcProtection implements Protection {
   private iv: Buffer;
   readonly overhead: number;
 
-  constructor(private readonly p: CipherParams, private readonly version: number, private readonly keys: DirectionKeys) {
+  constructor(
+    private readonly p: CipherParams,
+    private readonly version: number,
+    private readonly keys: DirectionKeys,
+  ) {
     this.iv = keys.iv;
     this.overhead = p.macLen + 2 * p.blockOrSalt;
   }
 
   private mac(type: number, data: Buffer, seq: bigint): Buffer {
-    return createHmac(this.p.mac, this.keys.macKey).update(header(seq, type, this.version, data.length)).update(data).digest();
+    return createHmac(this.p.mac, this.keys.macKey)
+      .update(header(seq, type, this.version, data.length))
+      .update(data)
+      .digest();
   }
 
   seal(type: number, plaintext: Buffer): Buffer {
@@ -71,7 +78,8 @@ export class CbcProtection implements Protection {
     const explicit = this.version > 0x0301;
     const iv = explicit ? fragment.subarray(0, block) : this.iv;
     const ct = explicit ? fragment.subarray(block) : fragment;
-    if (ct.length === 0 || ct.length % block !== 0) throw new BadRecordMac('ciphertext is not a whole number of blocks');
+    if (ct.length === 0 || ct.length % block !== 0)
+      throw new BadRecordMac('ciphertext is not a whole number of blocks');
     const d = createDecipheriv(this.p.cipher, this.keys.key, iv).setAutoPadding(false);
     const plain = Buffer.concat([d.update(ct), d.final()]);
     if (!explicit) this.iv = Buffer.from(ct.subarray(ct.length - block));
@@ -81,7 +89,8 @@ export class CbcProtection implements Protection {
   private unpad(type: number, plain: Buffer): Buffer {
     const pad = plain[plain.length - 1]!;
     const end = plain.length - pad - 1 - this.p.macLen;
-    if (end < 0 || !plain.subarray(plain.length - pad - 1).every((b) => b === pad)) throw new BadRecordMac('bad CBC padding');
+    if (end < 0 || !plain.subarray(plain.length - pad - 1).every((b) => b === pad))
+      throw new BadRecordMac('bad CBC padding');
     const data = plain.subarray(0, end);
     const got = plain.subarray(end, end + this.p.macLen);
     if (!timingSafeEqual(got, this.mac(type, data, this.seq++))) throw new BadRecordMac('MAC mismatch');
@@ -93,7 +102,11 @@ export class GcmProtection implements Protection {
   private seq = 0n;
   readonly overhead = 24;
 
-  constructor(private readonly p: CipherParams, private readonly version: number, private readonly keys: DirectionKeys) {}
+  constructor(
+    private readonly p: CipherParams,
+    private readonly version: number,
+    private readonly keys: DirectionKeys,
+  ) {}
 
   seal(type: number, plaintext: Buffer): Buffer {
     const explicit = Buffer.alloc(8);
@@ -107,7 +120,11 @@ export class GcmProtection implements Protection {
   open(type: number, fragment: Buffer): Buffer {
     if (fragment.length < 24) throw new BadRecordMac('GCM record shorter than nonce and tag');
     const ct = fragment.subarray(8, fragment.length - 16);
-    const d = createDecipheriv(this.p.cipher as 'aes-128-gcm', this.keys.key, Buffer.concat([this.keys.iv, fragment.subarray(0, 8)]));
+    const d = createDecipheriv(
+      this.p.cipher as 'aes-128-gcm',
+      this.keys.key,
+      Buffer.concat([this.keys.iv, fragment.subarray(0, 8)]),
+    );
     d.setAAD(header(this.seq++, type, this.version, ct.length));
     d.setAuthTag(fragment.subarray(fragment.length - 16));
     try {
@@ -123,12 +140,23 @@ export function protection(p: CipherParams, version: number, keys: DirectionKeys
 }
 
 /** Splits the key block (RFC 5246 §6.3) into the client's and the server's write keys. */
-export function splitKeyBlock(p: CipherParams, version: number, block: Buffer): { client: DirectionKeys; server: DirectionKeys } {
+export function splitKeyBlock(
+  p: CipherParams,
+  version: number,
+  block: Buffer,
+): { client: DirectionKeys; server: DirectionKeys } {
   let at = 0;
   const take = (n: number) => block.subarray(at, (at += n));
   const macLen = p.macLen;
   const ivLen = p.aead ? 4 : version === 0x0301 ? p.blockOrSalt : 0;
-  const [cm, sm, ck, sk, civ, siv] = [take(macLen), take(macLen), take(p.keyLen), take(p.keyLen), take(ivLen), take(ivLen)];
+  const [cm, sm, ck, sk, civ, siv] = [
+    take(macLen),
+    take(macLen),
+    take(p.keyLen),
+    take(p.keyLen),
+    take(ivLen),
+    take(ivLen),
+  ];
   return { client: { key: ck, macKey: cm, iv: civ }, server: { key: sk, macKey: sm, iv: siv } };
 }
 

@@ -51,7 +51,8 @@ export class MiniStream extends Duplex {
 
   private onFailure(e: Error): void {
     const failure = e instanceof TlsAlertError ? e.failure : undefined;
-    if (failure?.alertSent !== undefined) this.io.write(ContentType.alert, alertBody(AlertLevel.fatal, failure.alertSent));
+    if (failure?.alertSent !== undefined)
+      this.io.write(ContentType.alert, alertBody(AlertLevel.fatal, failure.alertSent));
     if (failure?.kind === 'peer-closed') this.push(null);
     else this.destroy(e);
   }
