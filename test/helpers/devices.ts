@@ -6,8 +6,9 @@ import crypto from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HubEvent, SessionEvent } from '../../src/events/types.js';
+import type { SessionEvent } from '../../src/events/types.js';
 import { exportTrust } from '../../src/pki/export.js';
+import { nextEvent } from './events.js';
 import type { TestHub } from './hub.js';
 import { sharedStore } from './pki.js';
 
@@ -52,23 +53,4 @@ export function nextSession(
   timeoutMs = 20_000,
 ): Promise<SessionEvent> {
   return nextEvent(th, (e): e is SessionEvent => e.type === 'session' && pred(e), timeoutMs, after);
-}
-
-export function nextEvent<T extends HubEvent>(
-  th: TestHub,
-  pred: (e: HubEvent) => e is T,
-  timeoutMs = 20_000,
-  after = 0,
-): Promise<T> {
-  const seen = th.events.slice(after).find(pred);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (off(), reject(new Error('no matching event'))), timeoutMs);
-    const off = th.hub.bus.subscribe((e) => {
-      if (!pred(e)) return;
-      off();
-      clearTimeout(timer);
-      resolve(e);
-    });
-  });
 }
