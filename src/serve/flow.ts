@@ -107,10 +107,16 @@ export class ConnectionFlow {
       case 'engine-failed':
         return this.onEngineFailed(e.error);
       case 'timeout':
-        return ((this.timedOut = true), [{ type: 'destroy' }]);
+        return this.onTimeout();
       case 'stop':
         return this.onStop();
     }
+  }
+
+  /** The handshake timer fired: close now; the verdict follows when the read or the engine gives up. */
+  private onTimeout(): FlowCommand[] {
+    this.timedOut = true;
+    return [{ type: 'destroy' }];
   }
 
   private onStop(): FlowCommand[] {
@@ -179,9 +185,11 @@ export class ConnectionFlow {
     const engine = this.pickEngine(d);
     const only = d.chain ? d.keyType : undefined; // pre-check off: both chains, OpenSSL alone picks
     const profile = p.profile;
-    const cacheKey = contextKey(d.endpoint, profile, material, ep.clientCert, only) + key;
+    // Built only when the engine asks (OpenSSL does; the mini engine does not): the key hashes the material.
     const secureContext = () =>
-      this.deps.contexts.get(cacheKey, () => contextOptions(profile, material, ep.clientCert, only));
+      this.deps.contexts.get(contextKey(d.endpoint, profile, material, ep.clientCert, only) + key, () =>
+        contextOptions(profile, material, ep.clientCert, only),
+      );
     Object.assign(p, { accepted: d, material, engine: engine.name });
     const plan: HandshakePlan = {
       decision: d,
