@@ -220,12 +220,11 @@ export class ConnectionFlow {
     return this.deps.engines[d.engine] ?? this.deps.engines.openssl;
   }
 
-  private base(): Verdict {
+  /** What every verdict of an accepted handshake says first, whatever the engine then did. */
+  private base(): Omit<Verdict, 'outcome' | 'reason'> {
     const p = this.pending!;
     const d = p.accepted!;
     return {
-      outcome: 'HUBTLS_ACCEPTED',
-      reason: '',
       endpoint: d.endpoint,
       profile: d.profile,
       hello: helloView(p.hello),
