@@ -42,11 +42,6 @@ export class TimelineControl {
     return this.timeline?.statuses() ?? [];
   }
 
-  /** Resolves when the step being run (if any) has finished. */
-  settled(): Promise<void> {
-    return this.timeline?.settled() ?? Promise.resolve();
-  }
-
   /**
    * A reloaded scenario: the timeline keeps its place when its steps are unchanged (targets may have
    * grown), else the new one starts. Returns whether it restarted.

@@ -76,11 +76,6 @@ export class Timeline {
     return this.status.map((s) => ({ ...s }));
   }
 
-  /** Resolves when the step being run (if any) has finished. */
-  settled(): Promise<void> {
-    return this.idle;
-  }
-
   /**
    * Same steps from a reloaded file whose targets changed (an endpoint added to "every endpoint"):
    * the timeline keeps its place and pending triggers, later actions use the new targets.
