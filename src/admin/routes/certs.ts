@@ -44,17 +44,15 @@ export const certRoutes: RouteModule = (app, ctx) => {
       },
     },
     async () =>
-      pki
-        .listRoots()
-        .map(({ id, subject, keyType, keyBits, fileName, description, testOnly }) => ({
-          id,
-          subject,
-          keyType,
-          keyBits,
-          fileName,
-          description,
-          testOnly,
-        })),
+      pki.listRoots().map(({ id, subject, keyType, keyBits, fileName, description, testOnly }) => ({
+        id,
+        subject,
+        keyType,
+        keyBits,
+        fileName,
+        description,
+        testOnly,
+      })),
   );
 
   app.get<{ Params: Static<typeof RootParams>; Querystring: Static<typeof CertQuery> }>(
