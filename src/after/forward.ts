@@ -33,11 +33,25 @@ const Upstream = Type.Object(
   { additionalProperties: false },
 );
 
+const timeout = (what: string) =>
+  Type.Integer({ minimum: 1, maximum: 300_000, description: `ms to wait for the upstream's ${what} (default 10000)` });
+
 /** Optional in the schema so that its absence is reported by `forwardProblems`, in its own words. */
-const ForwardOptions = Type.Object({ upstream: Type.Optional(Upstream) }, { additionalProperties: false });
+const ForwardOptions = Type.Object(
+  {
+    upstream: Type.Optional(Upstream),
+    connectTimeoutMs: Type.Optional(timeout('TCP connect')),
+    handshakeTimeoutMs: Type.Optional(timeout('TLS handshake, counted from the TCP connect')),
+  },
+  { additionalProperties: false },
+);
+
+/** An upstream that never answers must not hold a device forever. */
+const FORWARD_DEFAULTS = { connectTimeoutMs: 10_000, handshakeTimeoutMs: 10_000 };
 
 type UpstreamOptions = Static<typeof Upstream>;
-type ForwardSettings = { readonly upstream: UpstreamOptions };
+type Timeouts = typeof FORWARD_DEFAULTS;
+type ForwardSettings = { readonly upstream: UpstreamOptions } & Timeouts;
 
 function unreadable(f: string, baseDir: string): boolean {
   try {
@@ -76,7 +90,11 @@ function resolveUpstream(given: Static<typeof ForwardOptions>, baseDir: string):
   const up = given.upstream;
   if (!up) throw new Error("forward needs upstream: { host, port } in the endpoint's after field");
   const file = (f: string | undefined) => (f === undefined ? undefined : resolve(baseDir, f));
-  return { upstream: { ...up, ca: file(up.ca), cert: file(up.cert), key: file(up.key) } };
+  return {
+    upstream: { ...up, ca: file(up.ca), cert: file(up.cert), key: file(up.key) },
+    connectTimeoutMs: given.connectTimeoutMs ?? FORWARD_DEFAULTS.connectTimeoutMs,
+    handshakeTimeoutMs: given.handshakeTimeoutMs ?? FORWARD_DEFAULTS.handshakeTimeoutMs,
+  };
 }
 
 function read(file: string | undefined): Buffer | undefined {
@@ -158,8 +176,30 @@ function refuse(ctx: SessionContext, target: string, e: Error & { code?: string 
   ctx.established.stream.destroy();
 }
 
+/**
+ * Fails the upstream when its TCP connect, then its TLS handshake, takes longer than allowed: the
+ * connect timer runs from the dial, the handshake timer from the TCP connect. Returns the canceller.
+ */
+function armTimeouts(up: tls.TLSSocket, t: Timeouts, fail: (e: Error) => void): () => void {
+  const expire = (code: string, text: string) => () => {
+    up.destroy();
+    fail(Object.assign(new Error(text), { code }));
+  };
+  let timer = setTimeout(
+    expire('UPSTREAM_CONNECT_TIMEOUT', `no TCP connect within ${t.connectTimeoutMs} ms (connectTimeoutMs)`),
+    t.connectTimeoutMs,
+  );
+  up.once('connect', () => {
+    clearTimeout(timer);
+    const text = `connected, but no TLS handshake within ${t.handshakeTimeoutMs} ms (handshakeTimeoutMs)`;
+    timer = setTimeout(expire('UPSTREAM_HANDSHAKE_TIMEOUT', text), t.handshakeTimeoutMs);
+  });
+  return () => clearTimeout(timer);
+}
+
 /** Opens the upstream; the device's bytes wait (paused stream) until it is verified and piped. */
-function openUpstream(ctx: SessionContext, opts: UpstreamOptions): void {
+function openUpstream(ctx: SessionContext, settings: ForwardSettings): void {
+  const opts = settings.upstream;
   const started = performance.now();
   const target = `${opts.host}:${opts.port}`;
   const device = ctx.established.stream;
@@ -169,11 +209,21 @@ function openUpstream(ctx: SessionContext, opts: UpstreamOptions): void {
   } catch (e) {
     return refuse(ctx, target, e as Error);
   }
-  const abort = () => up.destroy();
-  const fail = (e: Error) => refuse(ctx, target, e);
+  let settled = false;
+  const fail = (e: Error) => {
+    if (settled) return;
+    settled = true;
+    cancel();
+    device.off('close', abort);
+    refuse(ctx, target, e);
+  };
+  const cancel = armTimeouts(up, settings, fail);
+  const abort = () => ((settled = true), cancel(), up.destroy());
   device.once('close', abort);
   up.once('error', fail);
   up.once('secureConnect', () => {
+    settled = true;
+    cancel();
     up.off('error', fail);
     device.off('close', abort);
     const connectMs = Math.round(performance.now() - started);
@@ -188,10 +238,10 @@ export const forwardMode = defineAfterMode({
     'terminate TLS with the emulated policy and chain, open TLS to a real upstream (its own trust) ' +
     'and pipe both ways, logging bytes and timing',
   options: ForwardOptions,
-  defaults: {},
+  defaults: FORWARD_DEFAULTS,
   problems: forwardProblems,
   compile: resolveUpstream,
-  start(ctx, { upstream }) {
-    openUpstream(ctx, upstream);
+  start(ctx, settings) {
+    openUpstream(ctx, settings);
   },
 });

@@ -3,8 +3,10 @@
  * Node —, Java, .NET) send no alert when they reject it: the handshake completes and they drop the
  * TCP connection at once, without application data and without close_notify (not one byte arrives
  * after the handshake). On a device endpoint a device always speaks first (CONNECT, a request), so
- * such a close is reported as HUBTLS_CLIENT_REJECTED_CHAIN, marked inferred. A probe that closes
- * politely (openssl s_client sends close_notify) is not.
+ * such a close is reported as HUBTLS_CLIENT_REJECTED_CHAIN, marked inferred: a `session` event, and
+ * a `verdict` event that turns the connection's HUBTLS_ACCEPTED handshake into that final verdict
+ * (admin API, SSE, dashboard, metrics). A probe that closes politely (openssl s_client sends
+ * close_notify) is not.
  */
 import { publishSession } from './events.js';
 import type { SessionContext } from './types.js';
@@ -28,12 +30,24 @@ export function watchSilentClose(ctx: SessionContext, protocol: 'mqtt' | 'https'
   ctx.established.stream.once('close', () => {
     const ms = Math.round(performance.now() - started);
     if (spoke || ms > SILENT_CLOSE_WINDOW_MS || ctx.socket.bytesRead !== bytesAtHandshake) return;
+    const reason = `client dropped the connection ${ms} ms after the handshake without sending a byte (no data, no close_notify): it most likely rejected our chain (leaf ${leaf ?? '?'}); clients that verify after the handshake (Node.js, Java, .NET) send no alert`;
+    const outcome = 'HUBTLS_CLIENT_REJECTED_CHAIN';
     publishSession(ctx, protocol, {
       action: 'connect',
       ok: false,
-      outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN',
-      reason: `client dropped the connection ${ms} ms after the handshake without sending a byte (no data, no close_notify): it most likely rejected our chain (leaf ${leaf ?? '?'}); clients that verify after the handshake (Node.js, Java, .NET) send no alert`,
+      outcome,
+      reason,
       detail: { inferred: true, msAfterHandshake: ms },
+    });
+    // The connection's final verdict: the ring, metrics, SSE and dashboard amend its handshake with it.
+    ctx.bus.publish({
+      type: 'verdict',
+      conn: ctx.conn,
+      endpoint: ctx.endpoint.name,
+      outcome,
+      handshakeOutcome: 'HUBTLS_ACCEPTED',
+      inferred: true,
+      reason,
     });
   });
   return { spoke: () => void (spoke = true) };

@@ -97,8 +97,18 @@ export const HandshakeEvent = Type.Object(handshakeFields, {
 
 /** A handshake event as kept for the admin API and dashboard: numbered, with its wall time. */
 export const RecentHandshake = Type.Object(
-  { seq: Type.Integer(), at: Type.String({ format: 'date-time' }), ...handshakeFields },
-  { ...open, description: 'one handshake event, as logged, numbered and timed' },
+  {
+    seq: Type.Integer(),
+    at: Type.String({ format: 'date-time' }),
+    ...handshakeFields,
+    handshakeOutcome: Type.Optional(
+      Type.Union(Outcome.anyOf, {
+        description: 'set when a later `verdict` event replaced `outcome` and `reason`: what the handshake said',
+      }),
+    ),
+    handshakeReason: Type.Optional(Type.String({ description: "the handshake's reason, when a verdict replaced it" })),
+  },
+  { ...open, description: 'one handshake event, as logged, numbered and timed; `outcome` is the final verdict' },
 );
 
 export type HelloView = Static<typeof HelloView>;

@@ -6,6 +6,8 @@ function message(e: HubEvent): string {
   if (e.type === 'handshake') return `${e.outcome} ${e.peer} → ${e.endpoint ?? e.listener}: ${e.reason}`;
   if (e.type === 'session')
     return `${e.outcome ?? (e.ok ? 'ok' : 'refused')} ${e.protocol} ${e.action} ${e.deviceId ?? e.registrationId ?? e.peer} → ${e.endpoint}: ${e.reason}`;
+  if (e.type === 'verdict')
+    return `${e.outcome} (handshake ${e.handshakeOutcome}) conn ${e.conn} → ${e.endpoint ?? '?'}: ${e.reason}`;
   if (e.type === 'ready') return `ready: ${e.listeners.map((l) => `${l.address}:${l.port}`).join(', ')}`;
   return e.msg;
 }
@@ -14,6 +16,7 @@ function level(e: HubEvent): 'info' | 'warn' | 'error' {
   if (e.type === 'notice') return e.level;
   if (e.type === 'handshake' && e.outcome === 'HUBTLS_HANDSHAKE_FAILED') return 'warn';
   if (e.type === 'session' && !e.ok) return 'warn';
+  if (e.type === 'verdict' && e.outcome !== 'HUBTLS_ACCEPTED') return 'warn';
   return 'info';
 }
 

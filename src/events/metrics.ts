@@ -18,6 +18,7 @@ export class HubMetrics {
   readonly registry = new Registry();
   private readonly handshakes: Counter<'outcome' | 'profile' | 'endpoint'>;
   private readonly latency: Histogram<'outcome'>;
+  private readonly verdicts: Counter<'outcome' | 'handshake_outcome' | 'endpoint'>;
   private readonly unsubscribe: () => void;
 
   constructor(bus: EventBus, source: MetricsSource, opts: { processMetrics?: boolean } = {}) {
@@ -35,6 +36,15 @@ export class HubMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    // Counters only grow: a connection counted as accepted is not moved, its later verdict is counted here.
+    this.verdicts = new Counter({
+      name: 'hubtls_verdicts_total',
+      help:
+        'Connections whose final verdict came after their handshake was counted (a silent close after ' +
+        'HUBTLS_ACCEPTED = HUBTLS_CLIENT_REJECTED_CHAIN), by final outcome, handshake outcome and endpoint',
+      labelNames: ['outcome', 'handshake_outcome', 'endpoint'],
+      registers,
+    });
     new Gauge({
       name: 'hubtls_active_connections',
       help: 'Connections open now, by endpoint',
@@ -49,6 +59,12 @@ export class HubMetrics {
   }
 
   private onEvent(e: HubEvent): void {
+    if (e.type === 'verdict')
+      return void this.verdicts.inc({
+        outcome: e.outcome,
+        handshake_outcome: e.handshakeOutcome,
+        endpoint: e.endpoint ?? 'none',
+      });
     if (e.type !== 'handshake') return;
     // Connections refused before routing (not TLS, malformed) have no endpoint or profile.
     this.handshakes.inc({ outcome: e.outcome, profile: e.profile ?? 'none', endpoint: e.endpoint ?? 'none' });

@@ -1,5 +1,5 @@
 import type { EventBus } from './bus.js';
-import type { HubEvent } from './types.js';
+import type { HubEvent, VerdictEvent } from './types.js';
 import type { RecentHandshake } from './handshake.js';
 
 export type { RecentHandshake } from './handshake.js';
@@ -13,8 +13,8 @@ export interface RecentQuery {
 }
 
 /**
- * The last N handshake events, newest last. Bounded so a load test cannot grow it; the full record
- * is the pino stream.
+ * The last N handshake events, newest last, each amended by its connection's later `verdict` event
+ * if one comes. Bounded so a load test cannot grow it; the full record is the pino stream.
  */
 export class HandshakeRing {
   private readonly items: RecentHandshake[] = [];
@@ -29,9 +29,29 @@ export class HandshakeRing {
   }
 
   private onEvent(e: HubEvent): void {
+    if (e.type === 'verdict') return this.amend(e);
     if (e.type !== 'handshake') return;
     this.items.push({ ...e, seq: ++this.seq, at: new Date().toISOString() });
     if (this.items.length > this.capacity) this.items.shift();
+  }
+
+  /**
+   * A later verdict on a connection replaces its outcome and reason (filters by outcome see the
+   * final verdict); what the handshake said is kept beside them. Its seq stays: it is the same
+   * connection. A handshake already pushed out of the ring is left alone.
+   */
+  private amend(v: VerdictEvent): void {
+    let i = this.items.length - 1;
+    while (i >= 0 && this.items[i]!.conn !== v.conn) i--;
+    const h = this.items[i];
+    if (!h) return;
+    this.items[i] = {
+      ...h,
+      outcome: v.outcome,
+      reason: v.reason,
+      handshakeOutcome: h.handshakeOutcome ?? h.outcome,
+      handshakeReason: h.handshakeReason ?? h.reason,
+    };
   }
 
   /** Matching events, newest first. */

@@ -9,6 +9,7 @@ import t, { type Test } from 'tap';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startAdminUnderTest, TOKEN } from '../helpers/admin.js';
 import { sClient } from '../helpers/openssl.js';
@@ -17,6 +18,7 @@ import { needTool } from '../helpers/tools.js';
 const HUB = ['-servername', 'myhub.azure-devices.net'];
 const GREEN = 'rgb(31, 157, 85)';
 const RED = 'rgb(214, 69, 69)';
+const ORANGE = 'rgb(221, 107, 32)';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -83,6 +85,24 @@ t.test('dashboard in headless chromium', async (t) => {
     await live.and(page.locator('[data-outcome="HUBTLS_REFUSED_CIPHER"]')).waitFor();
     t.equal(await bg(page, '#feed tbody tr:first-child td.outcome span'), RED);
     t.equal(await page.locator('#live').textContent(), 'live');
+  });
+
+  await t.test('a Node client that rejects the chain after the handshake: its row turns to the verdict', async (t) => {
+    const refused = new Promise<Error>((resolve) =>
+      tls
+        .connect({ host: '127.0.0.1', port: th.port, servername: HUB[1], rejectUnauthorized: true })
+        .once('error', resolve),
+    );
+    t.match((await refused).message, /unable to get local issuer certificate|self.signed/);
+    const row = page.locator('#feed tbody tr[data-outcome="HUBTLS_CLIENT_REJECTED_CHAIN"]').first();
+    await row.waitFor();
+    t.equal(await row.getAttribute('data-handshake-outcome'), 'HUBTLS_ACCEPTED');
+    t.equal(await row.locator('td.outcome span').textContent(), 'CLIENT_REJECTED_CHAIN');
+    t.equal(
+      await row.locator('td.outcome span').evaluate((e) => getComputedStyle(e).backgroundColor),
+      ORANGE,
+      'coloured as a rejection, no longer green',
+    );
   });
 
   await t.test('Migrate: the page redraws the chain and a real client now meets Baltimore', async (t) => {

@@ -1,9 +1,11 @@
 /**
  * forward mode: hubtls terminates the device's TLS with the emulated profile and chain, opens TLS
  * to a real upstream (here a TLS echo server started by the test, with its own chain and trust),
- * pipes both ways and logs bytes and timing; an upstream it cannot verify is never talked to.
+ * pipes both ways and logs bytes and timing; an upstream it cannot verify is never talked to, and
+ * one that never answers (or refuses the connect) fails `forward-open` and drops the device.
  */
 import t, { type Test } from 'tap';
+import net from 'node:net';
 import tls from 'node:tls';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,5 +90,61 @@ t.test('forward to a real upstream', async (t) => {
       open.reason,
       /upstream 127\.0\.0\.1:\d+ failed: .*(unable to get local issuer|self.signed|unable to verify)/i,
     );
+  });
+});
+
+/** A TCP server that accepts and never says a word (no ServerHello): the upstream that hangs. */
+async function silentUpstream(t: Test): Promise<number> {
+  const held: net.Socket[] = [];
+  const server = net.createServer((s) => (held.push(s), s.on('error', () => {})));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => (held.forEach((s) => s.destroy()), server.close(() => resolve()))));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** A port nothing listens on: bound, noted, closed. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+t.test('an upstream that never answers or refuses: forward-open ok:false and the device closed', async (t) => {
+  const trust = await exportedTrust();
+  const [silent, closed] = await Promise.all([silentUpstream(t), closedPort()]);
+  const endpoint = (name: string, hostnames: string[], port: number) => ({
+    name,
+    kind: 'iothub',
+    hostnames,
+    profile: 'iothub-2025',
+    chain: 'g2',
+    after: { mode: 'forward', handshakeTimeoutMs: 300, upstream: { host: '127.0.0.1', port } },
+  });
+  const th = await startTestHub(t, {
+    name: 'forward-timeouts',
+    endpoints: [endpoint('silent', ['*.azure-devices.net'], silent), endpoint('closed', ['*.example.net'], closed)],
+  });
+  const device = (servername: string) =>
+    new Promise<void>((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port: th.port, servername, ca: trust.g2 }, () => s.write('hello'));
+      s.on('error', () => {});
+      s.once('close', () => resolve());
+    });
+
+  await t.test('accepts and stays silent: the handshake timeout', async (t) => {
+    await device('myhub.azure-devices.net');
+    const open = await nextSession(th, (e) => e.action === 'forward-open' && e.endpoint === 'silent');
+    t.notOk(open.ok);
+    t.match(open.reason, /failed: connected, but no TLS handshake within 300 ms \(handshakeTimeoutMs\)/);
+    t.equal(open.detail?.code, 'UPSTREAM_HANDSHAKE_TIMEOUT');
+  });
+
+  await t.test('a closed port: the connect is refused', async (t) => {
+    await device('dev.example.net');
+    const open = await nextSession(th, (e) => e.action === 'forward-open' && e.endpoint === 'closed');
+    t.notOk(open.ok);
+    t.equal(open.detail?.code, 'ECONNREFUSED', open.reason);
   });
 });

@@ -152,16 +152,37 @@ function feedRow(h) {
     : h.alertSent
       ? `alert ${h.alertSent}`
       : '';
-  return el(
+  const row = el(
     'tr',
-    { class: OUTCOME_CLASS[h.outcome] ?? 'o-other', 'data-outcome': h.outcome },
+    { 'data-conn': String(h.conn) },
     el('td', {}, new Date(h.at ?? Date.now()).toLocaleTimeString()),
-    el('td', { class: 'outcome' }, el('span', {}, h.outcome.replace('HUBTLS_', ''))),
+    el('td', { class: 'outcome' }, el('span', {})),
     el('td', {}, h.endpoint ?? ''),
     el('td', {}, h.peer),
     el('td', {}, neg),
-    el('td', { class: 'reason' }, h.reason),
+    el('td', { class: 'reason' }),
   );
+  showVerdict(row, h.outcome, h.reason, h.handshakeOutcome);
+  return row;
+}
+
+/** Colours a row by its final verdict; a verdict that came after the handshake says what it replaced. */
+function showVerdict(row, outcome, reason, handshakeOutcome) {
+  row.className = OUTCOME_CLASS[outcome] ?? 'o-other';
+  row.dataset.outcome = outcome;
+  const short = (o) => o.replace('HUBTLS_', '');
+  row.querySelector('.outcome span').textContent = short(outcome);
+  row.querySelector('.reason').textContent = reason;
+  if (handshakeOutcome) {
+    row.dataset.handshakeOutcome = handshakeOutcome;
+    row.title = `final verdict ${short(outcome)}; the handshake itself was ${short(handshakeOutcome)}`;
+  }
+}
+
+/** A `verdict` event: the connection's row (if still shown) takes its final verdict. */
+function applyVerdict(v) {
+  const row = document.querySelector(`#feed tbody tr[data-conn="${v.conn}"]`);
+  if (row) showVerdict(row, v.outcome, v.reason, row.dataset.handshakeOutcome ?? v.handshakeOutcome);
 }
 
 function addHandshake(h) {
@@ -222,6 +243,7 @@ function follow() {
     addHandshake({ at: new Date().toISOString(), ...JSON.parse(m.data) });
     $('#total').textContent = `(${++total})`;
   });
+  es.addEventListener('verdict', (m) => applyVerdict(JSON.parse(m.data)));
   es.addEventListener('notice', async () => {
     state = await api('/state');
     renderEndpoints();

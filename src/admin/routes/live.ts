@@ -1,4 +1,7 @@
-/** Live feeds: the SSE event stream (handshakes, notices) and Prometheus metrics. */
+/**
+ * Live feeds: the SSE event stream (every bus event: handshakes, verdicts that amend them, sessions,
+ * notices) and Prometheus metrics.
+ */
 import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { HubEvent } from '../../events/types.js';
@@ -23,7 +26,9 @@ export const liveRoutes: RouteModule = (app, ctx) => {
     '/events',
     {
       schema: {
-        summary: 'Server-Sent Events: handshake, notice and ready events as they happen',
+        summary:
+          'Server-Sent Events: handshake, verdict (a later final verdict on a connection), session, notice and ' +
+          'ready events as they happen',
         tags: ['live'],
         produces: ['text/event-stream'],
         response: Ok(Type.String({ description: 'text/event-stream' })),
@@ -51,7 +56,9 @@ export const liveRoutes: RouteModule = (app, ctx) => {
     '/metrics',
     {
       schema: {
-        summary: 'Prometheus metrics: handshakes by outcome/profile/endpoint, active connections, handshake latency',
+        summary:
+          'Prometheus metrics: handshakes by outcome/profile/endpoint, later verdicts, active connections, ' +
+          'handshake latency',
         tags: ['live'],
         produces: ['text/plain'],
         response: Ok(Type.String()),

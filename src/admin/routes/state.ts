@@ -56,7 +56,9 @@ export const stateRoutes: RouteModule = (app, ctx) => {
     '/handshakes',
     {
       schema: {
-        summary: 'recent handshakes with their outcomes, newest first',
+        summary:
+          'recent handshakes with their final outcomes (a later verdict replaces the handshake outcome, kept as ' +
+          'handshakeOutcome), newest first',
         tags: ['state'],
         querystring: HandshakesQuery,
         response: Ok(Type.Object({ total: Type.Integer(), handshakes: Type.Array(Handshake) })),

@@ -12,6 +12,7 @@ import mqttPacket, {
   type QoS,
 } from 'mqtt-packet';
 import { topicMatches } from './topics.js';
+import { CONNECT_LIMIT, FrameTracker, limitReason, PACKET_LIMIT } from './limits.js';
 
 export interface MqttBehaviour {
   /** CONNECT → CONNACK return code: 0 accepts, 5 "not authorized", … */
@@ -29,6 +30,7 @@ const OPTS = { protocolVersion: 4 } as const;
 
 export class MqttSession {
   private readonly parser = mqttPacket.parser(OPTS);
+  private readonly frames = new FrameTracker();
   private readonly subscriptions = new Map<string, QoS>();
   private behaviour?: MqttBehaviour;
   private connected = false;
@@ -50,10 +52,28 @@ export class MqttSession {
     this.arm(CONNECT_TIMEOUT_MS, 'no CONNECT within 30 s of the TLS handshake');
   }
 
-  /** Nothing a device sends may throw out of here: a failure closes this session only. */
+  /**
+   * Each packet's remaining length is checked against the limit in force (smaller before a good
+   * CONNECT) before its body reaches the parser, which would otherwise buffer whatever is claimed.
+   * Nothing a device sends may throw out of here: a failure closes this session only.
+   */
   private feed(chunk: Buffer): void {
+    let from = 0;
+    while (from < chunk.length && !this.closing) {
+      const step = this.frames.step(chunk, from);
+      this.parse(chunk.subarray(from, step.end));
+      from = step.end;
+      if (step.malformed) return this.close('malformed MQTT from the device: remaining length over 4 bytes', true);
+      const limit = this.connected ? PACKET_LIMIT : CONNECT_LIMIT;
+      if (step.header && step.header.length > limit && !this.closing)
+        return this.close(limitReason(step.header.name, step.header.length, this.connected), true);
+    }
+  }
+
+  private parse(bytes: Buffer): void {
+    if (this.closing || bytes.length === 0) return;
     try {
-      this.parser.parse(chunk);
+      this.parser.parse(bytes);
     } catch (e) {
       this.close(`internal error handling the device's packet: ${(e as Error).message}`, true);
     }
