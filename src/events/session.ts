@@ -2,7 +2,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Outcome } from './outcomes.js';
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const literals = <T extends string>(values: readonly T[], opts = {}) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    opts,
+  );
 
 const ACTIONS = [
   'connect',
@@ -18,6 +22,8 @@ const ACTIONS = [
   'request',
   'forward-open',
   'forward-close',
+  'renegotiation-refused',
+  'tls-error',
 ] as const;
 
 export const SessionEvent = Type.Object(
@@ -26,7 +32,9 @@ export const SessionEvent = Type.Object(
     conn: Type.Integer(),
     endpoint: Type.String(),
     peer: Type.String(),
-    protocol: literals(['mqtt', 'https', 'forward'] as const),
+    protocol: literals(['mqtt', 'https', 'forward', 'tls'] as const, {
+      description: "'tls': the TLS layer under any after-TLS mode (a refused renegotiation, a fatal TLS error)",
+    }),
     action: literals(ACTIONS),
     ok: Type.Boolean(),
     outcome: Type.Optional(

@@ -8,7 +8,8 @@ import type { Duplex } from 'node:stream';
 import { readClientHello } from '../tls/hello-reader.js';
 import { parseClientHello } from '../tls/clienthello.js';
 import { alertRecord } from '../tls/wire/records.js';
-import type { Established } from '../tls/engines/types.js';
+import { TLS_SIGNAL, type Established, type TlsSignal } from '../tls/engines/types.js';
+import { alertName } from '../tls/wire/constants.js';
 import type { EventBus } from '../events/bus.js';
 import type { ConnectionFaults } from '../faults/connection-faults.js';
 import type { FaultSide } from '../runtime/faults.js';
@@ -42,6 +43,7 @@ export class Connection {
   private timer: NodeJS.Timeout;
   /** The decrypted stream once established, so a shutdown can end it with close_notify. */
   private session?: Duplex;
+  private tlsFailed = false;
   /** Captured at once: a destroyed socket no longer knows its peer. */
   readonly peer: string;
 
@@ -150,9 +152,31 @@ export class Connection {
     clearTimeout(this.timer);
     faults?.established(est);
     this.session = est.stream;
-    est.stream.on('error', () => {}); // after-TLS modes report their own outcomes
+    est.stream.on('error', () => {}); // after-TLS modes report their own outcomes; TLS errors come as signals
+    est.stream.on(TLS_SIGNAL, (s: TlsSignal) => this.onTlsSignal(endpoint, s));
     this.deps.trackSession(this.socket, est.stream);
     this.deps.startSession({ conn: this.id, peer: this.peer, endpoint, established: est, socket: this.socket });
+  }
+
+  /** What the TLS layer saw under the after-TLS mode, whichever it is: reported here, once per fatal error. */
+  private onTlsSignal(endpoint: string, s: TlsSignal): void {
+    const base = { type: 'session', conn: this.id, endpoint, peer: this.peer, protocol: 'tls', ok: false } as const;
+    if (s.kind === 'renegotiation-refused') {
+      const reason = 'client-initiated renegotiation refused (no_renegotiation): Azure does not renegotiate';
+      return this.deps.bus.publish({ ...base, action: 'renegotiation-refused', reason });
+    }
+    if (this.tlsFailed) return;
+    this.tlsFailed = true;
+    const { kind, message, alertSent, alertReceived } = s.failure;
+    const alert =
+      alertReceived === undefined ? '' : ` (client sent alert ${alertName(alertReceived)}(${alertReceived}))`;
+    this.deps.bus.publish({
+      ...base,
+      action: 'tls-error',
+      reason: `fatal TLS error after the handshake, connection closed: ${message}${alert}`,
+      detail: { kind, alertSent, alertReceived },
+    });
+    this.socket.destroy();
   }
 
   private publish(verdict: Verdict): void {

@@ -3,7 +3,7 @@
  * enforces the same rules decide() predicts. Contexts are cached: building one parses keys.
  */
 import tls from 'node:tls';
-import { createHash } from 'node:crypto';
+import { constants, createHash } from 'node:crypto';
 import type { EffectiveProfile } from '../profiles/effective.js';
 import type { KeyType } from './policy/types.js';
 import type { EndpointMaterial } from '../pki/types.js';
@@ -36,6 +36,8 @@ export function contextOptions(
     cert: types.map((t) => material[t]!.certPem),
     key: types.map((t) => material[t]!.keyPem),
     ca: clientCert === 'none' || caPems.length === 0 ? undefined : caPems,
+    // Azure does not renegotiate: a client's new ClientHello gets a no_renegotiation warning.
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
   };
 }
 

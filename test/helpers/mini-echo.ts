@@ -4,6 +4,7 @@
  * hub's loaded chains, with the engine forced to mini and the decrypted stream piped to itself.
  */
 import net from 'node:net';
+import { EventEmitter } from 'node:events';
 import type { Test } from 'tap';
 import { readClientHello } from '../../src/tls/hello-reader.js';
 import { parseClientHello } from '../../src/tls/clienthello.js';
@@ -15,7 +16,13 @@ import type { RecordFaults } from '../../src/tls/record-faults/faults.js';
 
 export interface EchoServer {
   port: number;
+  /** Each connection's result, in the order the server finished them. */
   established: Array<Established | Error>;
+  /**
+   * The first `n` results, once the server has them: a client leaving (s_client exiting, an
+   * 'error' on Node's socket) says nothing about when the server side has read its alert.
+   */
+  settled(n: number, timeoutMs?: number): Promise<Array<Established | Error>>;
 }
 
 async function serve(hub: Hub, socket: net.Socket, faults: RecordFaults): Promise<Established> {
@@ -41,14 +48,28 @@ async function serve(hub: Hub, socket: net.Socket, faults: RecordFaults): Promis
 
 export async function startMiniEcho(t: Test, hub: Hub, faults: RecordFaults = {}): Promise<EchoServer> {
   const established: EchoServer['established'] = [];
+  const results = new EventEmitter();
+  const record = (e: Established | Error) => (established.push(e), results.emit('result'));
   const server = net.createServer((s) => {
     s.on('error', () => {});
-    serve(hub, s, faults).then(
-      (e) => established.push(e),
-      (e: Error) => (established.push(e), s.destroy()),
-    );
+    serve(hub, s, faults).then(record, (e: Error) => (record(e), s.destroy()));
   });
+  const settled = (n: number, timeoutMs = 10000) =>
+    new Promise<Array<Established | Error>>((resolve, reject) => {
+      const check = () => {
+        if (established.length < n) return;
+        clearTimeout(timer);
+        results.off('result', check);
+        resolve(established.slice(0, n));
+      };
+      const timer = setTimeout(() => {
+        results.off('result', check);
+        reject(new Error(`mini echo: ${established.length} of ${n} connections finished`));
+      }, timeoutMs);
+      results.on('result', check);
+      check();
+    });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  return { port: (server.address() as net.AddressInfo).port, established };
+  return { port: (server.address() as net.AddressInfo).port, established, settled };
 }

@@ -28,6 +28,15 @@ async function viaLibrary(message: Buffer): Promise<TlsClientHelloMessage | Erro
   return readTlsClientHello(Readable.from([record], { objectMode: false })).catch((e: Error) => e);
 }
 
+/**
+ * The decoder's two deliberate departures (issue 13): a hello that ends after compression_methods
+ * is well-formed (RFC 5246 §7.4.1.2; the library requires extensions), and server_name is read
+ * byte-exact (the library's 'ascii' clears top bits; test/integration/hello-edges.test.ts covers it).
+ */
+function withoutSni(h: TlsClientHelloMessage): TlsClientHelloMessage {
+  return { ...h, extensions: h.extensions.map((e) => (e.id === 0 ? { id: 0, data: null } : e)) };
+}
+
 function viaDecoder(message: Buffer): TlsClientHelloMessage | Error {
   try {
     return decodeClientHello(message);
@@ -48,8 +57,8 @@ t.test(`decoder agrees with readTlsClientHello on ${COUNT} mutated ClientHellos`
     const [lib, ours] = [await viaLibrary(msg), viaDecoder(msg)];
     const same =
       lib instanceof Error
-        ? ours instanceof Error
-        : !(ours instanceof Error) && JSON.stringify(lib) === JSON.stringify(ours);
+        ? ours instanceof Error || ours.extensions.length === 0
+        : !(ours instanceof Error) && JSON.stringify(withoutSni(lib)) === JSON.stringify(withoutSni(ours));
     if (!same && disagreements++ < 3)
       t.fail(
         `message ${i} differs: library ${lib instanceof Error ? lib.message : 'ok'}, decoder ${ours instanceof Error ? ours.message : 'ok'}`,

@@ -39,15 +39,33 @@ t.test('TLS 1.3 client lists its versions explicitly', async (t) => {
   t.equal(h.sni, undefined, 'an IP address is not sent as SNI');
 });
 
-t.test('every truncation of a real ClientHello is a parse error, never a hang', async (t) => {
-  const raw = await captureOpensslHello(['-servername', 'x.azure-devices.net']);
-  const msg = raw.message;
-  let errors = 0;
-  for (let cut = 4; cut < msg.length; cut += 7) {
-    const m = Buffer.from(msg.subarray(0, cut));
-    m.writeUIntBE(cut - 4, 1, 3);
-    const e = await parseClientHello(m).catch((x) => x);
-    if (e instanceof ClientHelloParseError) errors++;
-  }
-  t.ok(errors > 0 && errors === Math.ceil((msg.length - 4) / 7), `${errors} truncations all rejected`);
-});
+/** Where the extensions block starts: a hello cut exactly there is complete (RFC 5246 §7.4.1.2). */
+function extensionsOffset(msg: Buffer): number {
+  let at = 4 + 2 + 32;
+  at += 1 + msg[at]!;
+  at += 2 + msg.readUInt16BE(at);
+  return at + 1 + msg[at]!;
+}
+
+t.test(
+  'every truncation of a real ClientHello is a parse error but the one ending after compression_methods',
+  async (t) => {
+    const raw = await captureOpensslHello(['-servername', 'x.azure-devices.net']);
+    const msg = raw.message;
+    const boundary = extensionsOffset(msg);
+    const cut = (n: number) => {
+      const m = Buffer.from(msg.subarray(0, n));
+      m.writeUIntBE(n - 4, 1, 3);
+      return m;
+    };
+    let errors = 0;
+    let cuts = 0;
+    for (let n = 4; n < msg.length; n += 7) {
+      if (n === boundary) continue;
+      cuts++;
+      if ((await parseClientHello(cut(n)).catch((x) => x)) instanceof ClientHelloParseError) errors++;
+    }
+    t.ok(errors > 0 && errors === cuts, `${errors} truncations all rejected`);
+    t.same((await parseClientHello(cut(boundary))).extensions, [], 'no extensions block: a complete hello');
+  },
+);

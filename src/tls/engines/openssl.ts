@@ -6,7 +6,14 @@ import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { opensslFailure, OPENSSL_PEER_CLOSED } from './openssl-failure.js';
-import { HandshakeError, type Engine, type Established, type HandshakePlan, type PeerCertInfo } from './types.js';
+import {
+  HandshakeError,
+  emitTlsSignal,
+  type Engine,
+  type Established,
+  type HandshakePlan,
+  type PeerCertInfo,
+} from './types.js';
 import type { KeyType } from '../policy/types.js';
 import { peerCertInfo } from './peer-cert.js';
 
@@ -46,6 +53,26 @@ function established(t: tls.TLSSocket, plan: HandshakePlan): Established {
   };
 }
 
+/**
+ * A TLSSocket made without a tls.Server never releases control, so Node reports TLS errors after
+ * the handshake only as its internal '_tlsError' event, never as 'error', and leaves the
+ * connection open (an 18,000-byte record held it for the handshake timeout). Here they end it.
+ * Renegotiation: the context's SSL_OP_NO_RENEGOTIATION makes OpenSSL answer a client's new
+ * ClientHello with a no_renegotiation warning (as the mini engine does); disableRenegotiation()
+ * makes Node say so per connection (ERR_TLS_RENEGOTIATION_DISABLED), which is reported, not fatal.
+ * Node's CLIENT_RENEG_LIMIT still counts the attempts: the 4th within 10 minutes is
+ * ERR_TLS_SESSION_ATTACK, fatal like any other error.
+ */
+function watchEstablished(t: tls.TLSSocket): void {
+  t.disableRenegotiation();
+  t.on('_tlsError', (err: Error & { code?: string }) => {
+    if (err.code === 'ERR_TLS_RENEGOTIATION_DISABLED') return emitTlsSignal(t, { kind: 'renegotiation-refused' });
+    if (t.destroyed) return; // destroy(err) passes the same error through here again
+    emitTlsSignal(t, { kind: 'fatal', failure: opensslFailure(err) });
+    t.destroy(err);
+  });
+}
+
 export const opensslEngine: Engine = {
   name: 'openssl',
   handshake(socket: Socket | Duplex, plan: HandshakePlan): Promise<Established> {
@@ -64,6 +91,7 @@ export const opensslEngine: Engine = {
       t.once('close', closed);
       t.once('secure', () => {
         t.off('error', fail).off('close', closed);
+        watchEstablished(t);
         resolve(established(t, plan));
       });
     });

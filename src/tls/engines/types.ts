@@ -45,6 +45,18 @@ export interface Established {
   tlsSocket?: tls.TLSSocket;
 }
 
+/**
+ * What an engine reports on `Established.stream` after the handshake, as a TLS_SIGNAL event: a
+ * renegotiation it refused (the connection goes on), or a fatal TLS error (the engine has destroyed
+ * the stream). After-TLS modes see neither; the driver (serve/connection.ts) reports them.
+ */
+export type TlsSignal = { kind: 'renegotiation-refused' } | { kind: 'fatal'; failure: EngineFailure };
+export const TLS_SIGNAL = 'hubtls:tls-signal';
+
+export function emitTlsSignal(stream: Duplex, signal: TlsSignal): void {
+  stream.emit(TLS_SIGNAL, signal);
+}
+
 /** A handshake that did not finish, as a typed failure (src/events/failures.ts turns it into an outcome). */
 export class HandshakeError extends Error {
   constructor(readonly failure: EngineFailure) {

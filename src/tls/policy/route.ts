@@ -1,7 +1,11 @@
 import type { EndpointView, Route } from './types.js';
 
+const HOST_CHARS = /^[A-Za-z0-9._-]+$/;
+
 /** Certificate-style host match: "*.azure-devices.net" matches exactly one extra label. */
 export function hostMatches(pattern: string, host: string): boolean {
+  // Only a host name's letters can match: an SNI with other bytes (logged escaped, \xNN) matches none.
+  if (!HOST_CHARS.test(host)) return false;
   const p = pattern.toLowerCase();
   const h = host.toLowerCase().replace(/\.$/, '');
   if (!p.startsWith('*.')) return p === h;

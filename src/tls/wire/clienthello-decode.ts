@@ -21,17 +21,47 @@ export interface ClientHelloFields extends Omit<TlsClientHelloMessage, 'extensio
   extensions: RawExtension[];
 }
 
+/**
+ * server_name's host name as the bytes came: printable ASCII as is, every other byte (and the
+ * backslash) as \\xNN. The library decodes it as 'ascii', which clears the top bit, so 0xE1 was
+ * logged (and routed) as "a". An escaped name holds a backslash, so it matches no host name.
+ */
+function parseServerName(body: Buffer): { serverName?: string } | null {
+  const r = new WireReader(body);
+  const list = new WireReader(r.bytes(r.u16()));
+  while (list.left > 0) {
+    const type = list.u8();
+    const name = list.bytes(list.u16());
+    if (type === 0) return { serverName: escapeBytes(name) };
+  }
+  return { serverName: undefined };
+}
+
+export function escapeBytes(b: Buffer): string {
+  let out = '';
+  for (const c of b)
+    out += c > 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
 function parseExtension({ id, body }: RawExtension): TlsExtension {
+  if (id === 0) return { id, data: tryParse(() => parseServerName(body)) };
   const parser = (extensionParsers as Record<number, ((d: Buffer) => Record<string, unknown>) | undefined>)[id];
   if (!parser || isGREASE(id)) return { id, data: null };
+  return { id, data: tryParse(() => parser(body)) };
+}
+
+function tryParse<T>(parse: () => T): T | null {
   try {
-    return { id, data: parser(body) };
+    return parse();
   } catch {
-    return { id, data: null }; // as the library does: a malformed extension body is not fatal
+    return null; // as the library does: a malformed extension body is not fatal
   }
 }
 
+/** RFC 5246 §7.4.1.2 (and RFC 2246): a hello may end after compression_methods, with no extensions. */
 function extensions(r: WireReader): RawExtension[] {
+  if (r.left === 0) return [];
   const length = r.u16('extensions length');
   const out: RawExtension[] = [];
   for (let read = 0; read < length;) {

@@ -8,6 +8,7 @@ import type { RecordIO } from './record-io.js';
 import { TlsAlertError, peerAlert, unexpected } from './failure.js';
 import { ALERT, AlertLevel, ContentType } from '../../wire/constants.js';
 import { alertBody } from '../../wire/records.js';
+import { emitTlsSignal } from '../types.js';
 
 export class MiniStream extends Duplex {
   private pumping = false;
@@ -32,6 +33,7 @@ export class MiniStream extends Duplex {
         if (this.onAlert(rec.data)) return;
       } else if (rec.type === ContentType.handshake) {
         this.io.write(ContentType.alert, alertBody(AlertLevel.warning, ALERT.noRenegotiation));
+        emitTlsSignal(this, { kind: 'renegotiation-refused' });
       } else {
         throw unexpected('unexpected ChangeCipherSpec after the handshake');
       }
@@ -45,7 +47,7 @@ export class MiniStream extends Duplex {
       return true;
     }
     if (data[0] === AlertLevel.warning) return false;
-    this.destroy(peerAlert(data));
+    this.fatal(peerAlert(data));
     return true;
   }
 
@@ -54,7 +56,13 @@ export class MiniStream extends Duplex {
     if (failure?.alertSent !== undefined)
       this.io.write(ContentType.alert, alertBody(AlertLevel.fatal, failure.alertSent));
     if (failure?.kind === 'peer-closed') this.push(null);
-    else this.destroy(e);
+    else this.fatal(e);
+  }
+
+  private fatal(e: Error): void {
+    const failure = e instanceof TlsAlertError ? e.failure : { kind: 'internal' as const, message: e.message };
+    emitTlsSignal(this, { kind: 'fatal', failure });
+    this.destroy(e);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
