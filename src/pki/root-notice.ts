@@ -4,7 +4,9 @@
  * That is a silent break for whoever exported the roots to a device weeks ago, so besides the
  * JSON warning it is said to a person, on stderr, with the command that fixes it.
  */
+import type { Logger } from '../events/logger.js';
 import { ROOTS } from './catalog.js';
+import type { Damage } from './session.js';
 
 export interface ReplacedRoot {
   id: string;
@@ -37,4 +39,20 @@ export function rootsReplacedMessage(dir: string, roots: ReplacedRoot[]): string
 /** Default notice: straight to stderr, whatever the logger does with the JSON event. */
 export function writeRootsReplaced(dir: string, roots: ReplacedRoot[]): void {
   process.stderr.write(rootsReplacedMessage(dir, roots));
+}
+
+/** After a generating pass: the roots it re-issued because of damage, as a warn event and a notice. */
+export function reportReplacedRoots(
+  issued: ReadonlyArray<{ id: string; damage: Damage | null }>,
+  dir: string,
+  log: Logger,
+  notify: (dir: string, roots: ReplacedRoot[]) => void,
+): void {
+  const roots = issued.flatMap(({ id, damage }) => (damage ? [{ id, ...damage }] : []));
+  if (roots.length === 0) return;
+  log.warn(
+    { event: 'pki.roots.replaced', dir, roots },
+    `replaced root(s) ${roots.map((r) => r.id).join(', ')}: export the roots again (hubtls certs export)`,
+  );
+  notify(dir, roots);
 }

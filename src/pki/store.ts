@@ -13,7 +13,7 @@ import { chainInfos, getChain } from './chains.js';
 import type { Issued, ServeOptions, ServedChain } from './issued.js';
 import { acquireLock, LOCK_FILE } from './lock.js';
 import { emptyManifest, loadManifest, MANIFEST, saveManifest, type Manifest } from './manifest.js';
-import { writeRootsReplaced, type ReplacedRoot } from './root-notice.js';
+import { reportReplacedRoots, writeRootsReplaced, type ReplacedRoot } from './root-notice.js';
 import { NeedsWrite, Session, type Entry } from './session.js';
 import { deviceTemplate, leafTemplate, type DeviceCertOptions } from './specs.js';
 import type { ChainInfo, RootInfo } from './types.js';
@@ -179,18 +179,8 @@ export class PkiStore {
       await s.settle();
       if (s.dirty) await saveManifest(this.dir, this.manifest);
       if (s.dirty) this.logGenerated(s, performance.now() - t0);
-      this.reportReplacedRoots(s);
+      reportReplacedRoots(s.issuedRoots, this.dir, this.log, this.onRootsReplaced);
     }
-  }
-
-  private reportReplacedRoots(s: Session): void {
-    const roots = s.issuedRoots.flatMap(({ id, damage }) => (damage ? [{ id, ...damage }] : []));
-    if (roots.length === 0) return;
-    this.log.warn(
-      { event: 'pki.roots.replaced', dir: this.dir, roots },
-      `replaced root(s) ${roots.map((r) => r.id).join(', ')}: export the roots again (hubtls certs export)`,
-    );
-    this.onRootsReplaced(this.dir, roots);
   }
 
   private logGenerated(s: Session, ms: number): void {
