@@ -44,7 +44,7 @@ async function sendTelemetry() {
     console.log('telemetry sent');
     return true;
   } catch (e) {
-    console.log(`SDK: ${e.message} (hubtls answers MQTT only in an after-TLS mode that speaks it)`);
+    console.log(`SDK: ${e.message} (hubtls's session event for this device says why it was refused)`);
     return false;
   } finally {
     await client.close().catch(() => {});

@@ -3,12 +3,42 @@ import { PkiStore } from '../pki/store.js';
 import { loadScenario } from '../scenario/load.js';
 import { compileScenario, type CompiledScenario } from '../scenario/compile.js';
 import { afterModeNames } from '../after/registry.js';
+import { chainFromFiles } from '../pki/resolve.js';
+import type { ChainSource } from '../pki/types.js';
 import { print, reportError } from './output.js';
 import { certsDirOption } from './options.js';
 
 function extras(s: CompiledScenario): string {
   const n = (k: number, what: string) => (k ? `, ${k} ${what}${k === 1 ? '' : 's'}` : '');
   return n(s.faults.length, 'fault') + n(s.timeline.length, 'timeline step');
+}
+
+type ChainFiles = Extract<ChainSource, { files: unknown }>['files'];
+
+/** Every own chain (PEM files) the scenario names: endpoints and timeline chain steps, each once. */
+function fileChains(s: CompiledScenario): ChainFiles[] {
+  const sources = [
+    ...s.endpoints.flatMap((e) => [e.chain, e.eccChain]),
+    ...s.timeline.flatMap((step) => step.actions.map((a) => (a.kind === 'chain' ? a.source : undefined))),
+  ];
+  const files = new Map<string, ChainFiles>();
+  for (const src of sources) if (src && 'files' in src) files.set(JSON.stringify(src.files), src.files);
+  return [...files.values()];
+}
+
+/**
+ * Read and pair-check each file chain as start and reload will (key parses, matches the leaf):
+ * a wrong key file otherwise passes check, binds, and fails every handshake. Generates nothing.
+ */
+function chainFileErrors(s: CompiledScenario): unknown[] {
+  return fileChains(s).flatMap((files) => {
+    try {
+      chainFromFiles(files);
+      return [];
+    } catch (e) {
+      return [e];
+    }
+  });
 }
 
 async function check(files: string[], o: { certs: string }): Promise<void> {
@@ -18,6 +48,12 @@ async function check(files: string[], o: { certs: string }): Promise<void> {
   for (const file of files) {
     try {
       const s = compileScenario(loadScenario(file, ctx));
+      const chainErrors = chainFileErrors(s);
+      if (chainErrors.length > 0) {
+        failed++;
+        chainErrors.forEach(reportError);
+        continue;
+      }
       print(
         `${file}: ok (${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'} on ${s.listeners.map((l) => `${l.host}:${l.port}`).join(', ')}${extras(s)})`,
       );

@@ -29,8 +29,10 @@ function announce(hub: Hub): void {
     const m = rt.endpoints.materialOf(ep.name);
     const chain = m.rsa ?? m.ec!;
     const port = hub.port(ep.name);
+    // The scheme a client would dial: it follows the endpoint's after-TLS mode, not the port.
+    const scheme = ep.after === 'mqtt' ? 'mqtts' : ep.after === 'https' ? 'https' : 'tls';
     say(
-      `hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} mqtts://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.endpoints.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`,
+      `hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} ${scheme}://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.endpoints.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`,
     );
   }
   say(`trust:  npx hubtls certs export --out ./hubtls-trust   (roots as PEM; --format der|c-header)`);

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { HubtlsError } from '../errors.js';
 import { AZURE_LEGACY_BUNDLE, AZURE_TRUST_BUNDLE } from './catalog.js';
 import { cName, renderCHeader } from './c-header.js';
+import { deviceFiles } from './export-devices.js';
 import { PKCS12_PASSWORD } from './pkcs12-password.js';
-import type { DeviceIssued, Issued, PkiStore, RootInfo } from './store.js';
+import type { Issued, PkiStore, RootInfo } from './store.js';
 
 export type ExportFormat = 'pem' | 'der' | 'c-header';
 export type ExportPart = 'roots' | 'bundles' | 'devices';
@@ -49,12 +50,14 @@ const BUNDLES = [
 /** Write the export into opts.out; returns the absolute paths written. */
 export async function exportTrust(store: PkiStore, opts: ExportOptions): Promise<string[]> {
   const include = new Set<ExportPart>(opts.include ?? ['roots', 'bundles', 'devices']);
-  const roots = await Promise.all(store.listRoots().map(async (info) => ({ info, issued: await store.root(info.id) })));
+  const infos = store.listRoots();
+  const issued = await store.roots(infos.map((r) => r.id));
+  const roots = infos.map((info, i) => ({ info, issued: issued[i]! }));
   const files = opts.format === 'c-header' ? [headerFile(roots, include)] : trustFiles(roots, include, opts.format);
   // node-forge (PKCS#12) is a fifth of the bundled CLI: loaded only when device files are written.
   if (include.has('devices')) {
     const { toPkcs12 } = await import('./pkcs12.js');
-    files.push(...(await store.listDeviceCerts()).flatMap((d) => deviceFiles(d, toPkcs12)));
+    files.push(...deviceFiles(await store.listDeviceCerts(), toPkcs12));
   }
   files.push(readme(files, opts.format));
   return writeAll(path.resolve(opts.out), files);
@@ -92,22 +95,6 @@ function headerFile(roots: Root[], include: Set<ExportPart>): OutFile {
     about:
       'C header: HUBTLS_<ROOT>_PEM / _DER / _DER_LEN for every root, HUBTLS_AZURE_ROOTS_BUNDLE_PEM and HUBTLS_AZURE_ROOTS_LEGACY_BUNDLE_PEM',
   };
-}
-
-function deviceFiles(d: DeviceIssued, toPkcs12: typeof import('./pkcs12.js').toPkcs12): OutFile[] {
-  const stem = `devices/${d.id.replace(/^device\./, '')}`;
-  const what = `device '${d.subject.replace(/^CN=/, '')}' (${d.issuer === d.subject ? 'self-signed' : 'CA-signed'}, ${d.keyType.toUpperCase()}, until ${d.notAfter.toISOString().slice(0, 10)})`;
-  const chain = d.chainPem.slice(d.certPem.length);
-  return [
-    { name: `${stem}.crt.pem`, data: d.certPem, about: `${what}: certificate` },
-    { name: `${stem}.key.pem`, data: d.keyPem, about: `${what}: private key (PKCS#8)`, secret: true },
-    {
-      name: `${stem}.p12`,
-      data: toPkcs12([d.certPem, ...(chain ? [chain] : [])], d.keyPem, d.subject.replace(/^CN=/, '')),
-      about: `${what}: PKCS#12 with key and chain, password '${PKCS12_PASSWORD}'`,
-      secret: true,
-    },
-  ];
 }
 
 function readme(files: OutFile[], format: ExportFormat): OutFile {

@@ -4,7 +4,7 @@
  * runtime and by faults that serve catalog chains, hence here below both.
  */
 import { readFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { HubtlsError } from '../errors.js';
 import type { PkiStore } from './store.js';
 import type { ChainMaterial, ChainSource } from './types.js';
@@ -34,23 +34,60 @@ function readPem(path: string, what: string): string {
   }
 }
 
-function userChain(files: { cert: string; key: string; ca?: string }): ChainMaterial {
+const FILES_HINT = 'key: must be the unencrypted PEM private key of the first certificate in cert:';
+
+function chainFileError(message: string, hint = FILES_HINT): HubtlsError {
+  return new HubtlsError('HUBTLS_CHAIN_FILE', message, hint);
+}
+
+function parseCert(pem: string, where: string): X509Certificate {
+  try {
+    return new X509Certificate(pem);
+  } catch (e) {
+    throw chainFileError(
+      `${where} is not a parsable certificate (${(e as Error).message})`,
+      'the file must hold PEM certificates',
+    );
+  }
+}
+
+/**
+ * The key must parse and pair with the leaf: otherwise the listener binds and every handshake
+ * fails with HUBTLS_HANDSHAKE_FAILED, far from the cause.
+ */
+function checkKey(keyPem: string, leaf: X509Certificate, files: { cert: string; key: string }): void {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (e) {
+    throw chainFileError(`key file ${files.key} holds no usable private key (${(e as Error).message})`);
+  }
+  if (!leaf.checkPrivateKey(key))
+    throw chainFileError(
+      `key file ${files.key} does not match the certificate in ${files.cert} ` +
+        `(${leaf.subject.replace(/\n/g, ', ')}: its public key is not this key's)`,
+    );
+}
+
+/** Reads and checks an endpoint's own chain files (no PKI involved): `hubtls check`, start and reload. */
+export function chainFromFiles(files: { cert: string; key: string; ca?: string }): ChainMaterial {
   const certPem = readPem(files.cert, 'certificate file');
   const pems = certPem.match(PEM_CERT) ?? [];
   if (pems.length === 0)
-    throw new HubtlsError(
-      'HUBTLS_CHAIN_FILE',
+    throw chainFileError(
       `${files.cert} contains no PEM certificate`,
       'the file must hold the leaf first, then intermediates',
     );
-  const leaf = new X509Certificate(pems[0]!);
+  const leaf = parseCert(pems[0]!, `the first certificate in ${files.cert}`);
+  const keyPem = readPem(files.key, 'key file');
+  checkKey(keyPem, leaf, files);
   const root = files.ca
-    ? new X509Certificate(readPem(files.ca, 'CA file'))
-    : new X509Certificate(pems[pems.length - 1]!);
+    ? parseCert(readPem(files.ca, 'CA file'), `CA file ${files.ca}`)
+    : parseCert(pems[pems.length - 1]!, `the last certificate in ${files.cert}`);
   return {
     chainId: `file:${files.cert}`,
     certPem,
-    keyPem: readPem(files.key, 'key file'),
+    keyPem,
     keyType: leaf.publicKey.asymmetricKeyType === 'ec' ? 'ec' : 'rsa',
     leafSha256: sha256(leaf),
     rootName: files.ca ? root.subject.replace(/\n/g, ', ') : root.issuer.replace(/\n/g, ', '),
@@ -58,7 +95,7 @@ function userChain(files: { cert: string; key: string; ca?: string }): ChainMate
 }
 
 export async function resolveChain(req: ChainRequest, pki: PkiStore): Promise<ChainMaterial> {
-  if ('files' in req.source) return userChain(req.source.files);
+  if ('files' in req.source) return chainFromFiles(req.source.files);
   const served = await pki.serve(req.source.catalog, {
     kind: req.kind,
     generation: req.generation,

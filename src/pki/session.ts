@@ -34,6 +34,11 @@ export interface Entry {
   fresh: boolean;
 }
 
+export interface Damage {
+  file: string;
+  problem: string;
+}
+
 type Check<T> = { ok: T } | { problem: string; followOn?: boolean };
 
 export const keyFile = (id: string) => `${id}.key.pem`;
@@ -45,6 +50,10 @@ export class Session {
   dirty = false;
   /** What this session generated: keys (the slow part) and certificates. */
   readonly generated = { keys: 0, certs: 0 };
+  /** Roots this session issued, with the damage that made a recorded one be replaced (null: first issue). */
+  readonly issuedRoots: Array<{ id: string; damage: Damage | null }> = [];
+  /** Key files found damaged (the root cause when a certificate then no longer matches its key). */
+  private readonly damagedKeys = new Map<string, Damage>();
 
   constructor(
     private readonly dir: string,
@@ -91,6 +100,7 @@ export class Session {
     if (checked && 'ok' in checked) return checked.ok;
     this.requireWritable();
     if (checked) this.reportDamage(ref.id, keyFile(ref.id), checked.problem, false);
+    if (checked) this.damagedKeys.set(ref.id, { file: keyFile(ref.id), problem: checked.problem });
     const pem = await generateKeyPem(ref.shape);
     await writeAtomic(path.join(this.dir, keyFile(ref.id)), pem, 0o600);
     this.manifest.keys[ref.id] = { file: keyFile(ref.id), sha256: sha256(pem) };
@@ -121,6 +131,7 @@ export class Session {
     if (checked && 'ok' in checked) return this.remember(checked.ok);
     this.requireWritable();
     if (checked) this.reportDamage(spec.id, certFile(spec.id), checked.problem, checked.followOn ?? false);
+    if (spec.role === 'root') this.issuedRoots.push({ id: spec.id, damage: await this.rootDamage(spec, checked) });
     return this.remember(await this.issue(spec, key, issuer));
   }
 
@@ -180,6 +191,21 @@ export class Session {
   private remember(e: Entry): Entry {
     this.known.set(e.id, e);
     return e;
+  }
+
+  /**
+   * Why a root is issued although one was issued before: its certificate is damaged, or its key
+   * file is (the certificate then no longer matches), or it is not recorded although its file is
+   * there (manifest.json was lost). Null: issued for the first time.
+   */
+  private async rootDamage(spec: CertSpec, checked: { problem: string } | null): Promise<Damage | null> {
+    const keyDamage = this.damagedKeys.get(spec.key.id);
+    if (checked) return keyDamage ?? { file: certFile(spec.id), problem: checked.problem };
+    const present = await fs.access(path.join(this.dir, certFile(spec.id))).then(
+      () => true,
+      () => false,
+    );
+    return present ? { file: certFile(spec.id), problem: 'not recorded in manifest.json (lost or rewritten)' } : null;
   }
 
   private requireWritable(): void {

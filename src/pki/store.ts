@@ -13,6 +13,7 @@ import { chainInfos, getChain } from './chains.js';
 import type { Issued, ServeOptions, ServedChain } from './issued.js';
 import { acquireLock, LOCK_FILE } from './lock.js';
 import { emptyManifest, loadManifest, MANIFEST, saveManifest, type Manifest } from './manifest.js';
+import { reportReplacedRoots, writeRootsReplaced, type ReplacedRoot } from './root-notice.js';
 import { NeedsWrite, Session, type Entry } from './session.js';
 import { deviceTemplate, leafTemplate, type DeviceCertOptions } from './specs.js';
 import type { ChainInfo, RootInfo } from './types.js';
@@ -25,6 +26,8 @@ export interface PkiStoreOptions {
   log?: Logger;
   /** How long to wait for another process's generation lock (default 300 s). */
   lockTimeoutMs?: number;
+  /** Told when roots issued earlier were replaced (trust exported before breaks); default: a message on stderr. */
+  onRootsReplaced?: (dir: string, roots: ReplacedRoot[]) => void;
 }
 
 export type DeviceIssued = Issued & { chainPem: string };
@@ -45,6 +48,7 @@ export class PkiStore {
     private readonly log: Logger,
     private readonly lockTimeoutMs: number,
     private manifest: Manifest,
+    private readonly onRootsReplaced: (dir: string, roots: ReplacedRoot[]) => void,
   ) {}
 
   static async open(dir: string, opts: PkiStoreOptions = {}): Promise<PkiStore> {
@@ -52,7 +56,7 @@ export class PkiStore {
     await ensureDir(abs);
     const log = (opts.log ?? silentLogger()).child({ component: 'pki' });
     const { manifest } = await loadManifest(abs);
-    return new PkiStore(abs, log, opts.lockTimeoutMs ?? 300_000, manifest);
+    return new PkiStore(abs, log, opts.lockTimeoutMs ?? 300_000, manifest, opts.onRootsReplaced ?? writeRootsReplaced);
   }
 
   /** The chain to serve for an endpoint; generates what is missing. */
@@ -68,14 +72,21 @@ export class PkiStore {
   }
 
   async root(id: string): Promise<Issued> {
-    if (!ROOTS.some((r) => r.id === id)) {
+    return (await this.roots([id]))[0]!;
+  }
+
+  /** Several roots in one pass: one lock, one notice if any had to be replaced. */
+  async roots(ids: string[]): Promise<Issued[]> {
+    const unknown = ids.find((id) => !ROOTS.some((r) => r.id === id));
+    if (unknown !== undefined) {
       throw new HubtlsError(
         'HUBTLS_UNKNOWN_ROOT',
-        `unknown root '${id}'`,
+        `unknown root '${unknown}'`,
         `hint: use one of ${ROOTS.map((r) => r.id).join(', ')}`,
       );
     }
-    return (await this.run((s) => s.ca(id))).issued;
+    const entries = await this.run((s) => Promise.all(ids.map((id) => s.ca(id))));
+    return entries.map((e) => e.issued);
   }
 
   /** A device certificate: CN = deviceId, clientAuth; CA-signed ones chain to device-root-ca. */
@@ -168,6 +179,7 @@ export class PkiStore {
       await s.settle();
       if (s.dirty) await saveManifest(this.dir, this.manifest);
       if (s.dirty) this.logGenerated(s, performance.now() - t0);
+      reportReplacedRoots(s.issuedRoots, this.dir, this.log, this.onRootsReplaced);
     }
   }
 

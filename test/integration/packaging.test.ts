@@ -12,6 +12,9 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { SHARED_DIR } from '../helpers/pki.js';
 import { needTool } from '../helpers/tools.js';
+import { startTestHub } from '../helpers/hub.js';
+import { exportedTrust, nextSession } from '../helpers/devices.js';
+import { hubClient, Message } from '../helpers/azure-sdk.js';
 
 interface Service {
   build?: string | { context: string };
@@ -29,6 +32,22 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
 };
 const context = (s: Service) => (typeof s.build === 'string' ? s.build : s.build!.context);
 const mounts = (s: Service) => new Map((s.volumes ?? []).map((v) => [v.split(':')[0]!, v.split(':')[1]!]));
+
+/** The scenario file the hubtls service runs (its path in the image mapped back to the repo). */
+function composeScenario(): {
+  file: string;
+  doc: { endpoints: Array<{ hostnames: string[] }>; devices?: Array<{ id: string }> };
+} {
+  const run = / run .*?(\S+\.ya?ml)\b/.exec(compose.services.hubtls!.entrypoint!.join(' '))?.[1];
+  const file = run ? run.replace(/^\/app\//, '') : 'scenarios/default.yaml';
+  return { file, doc: parse(readFileSync(file, 'utf8')) as ReturnType<typeof composeScenario>['doc'] };
+}
+
+/** The device service's connection string as its fields. */
+function connectionString(): Record<string, string | undefined> {
+  const text = compose.services.device!.environment!.DEVICE_CONNECTION_STRING!;
+  return Object.fromEntries(text.split(';').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
 
 /** Dockerfile instructions of the last stage, continuation lines joined. */
 function finalStage(file: string): string[] {
@@ -86,9 +105,7 @@ t.test('docker-compose.yml: hubtls and the device on one network, Azure names re
       compose.networks.iot !== undefined,
     'both on network iot',
   );
-  const scenario = parse(readFileSync('scenarios/default.yaml', 'utf8')) as {
-    endpoints: Array<{ hostnames: string[] }>;
-  };
+  const scenario = composeScenario().doc;
   const patterns = scenario.endpoints
     .flatMap((e) => e.hostnames)
     .map((h) => new RegExp(`^${h.replace(/\./g, '\\.').replace('*', '[^.]+')}$`));
@@ -96,7 +113,7 @@ t.test('docker-compose.yml: hubtls and the device on one network, Azure names re
     aliases.every((a) => patterns.some((p) => p.test(a))),
     `aliases ${aliases.join(', ')} are names the default scenario routes`,
   );
-  const hostName = /HostName=([^;]+)/.exec(device!.environment!.DEVICE_CONNECTION_STRING!)?.[1];
+  const hostName = connectionString().HostName;
   t.ok(hostName && aliases.includes(hostName), `the device dials ${hostName}, an alias of hubtls`);
   const exportDir = /certs export --out (\S+)/.exec(hubtls!.entrypoint!.join(' '))?.[1];
   const trustVolume = [...mounts(hubtls!)].find(([, at]) => at === exportDir)?.[0];
@@ -119,6 +136,40 @@ t.test('docker-compose.yml: hubtls and the device on one network, Azure names re
   const source = readFileSync(path.join(context(device!), 'device.js'), 'utf8');
   for (const name of Object.keys(device!.environment!))
     t.match(source, `process.env.${name}`, `device.js reads ${name}`);
+});
+
+t.test(
+  'the device the compose file connects as is registered, with its key, by the scenario hubtls runs',
+  async (t) => {
+    const { file, doc } = composeScenario();
+    const cs = connectionString();
+    t.equal(file, 'scenarios/compose.yaml', 'hubtls runs the compose scenario (the image copies scenarios/ to /app)');
+    t.match(
+      doc.devices?.find((d) => d.id === cs.DeviceId),
+      { auth: 'sas', primaryKey: cs.SharedAccessKey },
+      `${file} registers ${cs.DeviceId} with the connection string's key`,
+    );
+  },
+);
+
+t.test('the compose demo ends with telemetry recorded: the SDK, the compose connection string', async (t) => {
+  const { file } = composeScenario();
+  const [trust, th] = await Promise.all([exportedTrust(), startTestHub(t, file)]);
+  const cs = connectionString();
+  // As the device container does, but through the hub's "localhost" name instead of the network alias.
+  const client = await hubClient({
+    connectionString: `${compose.services.device!.environment!.DEVICE_CONNECTION_STRING};GatewayHostName=localhost:${th.port}`,
+    ca: trust.g2,
+  });
+  t.teardown(() => client.close());
+  await client.open();
+  await client.sendEvent(new Message(JSON.stringify({ temperature: 21.5, from: 'hubtls example device' })));
+  await nextSession(th, (e) => e.action === 'telemetry' && e.deviceId === cs.DeviceId);
+  t.same(
+    th.hub.runtime.devices.telemetry(cs.DeviceId!).map((m) => m.body),
+    ['{"temperature":21.5,"from":"hubtls example device"}'],
+    'hubtls recorded the message',
+  );
 });
 
 t.test('docker compose config accepts the file', async (t) => {

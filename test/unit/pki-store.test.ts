@@ -147,9 +147,15 @@ t.test('swapped key files: detected by hash, both keys regenerated', async (t) =
   });
   t.same(
     warnings(events)
+      .filter((e) => e.event === 'pki.repair')
       .map((e) => e.file)
       .sort(),
     ['digicert-g2.key.pem', 'leaf.iothub.g2.g1.key.pem'],
+  );
+  t.match(
+    events.find((e) => e.event === 'pki.roots.replaced'),
+    { level: 40, roots: [{ id: 'digicert-g2', file: 'digicert-g2.key.pem' }] },
+    'and one warning that the root was replaced (trust exported earlier breaks)',
   );
   t.not(publicKeyOf(chain.root.certPem), publicKeyOf(base.leaf.certPem), 'root does not end up with the leaf key');
 });

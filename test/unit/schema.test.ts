@@ -29,3 +29,21 @@ t.test('the published schema validates scenarios on its own', async (t) => {
   t.notOk(validate(bad), 'a fault param of the wrong type is rejected');
   t.ok(validate.errors?.some((e) => e.instancePath === '/endpoints/0/faults/0/params/bytes'));
 });
+
+t.test('after: the schema and README name exactly the registered modes (no `auto`)', async (t) => {
+  const { afterModeNames } = await import('../../src/after/registry.js');
+  const modes = [...afterModeNames()].sort();
+  const schema = JSON.parse(committed) as {
+    properties: { endpoints: { items: { properties: { after: { description: string; anyOf: object[] } } } } };
+  };
+  const after = schema.properties.endpoints.items.properties.after;
+  const listed = /after-TLS mode: (.*)$/.exec((after.anyOf[0] as { description: string }).description)?.[1];
+  t.same(listed?.split(' | ').sort(), modes, 'the mode string lists the registry');
+  const described = [...after.description.matchAll(/(?:\. |; )(\w+): /g)].map((m) => m[1]);
+  t.same([...described].sort(), modes, 'the description explains each registered mode and no other');
+  const readme = readFileSync('README.md', 'utf8');
+  const table = readme.slice(readme.indexOf('`after` is a mode name'), readme.indexOf('**Timeline**'));
+  const rows = [...table.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]);
+  t.same([...rows].sort(), modes, "README's after table lists each registered mode");
+  t.notMatch(after.description + table, /\bauto\b/, 'no `auto` mode anywhere');
+});
