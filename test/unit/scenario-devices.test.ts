@@ -121,7 +121,13 @@ t.test('after: the schema is built from the registered modes', async (t) => {
     for (const key of Object.keys(m.options.properties))
       t.ok(fields[key], `${m.name}'s ${key} is in the after: object`);
   }
-  t.same(Object.keys(AfterObject.properties), ['mode', 'retryAfterSeconds', 'upstream']);
+  t.same(Object.keys(AfterObject.properties), [
+    'mode',
+    'retryAfterSeconds',
+    'upstream',
+    'connectTimeoutMs',
+    'handshakeTimeoutMs',
+  ]);
 });
 
 t.test('after: each mode compiles its own options', async (t) => {
