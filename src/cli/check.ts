@@ -4,20 +4,20 @@ import { loadScenario } from '../scenario/load.js';
 import { compileScenario, type CompiledScenario } from '../scenario/compile.js';
 import { afterModeNames } from '../after/registry.js';
 import { print, reportError } from './output.js';
-import { certsDirOption } from './options.js';
+import { certsDirOption, maxScenarioBytesOption } from './options.js';
 
 function extras(s: CompiledScenario): string {
   const n = (k: number, what: string) => (k ? `, ${k} ${what}${k === 1 ? '' : 's'}` : '');
   return n(s.faults.length, 'fault') + n(s.timeline.length, 'timeline step');
 }
 
-async function check(files: string[], o: { certs: string }): Promise<void> {
+async function check(files: string[], o: { certs: string; maxScenarioBytes?: number }): Promise<void> {
   const pki = await PkiStore.open(o.certs);
   const ctx = { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() };
   let failed = 0;
   for (const file of files) {
     try {
-      const s = compileScenario(loadScenario(file, ctx));
+      const s = compileScenario(loadScenario(file, ctx, { maxBytes: o.maxScenarioBytes }));
       print(
         `${file}: ok (${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'} on ${s.listeners.map((l) => `${l.host}:${l.port}`).join(', ')}${extras(s)})`,
       );
@@ -35,5 +35,6 @@ export function registerCheckCommand(program: Command): void {
     .description('validate scenario files without starting anything')
     .argument('<files...>', 'scenario files')
     .option(...certsDirOption)
+    .option(...maxScenarioBytesOption)
     .action(check);
 }
