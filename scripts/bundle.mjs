@@ -9,7 +9,8 @@ import { cpSync, rmSync } from 'node:fs';
 const outdir = 'dist/bundle';
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { hubtls: 'dist/src/cli/main.js' },
+  // The scenario loader's worker (src/scenario/load-async.ts) is its own entry: a worker starts from a file.
+  entryPoints: { hubtls: 'dist/src/cli/main.js', 'load-worker': 'dist/src/scenario/load-worker.js' },
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -8,6 +8,7 @@ import { EventBus } from './events/bus.js';
 import { HubtlsError } from './errors.js';
 import { PkiStore } from './pki/store.js';
 import { loadScenario } from './scenario/load.js';
+import { loadScenarioOffThread } from './scenario/load-async.js';
 import { compileScenario, type CompiledScenario, type Overrides } from './scenario/compile.js';
 import { ContextCache } from './tls/contexts.js';
 import { opensslEngine } from './tls/engines/openssl.js';
@@ -18,6 +19,7 @@ import { ConnectionLimits } from './serve/limits.js';
 import { ListenerSet } from './serve/listeners.js';
 import { listenerDeps } from './serve/deps.js';
 import { reloadHub, type ReloadResult } from './serve/reload.js';
+import { reloadFileGate } from './serve/reload-files.js';
 import type { AdminHooks } from './admin/context.js';
 import { adminToken } from './admin/token.js';
 import { isLoopback } from './util/loopback.js';
@@ -36,6 +38,10 @@ export interface StartOptions {
    * test can prove OpenSSL's own configuration enforces the same table. Default true.
    */
   precheck?: boolean;
+  /** Scenario files over this many bytes are refused before parsing, at start and on reload (default 4 MiB). */
+  maxScenarioBytes?: number;
+  /** Folders besides the scenario's own whose .yaml/.yml files a reload may read (serve/reload-files.ts). */
+  reloadDirs?: readonly string[];
 }
 
 export interface AdminRoute {
@@ -70,12 +76,13 @@ type Admin = Awaited<ReturnType<typeof startAdmin>>;
 export async function startHub(o: StartOptions): Promise<Hub> {
   const bus = o.bus ?? new EventBus();
   const pki = await PkiStore.open(o.certsDir, { log: o.log });
-  const compile = (file: string): CompiledScenario =>
-    compileScenario(
-      loadScenario(file, { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() }),
-      o.overrides,
-    );
-  const scenario = compile(o.scenarioFile);
+  const ctx = () => ({ chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() });
+  const limits = { maxBytes: o.maxScenarioBytes };
+  // At start nothing is served yet: load here. A reload parses on a worker thread (load-async.ts).
+  const scenario = compileScenario(loadScenario(o.scenarioFile, ctx(), limits), o.overrides);
+  const compile = async (file: string): Promise<CompiledScenario> =>
+    compileScenario(await loadScenarioOffThread(file, ctx(), limits), o.overrides);
+  const allow = reloadFileGate(o.scenarioFile, o.reloadDirs);
   const runtime = await createRuntime(scenario, pki, bus, { mini: miniCaps });
   const listeners = new ListenerSet(
     listenerDeps(runtime, {
@@ -87,7 +94,7 @@ export async function startHub(o: StartOptions): Promise<Hub> {
       precheck: o.precheck ?? true,
     }),
   );
-  const reload = (file = o.scenarioFile) => reloadHub({ runtime, listeners, compile }, file);
+  const reload = (file = o.scenarioFile) => reloadHub({ runtime, listeners, compile, allow }, file);
   let admin: Admin | undefined;
   try {
     await listeners.start(scenario.listeners);

@@ -33,12 +33,19 @@ export interface AdminOptions {
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** Fastify's default ajv silently strips unknown fields; a typo in a control call must be a 400 instead. */
+/**
+ * Fastify's default ajv silently strips unknown fields and coerces types; a typo in a control call
+ * must be a 400 instead. Query strings and path parameters are text by nature, so they may be
+ * coerced (`?limit=5`); JSON bodies are taken as sent: `{"chain":["g2"]}` is not the string "g2".
+ */
 function strictValidator(app: FastifyInstance): void {
-  const ajv = addFormats(
-    new Ajv({ useDefaults: true, coerceTypes: 'array', strict: false, code: { optimize: false } }),
+  const make = (coerceTypes: 'array' | false) =>
+    addFormats(new Ajv({ useDefaults: true, coerceTypes, strict: false, code: { optimize: false } }));
+  const text = make('array');
+  const json = make(false);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    lazyValidator(() => (httpPart === 'body' ? json : text).compile(schema)),
   );
-  app.setValidatorCompiler(({ schema }) => lazyValidator(() => ajv.compile(schema)));
 }
 
 /** Response serializers, like validators, are built on first use rather than all at start (~75 ms). */
@@ -128,6 +135,8 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, opts) =
   installErrorHandling(app);
   strictValidator(app);
   lazySerializers(app);
+  // Certificates and JSON are never to be sniffed into something a browser would render or run.
+  app.addHook('onSend', async (_req, reply) => void reply.header('x-content-type-options', 'nosniff'));
   await app.register(swagger, OPENAPI);
   await app.register(FastifySSEPlugin, { retryDelay: 2000 });
   const ctx = context(app, opts);

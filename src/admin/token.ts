@@ -6,7 +6,8 @@ export function adminToken(env = process.env): string {
 }
 
 export function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? '');
+  // The scheme is case-insensitive (RFC 7235 §2.1): `bearer x` is as good as `Bearer x`.
+  const m = /^bearer +(.+)$/i.exec(header ?? '');
   return !!m && sameToken(m[1]!, token);
 }
 

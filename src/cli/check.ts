@@ -6,7 +6,7 @@ import { afterModeNames } from '../after/registry.js';
 import { chainFromFiles } from '../pki/resolve.js';
 import type { ChainSource } from '../pki/types.js';
 import { print, reportError } from './output.js';
-import { certsDirOption } from './options.js';
+import { certsDirOption, maxScenarioBytesOption } from './options.js';
 
 function extras(s: CompiledScenario): string {
   const n = (k: number, what: string) => (k ? `, ${k} ${what}${k === 1 ? '' : 's'}` : '');
@@ -41,13 +41,13 @@ function chainFileErrors(s: CompiledScenario): unknown[] {
   });
 }
 
-async function check(files: string[], o: { certs: string }): Promise<void> {
+async function check(files: string[], o: { certs: string; maxScenarioBytes?: number }): Promise<void> {
   const pki = await PkiStore.open(o.certs);
   const ctx = { chainIds: pki.listChains().map((c) => c.id), afterModes: afterModeNames() };
   let failed = 0;
   for (const file of files) {
     try {
-      const s = compileScenario(loadScenario(file, ctx));
+      const s = compileScenario(loadScenario(file, ctx, { maxBytes: o.maxScenarioBytes }));
       const chainErrors = chainFileErrors(s);
       if (chainErrors.length > 0) {
         failed++;
@@ -71,5 +71,6 @@ export function registerCheckCommand(program: Command): void {
     .description('validate scenario files without starting anything')
     .argument('<files...>', 'scenario files')
     .option(...certsDirOption)
+    .option(...maxScenarioBytesOption)
     .action(check);
 }

@@ -13,3 +13,16 @@ export const certsDirOption = [
   'where generated test certificates live (git-ignored)',
   process.env.HUBTLS_CERTS_DIR ?? 'certs',
 ] as const;
+
+/** `--max-scenario-bytes N`, shared by `run` and `check`: the size a scenario file may have, checked before parsing. */
+export const maxScenarioBytesOption = [
+  '--max-scenario-bytes <n>',
+  'refuse scenario files larger than this, before parsing (default 4194304 = 4 MiB; a scenario is rarely over 100 KB)',
+  parseBytes,
+] as const;
+
+function parseBytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number of bytes ≥ 1`);
+  return n;
+}

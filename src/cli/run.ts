@@ -5,7 +5,7 @@ import { EventBus } from '../events/bus.js';
 import { createLogger, prettyStream, wantsPretty, LOG_FORMATS, type LogFormat, type Logger } from '../events/logger.js';
 import { attachLogSink } from '../events/log-sink.js';
 import { say, reportError } from './output.js';
-import { parsePort, certsDirOption } from './options.js';
+import { parsePort, certsDirOption, maxScenarioBytesOption } from './options.js';
 import { isLoopback } from '../util/loopback.js';
 import { bundledScenario } from '../util/package-root.js';
 
@@ -21,6 +21,8 @@ export interface RunFlags {
   logLevel: string;
   logFormat?: LogFormat;
   watch: boolean;
+  maxScenarioBytes?: number;
+  reloadDir: string[];
 }
 
 function announce(hub: Hub): void {
@@ -123,7 +125,15 @@ export async function runScenario(file: string | undefined, f: RunFlags): Promis
       noAdmin: !f.admin,
     };
     const scenarioFile = file ?? bundledScenario('default.yaml');
-    const hub = await startHub({ scenarioFile, certsDir: f.certs, bus, log, overrides });
+    const hub = await startHub({
+      scenarioFile,
+      certsDir: f.certs,
+      bus,
+      log,
+      overrides,
+      maxScenarioBytes: f.maxScenarioBytes,
+      reloadDirs: f.reloadDir,
+    });
     guardProcess(bus);
     onSignals(hub, log, f.drainMs, onReload(hub, scenarioFile, f.watch));
     announce(hub);
@@ -157,6 +167,13 @@ export function registerRunCommand(program: Command): void {
     )
     .option('--no-admin', 'do not start the admin API')
     .option('--no-watch', 'do not reload the scenario when its file changes (SIGHUP still reloads)')
+    .option(
+      '--reload-dir <dir>',
+      "another folder whose .yaml/.yml files POST /scenario/reload may load (repeatable; the scenario's own folder always is)",
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [] as string[],
+    )
+    .option(...maxScenarioBytesOption)
     .option(...certsDirOption)
     .option(
       '--log-level <level>',

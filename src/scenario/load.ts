@@ -2,15 +2,15 @@
  * Reads a scenario file, validates all of it (schema, then meaning), and reports every problem
  * at once with the path and line. Nothing is bound or generated here.
  */
-import { readFileSync, existsSync, accessSync, constants } from 'node:fs';
+import { existsSync, accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument, LineCounter, isNode } from 'yaml';
-import { HubtlsError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { findProfile, profileIds } from '../profiles/registry.js';
 import { schemaProblems } from './schema-check.js';
 import { ScenarioError, pathText, show, type Problem } from './problems.js';
-import type { ChainRefFile, EndpointFile, ScenarioFile } from './schema.js';
+import { Scenario, type ChainRefFile, type EndpointFile, type ScenarioFile } from './schema.js';
+import { readScenarioText } from './read.js';
 import { timelineProblems } from './timeline/check.js';
 import { declaredFaultIds, faultProblems } from './faults-check.js';
 import { afterProblems } from '../after/options.js';
@@ -28,27 +28,19 @@ export interface LoadedScenario {
   doc: ScenarioFile;
 }
 
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      throw new HubtlsError(
-        'HUBTLS_SCENARIO_NOT_FOUND',
-        `scenario file not found: ${file}`,
-        'the scenarios that ship with hubtls are in scenarios/ (e.g. scenarios/default.yaml)',
-      );
-    throw new HubtlsError(
-      'HUBTLS_SCENARIO_UNREADABLE',
-      `cannot read scenario file ${file}: ${(e as Error).message}`,
-      'check the path and its permissions',
-    );
-  }
+/** Starting and check-time knobs of loading (the operator's, not the scenario's). */
+export interface LoadOptions {
+  /** Files over this size are refused before parsing (HUBTLS_SCENARIO_TOO_LARGE). */
+  maxBytes?: number;
 }
 
-export function loadScenario(file: string, ctx: ValidationContext): LoadedScenario {
-  const text = readText(file);
+/**
+ * Every alias expansion counts; the default (100) is plenty for hand-written anchors and stops an
+ * alias bomb (a few lines that expand to billions of nodes) before it eats the process.
+ */
+const MAX_ALIAS_COUNT = 100;
+
+function parse(file: string, text: string): { doc: ReturnType<typeof parseDocument>; lines: LineCounter } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) {
@@ -62,7 +54,55 @@ export function loadScenario(file: string, ctx: ValidationContext): LoadedScenar
       })),
     );
   }
-  const data: unknown = doc.toJS();
+  return { doc, lines };
+}
+
+/** The document as plain data; an alias bomb (or any other failure to expand it) is a scenario problem. */
+function toData(file: string, doc: ReturnType<typeof parseDocument>): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const aliases = /alias/i.test((e as Error).message);
+    throw new ScenarioError(file, [
+      {
+        path: '',
+        found: aliases
+          ? `YAML aliases that expand more than ${MAX_ALIAS_COUNT} times (an alias bomb?)`
+          : `YAML that cannot be turned into data (${(e as Error).name})`,
+        expected: 'a scenario whose anchors and aliases (&name, *name) expand to a modest document',
+      },
+    ]);
+  }
+}
+
+const TOP_LEVEL = Object.keys(Scenario.properties);
+
+/**
+ * A file that is not a scenario at all (a reload pointed at some other file) is refused without
+ * quoting it: its keys could be the lines of a password file. Only keys that look like typos of
+ * scenario fields are named, since those help and reveal nothing.
+ */
+function notAScenario(file: string, data: unknown): void {
+  const isMap = data !== null && typeof data === 'object' && !Array.isArray(data);
+  if (isMap && 'endpoints' in data) return;
+  const keys = isMap ? Object.keys(data) : [];
+  const typos = keys.filter((k) => didYouMean(k, TOP_LEVEL)).map((k) => `"${k}"${didYouMean(k, TOP_LEVEL)}`);
+  const what = !isMap
+    ? `its top level is ${data === null ? 'empty' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}, not a mapping`
+    : `its top level has ${keys.length} key${keys.length === 1 ? '' : 's'}, none of them endpoints:${typos.length ? ` (${typos.join(', ')})` : ''}`;
+  throw new ScenarioError(file, [
+    {
+      path: '',
+      found: `a file that is not a hubtls scenario (${what})`,
+      expected: 'a mapping with name: and endpoints: (see scenarios/default.yaml)',
+    },
+  ]);
+}
+
+export function loadScenario(file: string, ctx: ValidationContext, opts: LoadOptions = {}): LoadedScenario {
+  const { doc, lines } = parse(file, readScenarioText(file, opts.maxBytes));
+  const data = toData(file, doc);
+  notAScenario(file, data);
   const lineOf = (segs: Array<string | number>) => lineAt(doc, lines, segs);
   const schema = schemaProblems(data).map(({ segs, ...p }) => ({ ...p, line: lineOf(segs) }));
   const meaning = schema.length

@@ -1,5 +1,6 @@
 /**
  * Hot reload: validate the new file completely, then apply it without dropping anyone.
+ * - Only scenario files in the allowed folders are read (reload-files.ts), off the event loop.
  * - An invalid file is refused with all its problems; the running scenario stays as it was.
  * - Endpoints change in place: open connections keep going with what they negotiated; new
  *   connections meet the new definition. Endpoints whose definition did not change keep their
@@ -19,8 +20,13 @@ import type { ListenerSet } from './listeners.js';
 export interface ReloadTarget {
   runtime: RuntimeParts;
   listeners: ListenerSet;
-  /** Loads, validates and compiles a scenario file (throws HubtlsError with every problem). */
-  compile(file: string): CompiledScenario;
+  /**
+   * Loads, validates and compiles a scenario file (rejects with HubtlsError listing every problem);
+   * the parse runs off the event loop, so serving goes on meanwhile.
+   */
+  compile(file: string): Promise<CompiledScenario>;
+  /** Which files may be reloaded (serve/reload-files.ts): the path to load, or a refusal. */
+  allow(file: string): Promise<string>;
 }
 
 export interface ReloadResult {
@@ -73,7 +79,7 @@ type Staged = { next: CompiledScenario; added: HubListener[]; changed: string[];
 
 /** Everything that can fail, before anything is swapped: validate, bind new listeners, load every chain. */
 async function stage(t: ReloadTarget, file: string): Promise<Staged> {
-  const next = t.compile(file);
+  const next = await t.compile(await t.allow(file));
   const added = await t.listeners.bind(t.listeners.missing(next.listeners));
   try {
     return { next, added, ...(await stageScenario(t.runtime, next)) };

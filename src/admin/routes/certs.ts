@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../errors.js';
-import type { RouteModule } from '../context.js';
+import type { AdminContext, RouteModule } from '../context.js';
 import { CertQuery, DeviceParams, DeviceQuery, Ok, RootParams } from '../schemas.js';
 
 const PEM_TYPE = 'application/x-pem-file';
@@ -18,6 +18,26 @@ function sendCert(
 ): FastifyReply {
   reply.header('content-disposition', `attachment; filename="${name}.${format === 'der' ? 'der' : 'pem'}"`);
   return format === 'der' ? reply.type(DER_TYPE).send(der) : reply.type(PEM_TYPE).send(pem);
+}
+
+/**
+ * Each device certificate costs a key generation and a file in the certs folder: only devices the
+ * scenario knows (registry, DPS individual enrollments) get one, so a caller cannot fill the disk.
+ */
+function needKnownDevice(ctx: AdminContext, id: string): void {
+  const known = [
+    ...ctx.runtime.devices.list().map((d) => d.id),
+    ...ctx.runtime.scenario.current.devices.enrollments.filter((e) => e.kind === 'individual').map((e) => e.id),
+  ];
+  if (known.includes(id)) return;
+  throw new ApiError(
+    404,
+    'HUBTLS_UNKNOWN_DEVICE',
+    `no device "${id}" in the scenario`,
+    known.length
+      ? `devices: ${[...new Set(known)].join(', ')}`
+      : 'this scenario registers no devices: add them under devices: (or enrollments:) and reload',
+  );
 }
 
 export const certRoutes: RouteModule = (app, ctx) => {
@@ -88,7 +108,8 @@ export const certRoutes: RouteModule = (app, ctx) => {
     '/certs/devices/:deviceId',
     {
       schema: {
-        summary: 'a device certificate (CN = deviceId), its chain or its key; generated on first use',
+        summary:
+          'a device certificate (CN = deviceId) of a device the scenario knows, its chain or its key; generated on first use',
         tags: ['certs'],
         params: DeviceParams,
         querystring: DeviceQuery,
@@ -97,6 +118,7 @@ export const certRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
+      needKnownDevice(ctx, req.params.deviceId);
       const q = req.query;
       const dev = await pki.deviceCert(req.params.deviceId, {
         signer: q.signer,
