@@ -24,6 +24,23 @@ export function spawnHubtls(args: string[], nodeArgs: string[] = []): ChildProce
   });
 }
 
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command that ends by itself (`check`, `test`, `certs export`, …) and collects what it printed. */
+export async function hubtlsToEnd(args: string[]): Promise<CliResult> {
+  const child = spawnHubtls(args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
 /** Starts `hubtls run ARGS` on free ports and resolves once it printed "ready." */
 export async function runCli(args: string[], nodeArgs: string[] = []): Promise<RunningCli> {
   const child = spawnHubtls(['run', '--port', '0', '--admin-port', '0', ...args], nodeArgs);

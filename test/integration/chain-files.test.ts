@@ -4,8 +4,6 @@
  * naming the files, by `check` and `run` (the CLI as a child process) and by a reload, which
  * leaves the running chain serving.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +11,8 @@ import t from 'tap';
 import { stringify } from 'yaml';
 import { startTestHub } from '../helpers/hub.js';
 import { sClient } from '../helpers/openssl.js';
-import { sharedStore, SHARED_DIR } from '../helpers/pki.js';
+import { sharedStore } from '../helpers/pki.js';
+import { hubtlsToEnd } from '../helpers/cli.js';
 
 const store = await sharedStore();
 const g2 = await store.serve('g2', { kind: 'iothub' });
@@ -47,18 +46,7 @@ function scenario(name: string, key: string): string {
   return write(`${name}.yaml`, stringify(doc));
 }
 
-async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const cli = hubtlsToEnd;
 
 const at = (name: string) => path.join(dir, name);
 const NOT_A_KEY = new RegExp(`key file ${at(FILES.certAsKey)} holds no usable private key`);

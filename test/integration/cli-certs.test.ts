@@ -3,31 +3,20 @@
  * files written, device files have stable names and an index, and a damaged root is announced
  * on stderr in plain words with the command that re-exports the roots.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { copyStore, sharedStore, SHARED_DIR, tempDir } from '../helpers/pki.js';
+import { hubtlsToEnd, type CliResult } from '../helpers/cli.js';
 
 const store = await sharedStore();
 // The copies below need every root and one device certificate in the shared store.
 await Promise.all(store.listRoots().map((r) => store.root(r.id)));
 await store.deviceCert('cli-export-dev', { signer: 'ca', keyType: 'ec' });
 
-async function exportCli(certs: string, out: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'certs', 'export', '--certs', certs, '--out', out],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
+function exportCli(certs: string, out: string): Promise<CliResult> {
+  return hubtlsToEnd(['certs', 'export', '--certs', certs, '--out', out]);
 }
 
 async function storeCopy(t: Test): Promise<string> {

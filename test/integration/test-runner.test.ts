@@ -3,31 +3,21 @@
  * scenarios with expect: blocks; the table, the exit code, and JUnit XML read back by a JUnit parser.
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, type TestCase } from 'junit2json';
-import { SHARED_DIR, sharedStore } from '../helpers/pki.js';
+import { sharedStore } from '../helpers/pki.js';
 import { needTool } from '../helpers/tools.js';
 import { prepareTrust, runScenarioTest } from '../../src/report/scenario-test.js';
+import { hubtlsToEnd, type CliResult } from '../helpers/cli.js';
 
 const RUNNER = 'test/fixtures/scenarios/runner';
 const OPENSSL_DEVICE =
   'openssl s_client -connect "$HUBTLS_HOST:$HUBTLS_PORT" -servername "$HUBTLS_HOSTNAME" -CAfile "$HUBTLS_CA" -verify_return_error </dev/null';
 
-async function hubtlsTest(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'test', ...args], {
-    env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
+function hubtlsTest(args: string[]): Promise<CliResult> {
+  return hubtlsToEnd(['test', ...args]);
 }
 
 const byName = (cases: TestCase[], name: string) => cases.find((c) => c.name === name)!;
