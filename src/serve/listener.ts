@@ -81,9 +81,11 @@ export class HubListener {
     await within(Promise.allSettled([...this.inFlight]), drainMs);
     const ended = this.conns.size;
     for (const c of this.conns.values()) c.stop();
-    // A stopped handshake reports its verdict once its socket has closed: wait for those too, so
-    // the hub's `stopped` notice is the last event (each connection's one event comes before it).
-    await within(Promise.allSettled([closed, ...this.inFlight]), graceMs);
+    // A stopped handshake reports its verdict once its destroyed socket has closed, which a starved
+    // process may take a while to see: wait for those on their own bound, so the hub's `stopped`
+    // notice is the last event. Sessions then get `graceMs` to answer close_notify.
+    await within(Promise.allSettled([...this.inFlight]), STOPPED_VERDICT_MS);
+    await within(closed, graceMs);
     this.dropAll();
     await closed;
     return { inFlight, ended };
@@ -100,6 +102,9 @@ export class HubListener {
     return this.conns.size;
   }
 }
+
+/** How long a shutdown waits for the verdicts of the handshakes it stopped (their sockets are destroyed). */
+const STOPPED_VERDICT_MS = 5000;
 
 /** Waits for `p`, at most `ms`; never rejects. */
 async function within(p: Promise<unknown>, ms: number): Promise<void> {
