@@ -31,8 +31,12 @@ export interface CliResult {
 }
 
 /** Runs a command that ends by itself (`check`, `test`, `certs export`, …) and collects what it printed. */
-export async function hubtlsToEnd(args: string[]): Promise<CliResult> {
-  const child = spawnHubtls(args);
+export function hubtlsToEnd(args: string[]): Promise<CliResult> {
+  return collect(spawnHubtls(args));
+}
+
+/** Waits for a child to end and collects what it printed. */
+export async function collect(child: ChildProcess): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SHARED_DIR } from '../helpers/pki.js';
+import { collect } from '../helpers/cli.js';
 
 function hubtls(args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -18,14 +19,7 @@ function hubtls(args: string[], env: Record<string, string> = {}): ChildProcess 
   });
 }
 
-async function finish(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const finish = collect;
 
 interface Ready {
   event: { listeners: Array<{ port: number }>; admin?: { url: string } };
