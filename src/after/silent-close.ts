@@ -6,10 +6,11 @@
  * such a close is reported as HUBTLS_CLIENT_REJECTED_CHAIN, marked inferred: a `session` event, and
  * a `verdict` event that turns the connection's HUBTLS_ACCEPTED handshake into that final verdict
  * (admin API, SSE, dashboard, metrics). A probe that closes politely (openssl s_client sends
- * close_notify) is not.
+ * close_notify) is not, and neither is a connection the hub itself closed (shutdown, a drop).
  */
 import { publishSession } from './events.js';
 import type { SessionContext } from './types.js';
+import { closedByHub } from '../util/hub-close.js';
 
 /** A rejecting client closes within milliseconds; a device that idles and leaves is not one. */
 export const SILENT_CLOSE_WINDOW_MS = 2000;
@@ -30,6 +31,8 @@ export function watchSilentClose(ctx: SessionContext, protocol: 'mqtt' | 'https'
   ctx.established.stream.once('close', () => {
     const ms = Math.round(performance.now() - started);
     if (spoke || ms > SILENT_CLOSE_WINDOW_MS || ctx.socket.bytesRead !== bytesAtHandshake) return;
+    // The hub ended it (shutdown, a drop): the client said nothing about our chain.
+    if (closedByHub(ctx.socket)) return;
     const reason = `client dropped the connection ${ms} ms after the handshake without sending a byte (no data, no close_notify): it most likely rejected our chain (leaf ${leaf ?? '?'}); clients that verify after the handshake (Node.js, Java, .NET) send no alert`;
     const outcome = 'HUBTLS_CLIENT_REJECTED_CHAIN';
     publishSession(ctx, protocol, {

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EventBus } from '../events/bus.js';
 import { notice } from './notice.js';
+import { markClosedByHub } from '../util/hub-close.js';
 
 export class ConnectionRegistry {
   private readonly sockets = new Map<string, Set<Socket>>();
@@ -39,6 +40,7 @@ export class ConnectionRegistry {
     for (const [name, set] of this.sockets) {
       if (endpoint && name !== endpoint) continue;
       for (const s of set) {
+        markClosedByHub(s);
         (this.outer.get(s) ?? s).destroy();
         n++;
       }

@@ -15,6 +15,7 @@ import type { ConnectionFaults } from '../faults/connection-faults.js';
 import type { FaultSide } from '../runtime/faults.js';
 import { ConnectionFlow, type FlowCommand, type FlowDeps, type FlowEvent } from './flow.js';
 import type { Verdict } from './verdicts.js';
+import { markClosedByHub } from '../util/hub-close.js';
 
 /** Who the connection is, for the after-TLS session. */
 export interface SessionStart {
@@ -91,6 +92,7 @@ export class Connection {
       case 'destroy':
         return void this.socket.destroy();
       case 'end':
+        markClosedByHub(this.socket);
         return void (this.session ?? this.socket).end();
       case 'track':
         return this.deps.track(c.endpoint, this.socket);

@@ -7,6 +7,7 @@ import { HubtlsError } from '../errors.js';
 import type { ListenerSpec } from '../scenario/compile.js';
 import { Connection, type ServeDeps } from './connection.js';
 import { refusedAtAccept } from './limits.js';
+import { markClosedByHub } from '../util/hub-close.js';
 
 export interface ListenerDeps extends ServeDeps {
   /** At accept, before the ClientHello: why the hub refuses one more connection (global limit), or undefined. */
@@ -94,7 +95,10 @@ export class HubListener {
   /** Drops every open connection (Azure restarting a gateway): devices see the new state on reconnect. */
   dropAll(): number {
     const n = this.conns.size;
-    for (const s of this.conns.keys()) s.destroy();
+    for (const s of this.conns.keys()) {
+      markClosedByHub(s);
+      s.destroy();
+    }
     return n;
   }
 

@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import tls from 'node:tls';
+import { once } from 'node:events';
 import { startAdminUnderTest, TOKEN } from '../helpers/admin.js';
 import { nextEvent } from '../helpers/events.js';
 import { openSse } from '../helpers/sse.js';
@@ -67,4 +68,25 @@ t.test('a Node client that rejects the chain gets its final verdict everywhere',
       /^hubtls_verdicts_total\{outcome="HUBTLS_CLIENT_REJECTED_CHAIN",handshake_outcome="HUBTLS_ACCEPTED",endpoint="hub"\} 1$/m,
     );
   });
+});
+
+t.test('a connection the hub drops is not judged as a client rejecting the chain', async (t) => {
+  const { th, call } = await startAdminUnderTest(t);
+  const from = th.events.length;
+  const quiet = tls.connect({ host: '127.0.0.1', port: th.port, servername: HUB, rejectUnauthorized: false });
+  await once(quiet, 'secureConnect');
+  const accepted = await th.nextHandshake((h) => h.outcome === 'HUBTLS_ACCEPTED');
+  const closed = once(quiet, 'close');
+  t.equal((await call('POST', '/timeline/drop', {})).statusCode, 200);
+  await closed;
+  // A client that does reject the chain, after the drop: its verdict is the first one published.
+  await new Promise((resolve) =>
+    tls.connect({ host: '127.0.0.1', port: th.port, servername: HUB, rejectUnauthorized: true }).once('error', resolve),
+  );
+  const verdict = await nextEvent(th, (e: HubEvent): e is VerdictEvent => e.type === 'verdict', 10000, from);
+  t.not(verdict.conn, accepted.conn, 'the dropped connection got no verdict of its own');
+  const rejected = th.events
+    .slice(from)
+    .filter((e) => e.type === 'session' && e.conn === accepted.conn && e.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN');
+  t.same(rejected, [], 'and no inferred rejection session event');
 });
