@@ -13,7 +13,7 @@ const LAYERS = [
   { name: 'events', paths: ['src/events/'] },
   { name: 'pki', paths: ['src/pki/'] },
   { name: 'tls', paths: ['src/tls/'] },
-  { name: 'device', paths: ['src/device/'] },
+  { name: 'core', paths: ['src/core/'] },
   { name: 'faults', paths: ['src/faults/'] },
   { name: 'after', paths: ['src/after/'] },
   { name: 'scenario', paths: ['src/scenario/'] },

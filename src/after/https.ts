@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { authenticateDevice, type AuthVerdict } from '../device/auth.js';
+import { authenticateDevice, type AuthVerdict } from '../core/auth.js';
 import { hostMatches } from '../tls/policy/route.js';
 import { bodyText } from './mqtt/topics.js';
 import { clip, publishSession, type SessionFields } from './events.js';

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { EventBus } from '../events/bus.js';
 import type { Established } from '../tls/engines/types.js';
-import type { DeviceRegistry } from '../device/registry.js';
+import type { DeviceRegistry } from '../core/registry.js';
 
 /** A mode's compiled options, opaque outside the mode that made them (see `defineAfterMode`). */
 export type AfterOptions = Readonly<Record<string, unknown>>;

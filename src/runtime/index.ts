@@ -9,7 +9,7 @@ import type { PkiStore } from '../pki/store.js';
 import { ScenarioClock } from '../scenario/clock.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import type { MiniEngineCaps } from '../tls/policy/types.js';
-import { DeviceRegistry } from '../device/registry.js';
+import { DeviceRegistry } from '../core/registry.js';
 import { EndpointTable } from './endpoints.js';
 import { FaultControl } from './faults.js';
 import { ConnectionRegistry } from './connections.js';

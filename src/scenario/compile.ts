@@ -12,8 +12,8 @@ import { faultSpecs, withoutLocation } from './faults-compile.js';
 import { compileTimeline, type CompiledStep } from './timeline/compile.js';
 import { compileAfter } from '../after/options.js';
 import type { AfterOptions } from '../after/types.js';
-import { compileDevices } from '../device/compile.js';
-import type { CompiledDevices } from '../device/types.js';
+import { compileDevices } from '../core/compile.js';
+import type { CompiledDevices } from '../core/types.js';
 
 export const DEFAULTS = {
   host: '127.0.0.1',

@@ -14,7 +14,7 @@ import { readScenarioText } from './read.js';
 import { timelineProblems } from './timeline/check.js';
 import { declaredFaultIds, faultProblems } from './faults-check.js';
 import { afterProblems } from '../after/options.js';
-import { deviceProblems } from '../device/validate.js';
+import { deviceProblems } from '../core/validate.js';
 
 /** What validation needs to know from the rest of the product (injected, so this stays pure). */
 export interface ValidationContext {

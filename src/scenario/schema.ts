@@ -7,7 +7,7 @@ import { outcomeSchema } from '../events/outcomes.js';
 import { FaultUse } from '../faults/schema.js';
 import { timelineStep } from './timeline/schema.js';
 import { AfterRef } from '../after/schema.js';
-import { DEVICE_FIELDS } from '../device/schema.js';
+import { DEVICE_FIELDS } from '../core/schema.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 picks a free port' });
 const Host = Type.String({ minLength: 1, description: 'address to bind, e.g. 127.0.0.1' });

@@ -3,7 +3,7 @@
  * forward, …) with the hub parts a session may use. A mode that throws ends the session, never the hub.
  */
 import type { EventBus } from '../events/bus.js';
-import type { DeviceRegistry } from '../device/registry.js';
+import type { DeviceRegistry } from '../core/registry.js';
 import type { ScenarioClock } from '../scenario/clock.js';
 import { afterMode } from '../after/registry.js';
 import type { EndpointTable } from '../runtime/endpoints.js';

@@ -5,7 +5,7 @@
  * `$dps/registrations/GET/iotdps-get-operationstatus/?$rid=…&operationId=…` → 200 "assigned".
  */
 import type { IConnectPacket, QoS } from 'mqtt-packet';
-import type { Attested } from '../../device/dps.js';
+import type { Attested } from '../../core/dps.js';
 import { publishSession, type SessionFields } from '../events.js';
 import type { SessionContext } from '../types.js';
 import type { DpsSettings } from '../dps-options.js';

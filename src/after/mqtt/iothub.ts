@@ -5,9 +5,9 @@
  * device link the service side uses for C2D, methods and desired-property pushes.
  */
 import type { IConnectPacket, QoS } from 'mqtt-packet';
-import { authenticateDevice } from '../../device/auth.js';
-import { isPatch } from '../../device/twin.js';
-import type { DeviceLink } from '../../device/links.js';
+import { authenticateDevice } from '../../core/auth.js';
+import { isPatch } from '../../core/twin.js';
+import type { DeviceLink } from '../../core/links.js';
 import { clip, publishSession, type SessionFields } from '../events.js';
 import type { SessionContext } from '../types.js';
 import type { MqttBehaviour, MqttSession } from './session.js';
