@@ -83,7 +83,9 @@ t.test('SIGTERM drains, closes listeners, flushes the log, exits 0', async (t) =
 
   const events = hub.events();
   const last = events.at(-1)!;
-  t.equal(last.what, 'stopped', 'the last log line is the stopped event (log flushed)');
+  t.equal(last.what, 'stopped', 'the last log line is the stopped event (log flushed)', {
+    lastEvents: events.slice(-6),
+  });
   t.match(last.msg, /2 handshake\(s\) in flight drained, 3 connection\(s\) closed/);
   const handshakes = events.filter((e) => e.event === 'handshake');
   t.equal(handshakes.length, 3, 'every connection got its one event');
