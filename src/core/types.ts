@@ -1,5 +1,6 @@
 /** Compiled device-side configuration and the records the registry keeps. */
 import type { X509Certificate } from 'node:crypto';
+import type { PolicySpec } from './policies.js';
 
 export type DeviceAuth =
   | { type: 'sas'; primaryKey: string; secondaryKey?: string }
@@ -37,6 +38,8 @@ export interface CompiledDevices {
   cas: CaSource[];
   devices: DeviceSpec[];
   enrollments: EnrollmentSpec[];
+  /** The scenario's `policies:`; undefined = the default iothubowner, whose keys DeviceRegistry.load() reads or makes. */
+  policies?: PolicySpec[];
 }
 
 export interface TelemetryRecord {
