@@ -1,6 +1,6 @@
 /** Compiled device-side configuration and the records the registry keeps. */
 import type { X509Certificate } from 'node:crypto';
-import type { PolicySpec } from './policies.js';
+import type { PolicySpec, PolicyTable } from './policies.js';
 
 export type DeviceAuth =
   | { type: 'sas'; primaryKey: string; secondaryKey?: string }
@@ -82,6 +82,8 @@ export interface DeviceRecord {
 /** What device authentication and DPS need of the registry (DeviceRegistry is the one implementation). */
 export interface RegistryLookup {
   get(id: string): DeviceRecord | undefined;
+  /** The hub's shared access policies (a policy with DeviceConnect may sign for any device). */
+  readonly policies: PolicyTable;
   registeredCas(): X509Certificate[];
   ca(source: CaSource): X509Certificate;
   upsert(spec: DeviceSpec, source: DeviceRecord['source']): DeviceRecord;

@@ -13,6 +13,7 @@ import azureCommon from 'azure-iot-common';
 import { DEFAULT_POLICY, PolicyTable, RIGHTS, type PolicySpec } from '../../src/core/policies.js';
 import { defaultPolicy, POLICY_KEYS_FILE } from '../../src/core/policy-keys.js';
 import { DeviceRegistry } from '../../src/core/registry.js';
+import { authenticateDevice } from '../../src/core/auth.js';
 import { compileDevices } from '../../src/core/compile.js';
 import { PkiStore } from '../../src/pki/store.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -266,4 +267,47 @@ t.test('DeviceRegistry.load fills in the default policy from the certs folder', 
     ok: true,
     policy: DEFAULT_POLICY,
   });
+});
+
+t.test('a device may connect with a token of a policy that has DeviceConnect', async (t) => {
+  const devKey = randomKey();
+  const devices = compileDevices(
+    {
+      deviceCAs: [],
+      devices: [
+        { id: 'd1', auth: 'sas', primaryKey: devKey },
+        { id: 'c1', auth: 'x509-ca' },
+      ],
+      policies: [owner, { ...reader, rights: ['RegistryRead', 'ServiceConnect'] }],
+      endpoints: [],
+    },
+    '.',
+  );
+  const reg = new DeviceRegistry(devices, () => NOW);
+  const creds = (deviceId: string, sas: string) => ({ deviceId, hubHost: HUB, sas, now: NOW });
+  // What the device SDK sends for a connection string with SharedAccessKeyName: sr = {hub}/devices/{id}, skn.
+  const policySas = (id: string, p: PolicySpec, key = p.primaryKey) =>
+    azureCommon.SharedAccessSignature.create(`${HUB}/devices/${id}`, p.name, key, String(nowS + HOUR)).toString();
+  t.match(authenticateDevice(reg, creds('d1', policySas('d1', owner))), {
+    ok: true,
+    method: 'policy',
+    detail: /policy 'iothubowner'/,
+  });
+  t.match(authenticateDevice(reg, creds('c1', policySas('c1', owner))), { ok: true, method: 'policy' }, 'any device');
+  t.match(authenticateDevice(reg, creds('d1', sdkToken(owner, owner.secondaryKey))), { ok: true }, 'hub-level sr');
+  t.match(authenticateDevice(reg, creds('d1', policySas('d1', reader))), {
+    ok: false,
+    errorCode: 401003,
+    reason: /lacks the DeviceConnect right/,
+  });
+  t.match(authenticateDevice(reg, creds('d1', policySas('c1', owner))), {
+    ok: false,
+    reason: /scoped to '\/devices\/c1', not to device 'd1'/,
+  });
+  t.match(authenticateDevice(reg, creds('d1', policySas('d1', owner, devKey))), {
+    ok: false,
+    reason: /signature does not match/,
+  });
+  const own = azureCommon.SharedAccessSignature.create(`${HUB}/devices/d1`, '', devKey, String(nowS + HOUR));
+  t.match(authenticateDevice(reg, creds('d1', own.toString())), { ok: true, method: 'sas' }, 'device keys still work');
 });
