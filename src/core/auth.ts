@@ -5,11 +5,11 @@
 import type { PeerCertInfo } from '../tls/engines/types.js';
 import type { RegistryLookup } from './types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
-import { checkSas } from './sas.js';
+import { checkSas, parseSas } from './sas.js';
 import { judgeCaSigned, judgeThumbprint } from './x509.js';
 
 export type AuthVerdict =
-  | { ok: true; method: 'sas' | 'x509-thumbprint' | 'x509-ca'; detail: string }
+  | { ok: true; method: 'sas' | 'x509-thumbprint' | 'x509-ca' | 'policy'; detail: string }
   | {
       ok: false;
       outcome: Extract<OutcomeCode, 'HUBTLS_MTLS_UNAUTHORIZED' | 'HUBTLS_DEVICE_UNAUTHORIZED'>;
@@ -34,9 +34,25 @@ export function deviceRefusal(reason: string, errorCode: 401002 | 401003 = 40100
   return { ok: false, outcome: 'HUBTLS_DEVICE_UNAUTHORIZED', errorCode, reason };
 }
 
+/**
+ * A token with skn is signed with a shared access policy's key, as a protocol gateway or field
+ * gateway connects on behalf of devices: the policy needs DeviceConnect, and the token's sr must be
+ * the hub or this device (`{hub}/devices/{id}`), whatever the device's own authentication.
+ */
+function policyVerdict(registry: RegistryLookup, c: DeviceCredentials, sas: string): AuthVerdict {
+  const v = registry.policies.authorize(sas, c.hubHost, 'DeviceConnect');
+  if (!v.ok) return deviceRefusal(v.reason);
+  const scope = parseSas(sas)!.resource.slice(c.hubHost.length).toLowerCase().replace(/\/+$/, '');
+  const own = `/devices/${c.deviceId}`.toLowerCase();
+  if (scope !== '' && scope !== own && !scope.startsWith(`${own}/`))
+    return deviceRefusal(`policy token is scoped to '${scope}', not to device '${c.deviceId}'`);
+  return { ok: true, method: 'policy', detail: `SAS token of policy '${v.policy}' (DeviceConnect)` };
+}
+
 export function authenticateDevice(registry: RegistryLookup, c: DeviceCredentials): AuthVerdict {
   const rec = registry.get(c.deviceId);
   if (!rec) return deviceRefusal(`IotHub does not contain the specified device '${c.deviceId}'`, 401002);
+  if (c.sas && parseSas(c.sas)?.keyName) return policyVerdict(registry, c, c.sas);
   const auth = rec.spec.auth;
   const what = `device '${c.deviceId}'`;
   if (auth.type === 'sas') {

@@ -58,11 +58,18 @@ function sameResource(a: string, b: string): boolean {
   return a.toLowerCase().replace(/\/+$/, '') === b.toLowerCase().replace(/\/+$/, '');
 }
 
-function signedWith(t: SasToken, key: string | undefined): boolean {
+/** True when the token's signature is HMAC-SHA256(key, "{sr as sent}\n{se}"). */
+export function signedWith(t: SasToken, key: string | undefined): boolean {
   if (!key) return false;
   const expected = hmac(key, `${t.rawResource}\n${t.expiry}`);
   const given = Buffer.from(t.signature, 'base64');
   return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+}
+
+/** Why the token is expired at `now` (the scenario clock), or undefined while it is valid. */
+export function expiryProblem(t: SasToken, now: Date): string | undefined {
+  if (now.getTime() < t.expiry * 1000) return undefined;
+  return `SAS token expired at ${new Date(t.expiry * 1000).toISOString()} (scenario time ${now.toISOString()})`;
 }
 
 /** Checks form, resource URI, expiry (scenario clock) and signature against the primary or secondary key. */
@@ -75,12 +82,8 @@ export function checkSas(
   if (!t) return { ok: false, reason: 'the password is not a SharedAccessSignature with sr, sig and se' };
   if (!sameResource(t.resource, want.resource))
     return { ok: false, reason: `SAS token is for resource '${t.resource}', expected '${want.resource}'` };
-  const expiredBy = want.now.getTime() - t.expiry * 1000;
-  if (expiredBy >= 0)
-    return {
-      ok: false,
-      reason: `SAS token expired at ${new Date(t.expiry * 1000).toISOString()} (scenario time ${want.now.toISOString()})`,
-    };
+  const expired = expiryProblem(t, want.now);
+  if (expired) return { ok: false, reason: expired };
   const which = want.keys.findIndex((k) => signedWith(t, k));
   if (which < 0) return { ok: false, reason: 'SAS signature does not match the primary or secondary key' };
   return { ok: true, key: which === 0 ? 'primary' : 'secondary' };
