@@ -6,13 +6,11 @@
  * properties, recent telemetry, and DELETE closing the device's connection.
  */
 import t from 'tap';
-import mqtt from 'mqtt';
-import azureDevice from 'azure-iot-device';
 import { startAdminUnderTest, TOKEN, type AdminUnderTest } from '../helpers/admin.js';
 import { exportedTrust, nextSession, randomKey } from '../helpers/devices.js';
 import { sharedStore } from '../helpers/pki.js';
+import { answerMethod, nextMessage, sasMqttDevice } from '../helpers/mqtt-device.js';
 
-const HUB = 'myhub.azure-devices.net';
 const KEY = randomKey();
 
 const SCENARIO = {
@@ -174,44 +172,6 @@ t.test('device routes through inject', async (t) => {
   });
 });
 
-/** The MQTT device: connects with SAS, subscribes to methods, desired patches and C2D. */
-async function device(port: number, ca: string, id: string, key: string) {
-  const password = azureDevice.SharedAccessSignature.create(
-    HUB,
-    id,
-    key,
-    String(Math.floor(Date.now() / 1000) + 3600),
-  ).toString();
-  const client = await mqtt.connectAsync({
-    protocol: 'mqtts',
-    host: '127.0.0.1',
-    port,
-    servername: HUB,
-    ca,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    clientId: id,
-    username: `${HUB}/${id}/?api-version=2021-04-12`,
-    password,
-  });
-  await client.subscribeAsync(
-    ['$iothub/methods/POST/#', '$iothub/twin/PATCH/properties/desired/#', `devices/${id}/messages/devicebound/#`],
-    { qos: 1 },
-  );
-  return client;
-}
-
-/** The next message on a topic matching `re`. */
-const nextMessage = (c: mqtt.MqttClient, re: RegExp) =>
-  new Promise<{ topic: string; body: string }>((resolve) => {
-    const on = (topic: string, payload: Buffer) => {
-      if (!re.test(topic)) return;
-      c.off('message', on);
-      resolve({ topic, body: payload.toString() });
-    };
-    c.on('message', on);
-  });
-
 t.test('a real MQTT device driven through the admin API over a real socket', async (t) => {
   const [{ app, th }, trust] = await Promise.all([startAdminUnderTest(t, SCENARIO), exportedTrust(), sharedStore()]);
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -225,17 +185,9 @@ t.test('a real MQTT device driven through the admin API over a real socket', asy
     });
     return { status: r.status, json: await r.json() };
   };
-  const dev = await device(th.port, trust.g2, 'meter-1', KEY);
+  const dev = await sasMqttDevice(th.port, trust.g2, 'meter-1', KEY);
   t.teardown(() => dev.end(true));
-  // The device answers `reboot` with what it was sent, and never answers `hang`.
-  dev.on('message', (topic, payload) => {
-    const m = /^\$iothub\/methods\/POST\/reboot\/\?\$rid=(.+)$/.exec(topic);
-    if (m)
-      dev.publish(
-        `$iothub/methods/res/200/?$rid=${m[1]}`,
-        JSON.stringify({ rebooting: JSON.parse(payload.toString()) }),
-      );
-  });
+  answerMethod(dev, 'reboot'); // and never answers `hang`
 
   await t.test('GET /devices shows it connected over MQTT', async (t) => {
     const d = (await api('GET', '/devices/meter-1')).json;
@@ -245,7 +197,7 @@ t.test('a real MQTT device driven through the admin API over a real socket', asy
   await t.test("a method call answers the device's status and payload", async (t) => {
     const r = await api('POST', '/devices/meter-1/methods/reboot', { payload: { delay: 5 }, timeoutSeconds: 10 });
     t.equal(r.status, 200);
-    t.same(r.json, { status: 200, payload: { rebooting: { delay: 5 } } });
+    t.same(r.json, { status: 200, payload: { reboot: { delay: 5 } } });
   });
 
   await t.test('a method the device does not answer in time is a 504', async (t) => {

@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { DeviceRecord, DeviceRegistry, DeviceView } from '../../core/registry.js';
 import type { DeviceAuth } from '../../core/types.js';
 import { normalizeThumbprint } from '../../core/types.js';
+import { notice } from '../../runtime/notice.js';
 import { ApiError } from '../errors.js';
 import type { AdminContext, RouteModule } from '../context.js';
 import { Ok } from '../schemas.js';
@@ -100,14 +101,34 @@ async function addDevice(ctx: AdminContext, b: NewDeviceT) {
     throw new ApiError(409, 'HUBTLS_DEVICE_EXISTS', `device "${b.id}" is already in the registry`, 'DELETE it first');
   const auth = await authOf(ctx, b);
   const { type: _type, ...credentials } = auth;
-  return { ...detail(devices, devices.upsert({ id: b.id, auth }, 'admin')), credentials };
+  const rec = devices.upsert({ id: b.id, auth }, 'admin');
+  notice(ctx.runtime.bus, 'device-added', `device ${b.id} (${auth.type}) added through the admin API`, {
+    deviceId: b.id,
+  });
+  return { ...detail(devices, rec), credentials };
 }
 
-function removeDevice(devices: DeviceRegistry, id: string) {
+function removeDevice(ctx: AdminContext, id: string) {
+  const devices = ctx.runtime.devices;
   needDevice(devices, id);
   const disconnected = devices.links.get(id) !== undefined;
   devices.remove(id);
+  notice(ctx.runtime.bus, 'device-removed', `device ${id} removed through the admin API`, {
+    deviceId: id,
+    disconnected,
+  });
   return { id, deleted: true as const, disconnected };
+}
+
+/** A desired patch is versioned even when no device hears it: the notice lets viewers see the new version. */
+function patchDesired(ctx: AdminContext, id: string, patch: Record<string, unknown>) {
+  needDevice(ctx.runtime.devices, id);
+  const r = ctx.runtime.devices.patchDesired(id, patch);
+  notice(ctx.runtime.bus, 'desired-patch', `desired properties of ${id} are now version ${r.version}`, {
+    deviceId: id,
+    ...r,
+  });
+  return r;
 }
 
 async function callMethod(devices: DeviceRegistry, id: string, name: string, b: Static<typeof MethodBody>) {
@@ -184,14 +205,14 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
     async (req, reply) => reply.code(201).send(await addDevice(ctx, req.body)),
   );
   app.delete<Id>('/devices/:id', schema('remove a device; its live connection is closed', DeletedDevice), async (req) =>
-    removeDevice(reg(), req.params.id),
+    removeDevice(ctx, req.params.id),
   );
   app.patch<Id & { Body: Static<typeof DesiredPatch> }>(
     '/devices/:id/twin/desired',
     schema('patch desired properties (null deletes); pushed to the connected device', DesiredResult, {
       body: DesiredPatch,
     }),
-    async (req) => (needDevice(reg(), req.params.id), reg().patchDesired(req.params.id, req.body)),
+    async (req) => patchDesired(ctx, req.params.id, req.body),
   );
   app.post<{ Params: Static<typeof MethodParams>; Body: Static<typeof MethodBody> }>(
     '/devices/:id/methods/:name',
