@@ -153,14 +153,45 @@ t.test('device routes through inject', async (t) => {
     },
   );
 
-  await t.test('DELETE /devices/{id}', async (t) => {
+  await t.test('DELETE /devices/{id}; adding, removing and desired patches are announced as notices', async (t) => {
     t.same((await call('DELETE', '/devices/new-1')).json(), { id: 'new-1', deleted: true, disconnected: false });
+    const notices = th.events.flatMap((e) =>
+      e.type === 'notice' && String(e.what).startsWith('de') ? [`${e.what} ${String(e.deviceId)}`] : [],
+    );
+    t.same(notices, [
+      'device-added new-1',
+      'device-added new-2',
+      'device-added new-3',
+      'device-added new-4',
+      'device-added new-5',
+      'desired-patch meter-1',
+      'device-removed new-1',
+    ]);
     t.equal((await call('GET', '/devices/new-1')).statusCode, 404);
   });
 
   await t.test('bearer token on the new routes, and /docs/json lists them', async (t) => {
-    for (const url of ['/devices', '/devices/meter-1', '/devices/meter-1/telemetry'])
-      t.equal((await app.inject({ method: 'GET', url })).statusCode, 401, url);
+    const routes = [
+      ['GET', '/devices'],
+      ['POST', '/devices'],
+      ['GET', '/devices/meter-1'],
+      ['DELETE', '/devices/meter-1'],
+      ['PATCH', '/devices/meter-1/twin/desired'],
+      ['POST', '/devices/meter-1/methods/reboot'],
+      ['POST', '/devices/meter-1/c2d'],
+      ['GET', '/devices/meter-1/telemetry'],
+    ] as const;
+    for (const [method, url] of routes) {
+      const r = await app.inject({
+        method,
+        url,
+        headers: { authorization: 'Bearer wrong' },
+        payload: method === 'GET' ? undefined : {},
+      });
+      t.equal(r.statusCode, 401, `${method} ${url}`);
+      t.equal(code(r), 'HUBTLS_ADMIN_UNAUTHORIZED');
+    }
+    t.ok(th.hub.runtime.devices.get('meter-1'), 'nothing was done without the token');
     const paths = (await call('GET', '/docs/json')).json().paths;
     t.ok(paths['/devices'].get && paths['/devices'].post, '/devices GET, POST');
     t.ok(paths['/devices/{id}'].get && paths['/devices/{id}'].delete, '/devices/{id} GET, DELETE');
