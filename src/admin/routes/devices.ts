@@ -153,7 +153,7 @@ async function callMethod(devices: DeviceRegistry, id: string, name: string, b: 
  * Today sendC2D answers whether the device got the message; once the per-device C2D queue lands it
  * answers { messageId, queued }. Both shapes are answered here, so that merge needs no change.
  */
-export function c2dAnswer(sent: boolean | { messageId: string; queued: number }, messageId: string): C2dResultT {
+function c2dAnswer(sent: boolean | { messageId: string; queued: number }, messageId: string): C2dResultT {
   return typeof sent === 'boolean' ? { messageId, delivered: sent } : sent;
 }
 
