@@ -7,6 +7,8 @@ import crypto from 'node:crypto';
 
 export interface DeviceLink {
   conn: number;
+  /** The protocol the device is connected over, for the admin API and dashboard (unset: not said). */
+  transport?: 'mqtt' | 'https' | 'amqp';
   /** False when the device has not subscribed to the topic the message needs. */
   c2d(body: Buffer, properties: Record<string, string>): boolean;
   method(name: string, rid: string, payload: unknown): boolean;
