@@ -1,12 +1,13 @@
 /**
- * `hubtls connection-string [SCENARIO] [--policy NAME | --device ID [--module M]]`: the connection
- * string a service or device SDK needs for the scenario's hub, on stdout alone (for `$(…)` in
+ * `hubtls connection-string [SCENARIO] [--policy NAME | --device ID [--module M]] [--token]`: the connection
+ * string a service or device SDK needs for the scenario's hub (or, with --token, a SAS token for curl), on stdout alone (for `$(…)` in
  * scripts). Without a policies: block, the default iothubowner keys come from the certs folder
  * (made there on first use), so the string is the one `hubtls run` with that folder accepts.
  */
 import type { Command } from 'commander';
 import { HubtlsError } from '../errors.js';
 import { PkiStore } from '../pki/store.js';
+import { signSas } from '../core/sas.js';
 import { loadScenario } from '../scenario/load.js';
 import { compileScenario } from '../scenario/compile.js';
 import { afterModeNames } from '../after/registry.js';
@@ -20,9 +21,11 @@ import {
 } from '../core/connection-strings.js';
 import { bundledScenario } from '../util/package-root.js';
 import { print } from './output.js';
-import { certsDirOption, maxScenarioBytesOption } from './options.js';
+import { certsDirOption, maxScenarioBytesOption, parsePositive } from './options.js';
 
 interface Flags {
+  token?: boolean;
+  ttl: number;
   policy?: string;
   device?: string;
   module?: string;
@@ -41,7 +44,12 @@ async function connectionString(file: string | undefined, f: Flags): Promise<str
     loadScenario(file ?? bundledScenario('default.yaml'), ctx, { maxBytes: f.maxScenarioBytes }),
   );
   const host = hubHost(s.endpoints);
-  if (f.device !== undefined) return deviceConnectionString(host, s.devices.devices, f.device, f.module);
+  // Tokens expire by the scenario clock: a scenario that starts in 2019 needs a 2019 expiry.
+  const expiry = Math.floor(((s.clock.start ?? new Date()).getTime() + f.ttl * 1000) / 1000);
+  if (f.device !== undefined) {
+    const cs = deviceConnectionString(host, s.devices.devices, f.device, f.module);
+    return f.token ? signSas(`${host}/devices/${f.device}`, field(cs, 'SharedAccessKey'), expiry) : cs;
+  }
   const policies = s.devices.policies ?? [await defaultPolicy(pki.dir)];
   const policy = f.policy !== undefined ? requirePolicy(policies, f.policy) : bannerPolicy(policies);
   if (!policy)
@@ -50,7 +58,14 @@ async function connectionString(file: string | undefined, f: Flags): Promise<str
       'no policy of this scenario has the ServiceConnect right',
       `name one with --policy (the hub has: ${policies.map((p) => p.name).join(', ') || 'none'})`,
     );
-  return serviceConnectionString(host, policy);
+  return f.token ? signSas(host, policy.primaryKey, expiry, policy.name) : serviceConnectionString(host, policy);
+}
+
+function field(connectionString: string, name: string): string {
+  return connectionString
+    .split(';')
+    .find((kv) => kv.startsWith(`${name}=`))!
+    .slice(name.length + 1);
 }
 
 export function registerConnectionStringCommand(program: Command): void {
@@ -61,6 +76,13 @@ export function registerConnectionStringCommand(program: Command): void {
     .option('--policy <name>', 'shared access policy (default: iothubowner, else the first with ServiceConnect)')
     .option('--device <id>', 'a SAS device of the scenario')
     .option('--module <id>', 'a module of the --device (modules are not supported yet)')
+    .option('--token', 'print a SAS token for that identity instead (the Authorization header of a REST call)')
+    .option(
+      '--ttl <seconds>',
+      'with --token: how long it is valid, from the scenario clock start (or now)',
+      parsePositive,
+      3600,
+    )
     .option(...certsDirOption)
     .option(...maxScenarioBytesOption)
     .action(async (file: string | undefined, f: Flags) => print(await connectionString(file, f)));

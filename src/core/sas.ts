@@ -49,6 +49,13 @@ function hmac(key: string, text: string): Buffer {
   return crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(text).digest();
 }
 
+/** A token as the Azure SDKs make one: sr URL-encoded, signed over `{sr}\n{se}`, `skn` for a policy. */
+export function signSas(resource: string, key: string, expiry: number, keyName?: string): string {
+  const sr = encodeURIComponent(resource);
+  const sig = encodeURIComponent(hmac(key, `${sr}\n${expiry}`).toString('base64'));
+  return `${PREFIX}sr=${sr}&sig=${sig}&se=${expiry}${keyName ? `&skn=${encodeURIComponent(keyName)}` : ''}`;
+}
+
 /** DPS group keys: the device key is HMAC-SHA256(groupKey, registrationId), base64. */
 export function deriveDeviceKey(groupKey: string, registrationId: string): string {
   return hmac(groupKey, registrationId).toString('base64');

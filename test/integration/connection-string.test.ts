@@ -12,6 +12,7 @@ import { SHARED_DIR, tempDir } from '../helpers/pki.js';
 import { randomKey } from '../helpers/devices.js';
 import { PolicyTable } from '../../src/core/policies.js';
 import { defaultPolicy } from '../../src/core/policy-keys.js';
+import { parseSas, signedWith } from '../../src/core/sas.js';
 
 const HUB = 'bench.azure-devices.net';
 const hubEndpoint = {
@@ -84,6 +85,24 @@ t.test('with policies: the first with ServiceConnect, --policy, --device and the
   t.match(mod.stderr, /module identities are not supported yet/);
   const unknown = await cs([withBlock, '--certs', dir, '--policy', 'iothubowner']);
   t.match(unknown.stderr, /no shared access policy 'iothubowner'[\s\S]*the hub has: reader, service/);
+});
+
+t.test('--token prints a SAS token for curl: the policy table and the device check accept it', async (t) => {
+  const dir = await tempDir(t, 'hubtls-cs-');
+  const svc = await cs([withBlock, '--certs', dir, '--token', '--ttl', '120']);
+  t.equal(svc.code, 0, svc.stderr);
+  t.match(svc.stdout, /^SharedAccessSignature sr=bench\.azure-devices\.net&sig=[^&]+&se=\d+&skn=service\n$/);
+  const table = new PolicyTable(
+    [{ name: 'service', primaryKey: SVC_KEY, secondaryKey: randomKey(), rights: ['ServiceConnect'] }],
+    () => new Date(),
+  );
+  t.same(table.authorize(svc.stdout.trim(), HUB, 'ServiceConnect'), { ok: true, policy: 'service' });
+  const later = new PolicyTable(table.list(), () => new Date(Date.now() + 121_000));
+  t.match(later.authorize(svc.stdout.trim(), HUB, 'ServiceConnect'), { ok: false, reason: /expired/ }, '--ttl counts');
+  const dev = await cs([withBlock, '--certs', dir, '--device', 'sas-1', '--token']);
+  const token = parseSas(dev.stdout.trim())!;
+  t.equal(token.resource, `${HUB}/devices/sas-1`);
+  t.ok(signedWith(token, DEV_KEY), 'signed with the device key');
 });
 
 t.test('hubtls run prints the service connection string and how SDKs reach it', async (t) => {
