@@ -15,7 +15,8 @@ import { clip, publishSession, type SessionFields } from './events.js';
 import { defineAfterMode, type SessionContext } from './types.js';
 import { compileDpsOptions, DPS_DEFAULTS, DpsOptions, type DpsSettings } from './dps-options.js';
 import { watchSilentClose } from './silent-close.js';
-import { deviceBound } from './https-c2d.js';
+import { deviceBound, type C2DCall } from './https-c2d.js';
+import { inbandFault, refusal, type InbandRefusal } from './inband-faults.js';
 
 /** IoT Hub's device-to-cloud message size limit. */
 export const MAX_BODY = 256 * 1024;
@@ -137,12 +138,21 @@ async function hubRoute(c: Call): Promise<void> {
   const deviceId = safeDecode(id);
   const v = hubAuth(c, deviceId);
   if (!v.ok) return unauthorized(c, v, { deviceId });
+  const r = refusal(c.ctx.devices, deviceId);
+  if (r) return inbandRefused(c, r, deviceId);
   if (c.req.method === 'POST' && what === 'events') return telemetry(c, deviceId);
   if (what.toLowerCase() === 'devicebound' && deviceBound(c2dCall(c, deviceId))) return;
   notFound(c);
 }
 
-function c2dCall(c: Call, deviceId: string) {
+/** A refusal window of an in-band fault (inband-faults.ts) is in force for the device. */
+function inbandRefused(c: Call, r: InbandRefusal, deviceId: string): void {
+  const reason = `in-band fault ${r.type} in force for ${deviceId} until ${new Date(r.until).toISOString()}`;
+  json(c.res, r.http.status, azureError(r.http.errorCode, reason), { 'iothub-errorcode': r.http.code });
+  event(c, { action: 'request', ok: false, status: r.http.status, errorCode: r.http.errorCode, deviceId, reason });
+}
+
+function c2dCall(c: Call, deviceId: string): C2DCall {
   return {
     method: c.req.method ?? 'GET',
     deviceId,
@@ -190,6 +200,8 @@ async function telemetry(c: Call, deviceId: string): Promise<void> {
     reason: `${payload.length} bytes of telemetry from ${deviceId}`,
     detail: { bytes: payload.length, properties, body: clip(body) },
   });
+  // Over HTTPS a refusal window needs no act now: the next requests are refused (see hubRoute).
+  inbandFault(c.ctx, deviceId, properties, { protocol: 'https', kill: () => c.ctx.socket.resetAndDestroy() });
 }
 
 async function dpsRoute(c: Call): Promise<void> {

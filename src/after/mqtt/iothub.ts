@@ -11,7 +11,9 @@ import { isPatch } from '../../core/twin.js';
 import type { DeviceLink } from '../../core/links.js';
 import { clip, publishSession, type SessionFields } from '../events.js';
 import type { SessionContext } from '../types.js';
+import { inbandFault, refusal } from '../inband-faults.js';
 import { MqttC2D } from './c2d.js';
+import { mqttInbandTarget } from './inband.js';
 import type { MqttBehaviour, MqttSession } from './session.js';
 import { bodyText, encodeProperties, parseQuery } from './topics.js';
 
@@ -71,6 +73,14 @@ export class IotHubMqtt implements MqttBehaviour {
       now: this.ctx.now(),
     });
     if (!v.ok) return this.refuse(CONNACK.notAuthorized, v.reason, v.outcome, v.errorCode);
+    const r = refusal(this.ctx.devices, u.deviceId);
+    if (r)
+      return this.refuse(
+        r.connack,
+        `in-band fault ${r.type} in force for ${u.deviceId} until ${new Date(r.until).toISOString()}: CONNACK ${r.connack}`,
+        undefined,
+        r.http.errorCode,
+      );
     this.link = this.makeLink();
     this.ctx.devices.links.attach(u.deviceId, this.link);
     this.ctx.devices.touch(u.deviceId);
@@ -130,6 +140,7 @@ export class IotHubMqtt implements MqttBehaviour {
       reason: `${payload.length} bytes of telemetry from ${this.deviceId}`,
       detail: { bytes: payload.length, properties, body: clip(body), ...(base64 ? { base64 } : {}) },
     });
+    inbandFault(this.ctx, this.deviceId!, properties, mqttInbandTarget(this.ctx, this.session));
   }
 
   private reply(kind: 'twin' | 'methods', status: number, query: Record<string, string>, body: unknown): boolean {
@@ -240,7 +251,6 @@ export class IotHubMqtt implements MqttBehaviour {
   }
 
   private makeLink(): DeviceLink {
-    const id = this.deviceId!;
     const s = this.session;
     return {
       conn: this.ctx.conn,
