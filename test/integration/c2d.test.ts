@@ -9,9 +9,13 @@ import t from 'tap';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
+import azureDevice from 'azure-iot-device';
 import { startTestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey } from '../helpers/devices.js';
 import { hubClient, type DeviceClient } from '../helpers/azure-sdk.js';
+import type { TestHub } from '../helpers/hub.js';
+import type { Trust } from '../helpers/devices.js';
 
 const HUB = 'myhub.azure-devices.net';
 
@@ -27,6 +31,50 @@ interface SdkMessage {
   messageId: string;
   lockToken: string;
   properties: { getValue(k: string): string | undefined };
+}
+
+/**
+ * A bare MQTT device on mqtt-packet that never sends PUBACK: connects, subscribes to its devicebound
+ * topic, resolves with the first PUBLISH it gets, and then drops the connection.
+ */
+function firstPublishThenDrop(th: TestHub, trust: Trust, id: string, key: string): Promise<IPublishPacket> {
+  const sas = azureDevice.SharedAccessSignature.create(
+    HUB,
+    id,
+    key,
+    String(Math.floor(Date.now() / 1000) + 3600),
+  ).toString();
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: th.port, servername: 'localhost', ca: trust.g2 });
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const send = (p: Packet) => s.write(mqttPacket.generate(p));
+    s.on('error', reject);
+    s.on('secureConnect', () =>
+      send({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clientId: id,
+        clean: true,
+        keepalive: 0,
+        username: `${HUB}/${id}/?api-version=2021-04-12`,
+        password: Buffer.from(sas),
+      }),
+    );
+    s.on('data', (b: Buffer) => parser.parse(b));
+    parser.on('packet', (p: Packet) => {
+      if (p.cmd === 'connack')
+        send({
+          cmd: 'subscribe',
+          messageId: 1,
+          subscriptions: [{ topic: `devices/${id}/messages/devicebound/#`, qos: 1 }],
+        });
+      if (p.cmd === 'publish') {
+        s.destroy();
+        resolve(p);
+      }
+    });
+  });
 }
 
 /** The SDK's 'message' events as a queue the test awaits one by one. */
@@ -157,6 +205,34 @@ t.test('cloud-to-device from one queue per device, with the Azure device SDK', a
     const m3 = await next();
     t.same([m3.messageId, m3.data.toString()], [live.messageId, 'now online'], 'a message sent while connected');
   });
+
+  await t.test(
+    'MQTT: a connection that ends before the PUBACK gives the message back; the next one gets it',
+    async (t) => {
+      const mark = th.events.length;
+      const sent = devices.sendC2D('sleeper', 'ack me', { '$.mid': 'no-ack-1' });
+      const unacked = await firstPublishThenDrop(th, trust, 'sleeper', mqttKey);
+      t.match(unacked.topic, /^devices\/sleeper\/messages\/devicebound\/.*\$\.mid=no-ack-1/);
+      t.equal(unacked.qos, 1);
+      await nextSession(th, (e) => e.action === 'c2d-abandon' && e.detail?.messageId === sent.messageId, mark);
+      t.equal(devices.c2d.list('sleeper')[0]?.deliveryCount, 1, 'back in the queue, deliveryCount 1');
+      const client = await hubClient({
+        connectionString: `HostName=${HUB};DeviceId=sleeper;SharedAccessKey=${mqttKey};GatewayHostName=localhost:${th.port}`,
+        ca: trust.g2,
+      });
+      t.teardown(() => client.close());
+      const next = inbox(client);
+      await client.open();
+      const m = await next();
+      t.same([m.messageId, m.data.toString()], [sent.messageId, 'ack me'], 'redelivered on the next subscription');
+      const again = await nextSession(
+        th,
+        (e) => e.action === 'c2d' && e.detail?.messageId === sent.messageId && e.detail?.deliveryCount === 1,
+        mark,
+      );
+      t.ok(again.ok);
+    },
+  );
 
   await t.test('sendC2D: unknown device and a full queue are HubtlsErrors with their codes', async (t) => {
     t.throws(() => devices.sendC2D('ghost', 'x'), { code: 'HUBTLS_DEVICE_NOT_FOUND' });
