@@ -73,10 +73,19 @@ function poll(c: C2DCall): void {
   });
 }
 
+/** A token that is not valid percent-encoding is just a token no lock has (412 below), not a 500. */
+function decoded(token: string): string {
+  try {
+    return decodeURIComponent(token);
+  } catch {
+    return token;
+  }
+}
+
 const PAST = { complete: 'completed', reject: 'rejected', abandon: 'abandoned' } as const;
 
 function settle(c: C2DCall, lockToken: string, how: C2DSettle): void {
-  const r = c.queues.settle(c.deviceId, decodeURIComponent(lockToken), how);
+  const r = c.queues.settle(c.deviceId, decoded(lockToken), how);
   if (!r.ok) {
     c.error(412, r.errorCode, r.code, r.message);
     return c.event({ action: `c2d-${how}`, ok: false, status: 412, errorCode: r.errorCode, reason: r.message });

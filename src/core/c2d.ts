@@ -104,6 +104,9 @@ const FEEDBACK_KEPT = 1000;
 export class C2DFeedback {
   private records: C2DFeedbackRecord[] = [];
 
+  /** `sweep` runs before each read, so messages that expired in queues nobody touched are counted. */
+  constructor(private readonly sweep: () => void = () => {}) {}
+
   add(r: C2DFeedbackRecord): void {
     this.records.push(r);
     if (this.records.length > FEEDBACK_KEPT) this.records.shift();
@@ -111,11 +114,13 @@ export class C2DFeedback {
 
   /** What is waiting, without taking it. */
   peek(): readonly C2DFeedbackRecord[] {
+    this.sweep();
     return [...this.records];
   }
 
   /** Takes every waiting record (what a feedback receiver does when it completes a batch). */
   drain(): C2DFeedbackRecord[] {
+    this.sweep();
     const r = this.records;
     this.records = [];
     return r;
@@ -130,7 +135,7 @@ const ACKS: readonly string[] = ['none', 'positive', 'negative', 'full'] satisfi
 /** The queues of one hub. */
 export class C2DQueues {
   readonly options: C2DOptions;
-  readonly feedback = new C2DFeedback();
+  readonly feedback = new C2DFeedback(() => this.sweep());
   private readonly queues = new Map<string, Entry[]>();
   private readonly sequence = new Map<string, number>();
   private readonly listeners = new Map<string, Set<() => void>>();
@@ -235,6 +240,11 @@ export class C2DQueues {
 
   depth(deviceId: string): number {
     return this.live(deviceId).length;
+  }
+
+  /** Applies expiry and lock timeouts to every queue (they are otherwise applied when a queue is touched). */
+  sweep(): void {
+    for (const id of [...this.queues.keys()]) this.live(id);
   }
 
   /** Drops a device's queue (device deleted); its messages get feedback `Purged`. */

@@ -90,6 +90,16 @@ t.test('TTL by the scenario clock (default 1 h, or $.exp): expired messages are 
   );
 });
 
+t.test('feedback.drain() counts messages that expired in queues nobody touched since', async (t) => {
+  const { q, tick } = setup({ ttlSeconds: 60 });
+  const m = q.enqueue('idle', body('x'), { 'iothub-ack': 'full' });
+  tick(60);
+  t.same(
+    q.feedback.drain().map((r) => [r.originalMessageId, r.statusCode]),
+    [[m.messageId, 'Expired']],
+  );
+});
+
 t.test('max queue depth 50 then 403004; settling makes room', async (t) => {
   const { q } = setup();
   for (let i = 0; i < 50; i++) q.enqueue('d', body(String(i)));
