@@ -16,7 +16,7 @@ import { defineAfterMode, type SessionContext } from './types.js';
 import { compileDpsOptions, DPS_DEFAULTS, DpsOptions, type DpsSettings } from './dps-options.js';
 import { watchSilentClose } from './silent-close.js';
 import { deviceBound, type C2DCall } from './https-c2d.js';
-import { inbandFault, refusal, type InbandRefusal } from './inband-faults.js';
+import { inbandFault, refusal, resetAfterFlush, type InbandRefusal } from './inband-faults.js';
 
 /** IoT Hub's device-to-cloud message size limit. */
 export const MAX_BODY = 256 * 1024;
@@ -201,7 +201,7 @@ async function telemetry(c: Call, deviceId: string): Promise<void> {
     detail: { bytes: payload.length, properties, body: clip(body) },
   });
   // Over HTTPS a refusal window needs no act now: the next requests are refused (see hubRoute).
-  inbandFault(c.ctx, deviceId, properties, { protocol: 'https', kill: () => c.ctx.socket.resetAndDestroy() });
+  inbandFault(c.ctx, deviceId, properties, { protocol: 'https', kill: () => resetAfterFlush(c.ctx) });
 }
 
 async function dpsRoute(c: Call): Promise<void> {

@@ -148,6 +148,21 @@ function openWindow(devices: DeviceRegistry, deviceId: string, f: InbandFault) {
   };
 }
 
+/**
+ * KillTcp for any transport: a TCP reset once what was already written (the PUBACK or the 204 of
+ * the fault message, which IoT Hub acknowledges) has left the decrypted stream and the socket.
+ */
+export function resetAfterFlush(ctx: SessionContext): void {
+  const { stream } = ctx.established;
+  const { socket } = ctx;
+  const reset = (): void => {
+    if (socket.writableLength > 0) socket.once('drain', reset);
+    else socket.resetAndDestroy();
+  };
+  if (stream.writableLength > 0) stream.once('drain', reset);
+  else reset();
+}
+
 /** Called for every device-to-cloud message: arms the fault it asks for (after its delay). */
 export function inbandFault(
   ctx: SessionContext,

@@ -70,7 +70,7 @@ t.test('in-band fault injection (AzIoTHub_FaultOperationType)', async (t) => {
           after: 'mqtt',
         },
       ],
-      devices: ['killed', 'locked-out', 'throttled'].map((id) => ({ id, auth: 'sas', primaryKey: key })),
+      devices: ['killed', 'shut', 'locked-out', 'throttled'].map((id) => ({ id, auth: 'sas', primaryKey: key })),
     }),
   ]);
 
@@ -91,6 +91,22 @@ t.test('in-band fault injection (AzIoTHub_FaultOperationType)', async (t) => {
     const gone = await nextSession(th, (e) => e.action === 'disconnect' && e.deviceId === 'killed', mark);
     t.notMatch(gone.reason, /DISCONNECT/, 'the device did not say goodbye: the hub cut it');
     t.comment(`client saw: ${errors.join(', ') || 'a plain close'}`);
+  });
+
+  await t.test('MQTT ShutDownMqtt: closed cleanly by the hub, and the device may come straight back', async (t) => {
+    const mark = th.events.length;
+    const c = await connect(th, trust, 'shut', key);
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+    const props = new URLSearchParams(faultProps('ShutDownMqtt', 'byebye', 1)).toString();
+    await c.publishAsync(`devices/shut/messages/events/${props}`, 'bye', { qos: 1 });
+    await closed;
+    c.end(true);
+    const n = await faultNotice(th, 'ShutDownMqtt', mark);
+    t.match(n.msg, /closed the MQTT connection \(byebye\)/);
+    const gone = await nextSession(th, (e) => e.action === 'disconnect' && e.deviceId === 'shut', mark);
+    t.match(gone.reason, /in-band fault ShutDownMqtt/);
+    await (await connect(th, trust, 'shut', key)).endAsync();
+    t.pass('reconnected: no refusal window for a shutdown');
   });
 
   await t.test('MQTT InvokeAuthError: the connection is closed and CONNECT refused with CONNACK 5', async (t) => {
