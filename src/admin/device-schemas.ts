@@ -145,8 +145,9 @@ export const C2dBody = Type.Object(
 
 export const C2dResult = Type.Object({
   messageId: Type.String({ description: "the message's $.mid" }),
-  delivered: Type.Optional(Type.Boolean({ description: 'handed to a connected, subscribed device now' })),
-  queued: Type.Optional(Type.Integer({ description: "messages waiting in the device's queue" })),
+  queued: Type.Integer({
+    description: "messages in the device's queue now, this one included (IoT Hub's limit is 50)",
+  }),
 });
 
 export const TelemetryQuery = Type.Object({

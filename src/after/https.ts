@@ -1,7 +1,7 @@
 /**
  * HTTPS responder for the device-facing REST calls the device SDKs make, on Node's http parser over
- * the decrypted stream. IoT Hub: telemetry `POST /devices/{id}/messages/events`, C2D poll
- * `GET /devices/{id}/messages/devicebound` (always empty). DPS: `PUT /{idScope}/registrations/{id}/register`
+ * the decrypted stream. IoT Hub: telemetry `POST /devices/{id}/messages/events`, cloud-to-device
+ * poll and settle `…/messages/devicebound…` (https-c2d.ts). DPS: `PUT /{idScope}/registrations/{id}/register`
  * (202 + retry-after) and `GET …/operations/{operationId}` (200 assigned). Every request is
  * authenticated: SAS in `Authorization`, or the certificate sent in the TLS handshake; refusals are
  * 401 with Azure's error code (401002 X.509 / unknown identity, 401003 SAS).
@@ -15,6 +15,8 @@ import { clip, publishSession, type SessionFields } from './events.js';
 import { defineAfterMode, type SessionContext } from './types.js';
 import { compileDpsOptions, DPS_DEFAULTS, DpsOptions, type DpsSettings } from './dps-options.js';
 import { watchSilentClose } from './silent-close.js';
+import { deviceBound, type C2DCall } from './https-c2d.js';
+import { inbandFault, refusal, resetAfterFlush, type InbandRefusal } from './inband-faults.js';
 
 /** IoT Hub's device-to-cloud message size limit. */
 export const MAX_BODY = 256 * 1024;
@@ -27,6 +29,7 @@ interface Call {
   req: http.IncomingMessage;
   res: http.ServerResponse;
   path: string[];
+  query: URLSearchParams;
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -135,18 +138,35 @@ async function hubRoute(c: Call): Promise<void> {
   const deviceId = safeDecode(id);
   const v = hubAuth(c, deviceId);
   if (!v.ok) return unauthorized(c, v, { deviceId });
+  const r = refusal(c.ctx.devices, deviceId);
+  if (r) return inbandRefused(c, r, deviceId);
   if (c.req.method === 'POST' && what === 'events') return telemetry(c, deviceId);
-  if (c.req.method === 'GET' && what.toLowerCase() === 'devicebound') {
-    json(c.res, 204, undefined);
-    return event(c, {
-      action: 'request',
-      ok: true,
-      status: 204,
-      deviceId,
-      reason: `C2D poll by ${deviceId}: no message (C2D is delivered over MQTT only)`,
-    });
-  }
+  if (what.toLowerCase() === 'devicebound' && deviceBound(c2dCall(c, deviceId))) return;
   notFound(c);
+}
+
+/** A refusal window of an in-band fault (inband-faults.ts) is in force for the device. */
+function inbandRefused(c: Call, r: InbandRefusal, deviceId: string): void {
+  const reason = `in-band fault ${r.type} in force for ${deviceId} until ${new Date(r.until).toISOString()}`;
+  json(c.res, r.http.status, azureError(r.http.errorCode, reason), { 'iothub-errorcode': r.http.code });
+  event(c, { action: 'request', ok: false, status: r.http.status, errorCode: r.http.errorCode, deviceId, reason });
+}
+
+function c2dCall(c: Call, deviceId: string): C2DCall {
+  return {
+    method: c.req.method ?? 'GET',
+    deviceId,
+    rest: c.path.slice(4),
+    query: c.query,
+    queues: c.ctx.devices.c2d,
+    reply: (status: number, body: Buffer | undefined, headers: Record<string, string> = {}) => {
+      c.res.writeHead(status, body ? { 'content-type': 'application/octet-stream', ...headers } : headers);
+      c.res.end(body);
+    },
+    error: (status: number, errorCode: number, code: string, message: string) =>
+      json(c.res, status, azureError(errorCode, message), { 'iothub-errorcode': code }),
+    event: (fields: SessionFields) => event(c, { deviceId, ...fields }),
+  };
 }
 
 async function telemetry(c: Call, deviceId: string): Promise<void> {
@@ -180,6 +200,8 @@ async function telemetry(c: Call, deviceId: string): Promise<void> {
     reason: `${payload.length} bytes of telemetry from ${deviceId}`,
     detail: { bytes: payload.length, properties, body: clip(body) },
   });
+  // Over HTTPS a refusal window needs no act now: the next requests are refused (see hubRoute).
+  inbandFault(c.ctx, deviceId, properties, { protocol: 'https', kill: () => resetAfterFlush(c.ctx) });
 }
 
 async function dpsRoute(c: Call): Promise<void> {
@@ -253,7 +275,8 @@ function dpsRegister(
 
 function handle(ctx: SessionContext, dps: DpsSettings, req: http.IncomingMessage, res: http.ServerResponse): void {
   const url = new URL(req.url ?? '/', 'https://device.invalid');
-  const c: Call = { ctx, dps, req, res, path: url.pathname.split('/').filter((s) => s.length > 0) };
+  const path = url.pathname.split('/').filter((s) => s.length > 0);
+  const c: Call = { ctx, dps, req, res, path, query: url.searchParams };
   const route = ctx.endpoint.kind === 'dps' ? dpsRoute : hubRoute;
   route(c).catch((e: unknown) => {
     if (!res.headersSent) json(res, 500, azureError(500001, (e as Error).message));

@@ -1,16 +1,15 @@
 /**
  * Live device connections, so the service side (admin API, tests) can reach a connected device:
- * cloud-to-device messages, direct methods, desired-property pushes. One link per device id: a
+ * direct methods, desired-property pushes. One link per device id: a
  * second connection closes the first, as IoT Hub does (400027 ConnectionForcefullyClosedOnNewConnection).
  */
 import crypto from 'node:crypto';
 
+/** Cloud-to-device messages do not go through links: they are queued (c2d.ts) and each transport takes them from there. */
 export interface DeviceLink {
   conn: number;
   /** The protocol the device is connected over, for the admin API and dashboard (unset: not said). */
   transport?: 'mqtt' | 'https' | 'amqp';
-  /** False when the device has not subscribed to the topic the message needs. */
-  c2d(body: Buffer, properties: Record<string, string>): boolean;
   method(name: string, rid: string, payload: unknown): boolean;
   desired(patch: Record<string, unknown>): boolean;
   close(reason: string): void;

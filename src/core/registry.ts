@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { HubtlsError } from '../errors.js';
 import type { PkiStore } from '../pki/store.js';
+import { C2DQueueFullError, C2DQueues } from './c2d.js';
 import { DeviceLinks } from './links.js';
 import { DpsService } from './dps.js';
 import { newTwin, patchTwin } from './twin.js';
@@ -45,6 +46,8 @@ export class DeviceRegistry implements RegistryLookup {
   private readonly records = new Map<string, DeviceRecord>();
   private readonly caCerts = new Map<string, crypto.X509Certificate>();
   readonly links = new DeviceLinks();
+  /** One cloud-to-device queue per device, on the scenario clock (c2d.ts). */
+  readonly c2d = new C2DQueues(() => this.now());
   readonly dps: DpsService;
   private table: PolicyTable;
 
@@ -139,6 +142,7 @@ export class DeviceRegistry implements RegistryLookup {
 
   remove(id: string): boolean {
     this.links.get(id)?.close(`device ${id} was deleted from the registry`);
+    this.c2d.purge(id); // a device created again with this id starts with an empty queue, as in IoT Hub
     return this.records.delete(id);
   }
 
@@ -211,10 +215,28 @@ export class DeviceRegistry implements RegistryLookup {
     return { version, delivered };
   }
 
-  sendC2D(id: string, body: Buffer | string, properties: Record<string, string> = {}): boolean {
+  /**
+   * Queues a cloud-to-device message; connected transports are told through `c2d.onAvailable`.
+   * `properties`: application properties plus the system keys of C2D_SYSTEM_KEYS ($.mid, $.cid, iothub-ack, …).
+   * Throws HUBTLS_DEVICE_NOT_FOUND, or HUBTLS_C2D_QUEUE_FULL (IoT Hub 403004) at the queue's maximum depth.
+   */
+  sendC2D(
+    id: string,
+    body: Buffer | string,
+    properties: Record<string, string> = {},
+  ): { messageId: string; queued: number } {
     this.require(id);
-    const props = { '$.mid': crypto.randomUUID(), '$.to': `/devices/${id}/messages/deviceBound`, ...properties };
-    return this.links.get(id)?.c2d(Buffer.from(body), props) ?? false;
+    try {
+      const m = this.c2d.enqueue(id, Buffer.from(body), properties);
+      return { messageId: m.messageId, queued: this.c2d.depth(id) };
+    } catch (e) {
+      if (!(e instanceof C2DQueueFullError)) throw e;
+      throw new HubtlsError(
+        'HUBTLS_C2D_QUEUE_FULL',
+        e.message,
+        'the device must receive (and complete) messages first',
+      );
+    }
   }
 
   private require(id: string): DeviceRecord {

@@ -140,7 +140,7 @@ t.test('device routes through inject', async (t) => {
   });
 
   await t.test(
-    'an offline device: desired patch versioned but not delivered, method 404, C2D not delivered',
+    'an offline device: desired patch versioned but not delivered, method 404, C2D queued for later',
     async (t) => {
       const p = await call('PATCH', '/devices/meter-1/twin/desired', { interval: 30, gone: null });
       t.same(p.json(), { version: 2, delivered: false });
@@ -149,7 +149,8 @@ t.test('device routes through inject', async (t) => {
       t.equal(code(m), 'HUBTLS_DEVICE_OFFLINE');
       t.match(m.json().error.message, /meter-1" is not connected \(IoT Hub: 404103\)/);
       const c = (await call('POST', '/devices/meter-1/c2d', { body: 'hi' })).json();
-      t.match(c, { messageId: /^[0-9a-f-]{36}$/, delivered: false });
+      t.same(Object.keys(c).sort(), ['messageId', 'queued']);
+      t.match(c, { messageId: /^[0-9a-f-]{36}$/, queued: 1 }, 'kept in the device queue until it connects');
     },
   );
 
@@ -256,7 +257,7 @@ t.test('a real MQTT device driven through the admin API over a real socket', asy
       properties: { kind: 'cmd' },
     });
     t.equal(r.status, 200);
-    t.equal(r.json.delivered, true);
+    t.type(r.json.queued, 'number');
     const m = await got;
     t.equal(m.body, 'héllo');
     const props = new URLSearchParams(m.topic.split('/devicebound/')[1]);

@@ -170,7 +170,7 @@ const ACTS = {
   },
   '#f-c2d': async (f) => {
     const r = await call('POST', path('/c2d'), { body: f.body.value, properties: json(f.properties.value, {}) });
-    return `C2D ${r.messageId}: ${r.queued !== undefined ? `queued (${r.queued} waiting)` : r.delivered ? 'delivered' : 'not delivered (device not subscribed)'}`;
+    return `C2D ${r.messageId}: queued (${r.queued} in the device queue)`;
   },
   '#f-desired': async (f) => {
     const r = await call('PATCH', path('/twin/desired'), json(f.patch.value, {}));

@@ -10,6 +10,7 @@ import type { DeviceAuth } from '../../core/types.js';
 import { normalizeThumbprint } from '../../core/types.js';
 import { notice } from '../../runtime/notice.js';
 import { ApiError } from '../errors.js';
+import { isHubtlsError } from '../../errors.js';
 import type { AdminContext, RouteModule } from '../context.js';
 import { Ok } from '../schemas.js';
 import {
@@ -149,21 +150,19 @@ async function callMethod(devices: DeviceRegistry, id: string, name: string, b: 
   return r;
 }
 
-/**
- * Today sendC2D answers whether the device got the message; once the per-device C2D queue lands it
- * answers { messageId, queued }. Both shapes are answered here, so that merge needs no change.
- */
-function c2dAnswer(sent: boolean | { messageId: string; queued: number }, messageId: string): C2dResultT {
-  return typeof sent === 'boolean' ? { messageId, delivered: sent } : sent;
-}
-
 function sendC2D(devices: DeviceRegistry, id: string, b: Static<typeof C2dBody>): C2dResultT {
   needDevice(devices, id);
   if (b.base64 && !/^[A-Za-z0-9+/]*={0,2}$/.test(b.body))
     throw new ApiError(400, 'HUBTLS_ADMIN_BAD_REQUEST', 'body is not base64, but "base64": true says it is');
   const body = b.base64 ? Buffer.from(b.body, 'base64') : b.body;
   const messageId = crypto.randomUUID();
-  return c2dAnswer(devices.sendC2D(id, body, { ...b.properties, '$.mid': messageId }), messageId);
+  try {
+    return devices.sendC2D(id, body, { ...b.properties, '$.mid': messageId });
+  } catch (e) {
+    // The device's queue is at IoT Hub's depth limit (403004): the bench must let the device drain it.
+    if (isHubtlsError(e) && e.code === 'HUBTLS_C2D_QUEUE_FULL') throw new ApiError(403, e.code, e.message, e.hint);
+    throw e;
+  }
 }
 
 function telemetry(ctx: AdminContext, id: string, limit = 20) {

@@ -1,8 +1,9 @@
 /**
  * IoT Hub semantics over MQTT: CONNECT with username `{hub}/{deviceId}/?api-version=…` judged by
  * the registry (SAS password or the TLS client certificate), telemetry on
- * `devices/{id}/messages/events/…`, twin GET / reported PATCH, direct-method responses; and the
- * device link the service side uses for C2D, methods and desired-property pushes.
+ * `devices/{id}/messages/events/…`, twin GET / reported PATCH, direct-method responses; cloud-to-device
+ * messages from the device's queue (c2d.ts); and the device link the service side uses for methods
+ * and desired-property pushes.
  */
 import type { IConnectPacket, QoS } from 'mqtt-packet';
 import { authenticateDevice } from '../../core/auth.js';
@@ -10,6 +11,9 @@ import { isPatch } from '../../core/twin.js';
 import type { DeviceLink } from '../../core/links.js';
 import { clip, publishSession, type SessionFields } from '../events.js';
 import type { SessionContext } from '../types.js';
+import { inbandFault, refusal } from '../inband-faults.js';
+import { MqttC2D } from './c2d.js';
+import { mqttInbandTarget } from './inband.js';
 import type { MqttBehaviour, MqttSession } from './session.js';
 import { bodyText, encodeProperties, parseQuery } from './topics.js';
 
@@ -35,6 +39,7 @@ export function parseHubUsername(
 export class IotHubMqtt implements MqttBehaviour {
   private deviceId?: string;
   private link?: DeviceLink;
+  private c2d?: MqttC2D;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -68,6 +73,14 @@ export class IotHubMqtt implements MqttBehaviour {
       now: this.ctx.now(),
     });
     if (!v.ok) return this.refuse(CONNACK.notAuthorized, v.reason, v.outcome, v.errorCode);
+    const r = refusal(this.ctx.devices, u.deviceId);
+    if (r)
+      return this.refuse(
+        r.connack,
+        `in-band fault ${r.type} in force for ${u.deviceId} until ${new Date(r.until).toISOString()}: CONNACK ${r.connack}`,
+        undefined,
+        r.http.errorCode,
+      );
     this.link = this.makeLink();
     this.ctx.devices.links.attach(u.deviceId, this.link);
     this.ctx.devices.touch(u.deviceId);
@@ -127,6 +140,7 @@ export class IotHubMqtt implements MqttBehaviour {
       reason: `${payload.length} bytes of telemetry from ${this.deviceId}`,
       detail: { bytes: payload.length, properties, body: clip(body), ...(base64 ? { base64 } : {}) },
     });
+    inbandFault(this.ctx, this.deviceId!, properties, mqttInbandTarget(this.ctx, this.session));
   }
 
   private reply(kind: 'twin' | 'methods', status: number, query: Record<string, string>, body: unknown): boolean {
@@ -218,8 +232,16 @@ export class IotHubMqtt implements MqttBehaviour {
     return granted;
   }
 
+  subscribed(filters: string[]): void {
+    const id = this.deviceId!;
+    if (!filters.includes(`devices/${id}/messages/devicebound/#`)) return;
+    this.c2d ??= new MqttC2D(id, this.ctx.devices.c2d, this.session, (f) => this.event(f));
+    this.c2d.start();
+  }
+
   closed(reason: string, violation: boolean): void {
     if (this.link) this.ctx.devices.links.detach(this.deviceId!, this.link);
+    this.c2d?.stop();
     if (!this.link && !violation) return; // a refused CONNECT was reported already
     this.event({
       action: 'disconnect',
@@ -229,23 +251,10 @@ export class IotHubMqtt implements MqttBehaviour {
   }
 
   private makeLink(): DeviceLink {
-    const id = this.deviceId!;
     const s = this.session;
     return {
       conn: this.ctx.conn,
       transport: 'mqtt',
-      c2d: (body, props) => {
-        const ok = s.deliver(`devices/${id}/messages/devicebound/${encodeProperties(props)}`, body, 1);
-        this.event({
-          action: 'c2d',
-          ok,
-          reason: ok
-            ? `cloud-to-device message (${body.length} bytes) sent to ${id}`
-            : `${id} has not subscribed to cloud-to-device messages`,
-          detail: { properties: props },
-        });
-        return ok;
-      },
       method: (name, rid, payload) =>
         s.deliver(`$iothub/methods/POST/${name}/?$rid=${rid}`, JSON.stringify(payload ?? null)),
       desired: (patch) =>

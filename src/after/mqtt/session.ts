@@ -20,6 +20,8 @@ export interface MqttBehaviour {
   publish(topic: string, payload: Buffer, p: IPublishPacket): void;
   /** Granted QoS for one filter, or 128 to refuse it. */
   subscribe(filter: string, qos: QoS): number;
+  /** After the SUBACK went out: the filters granted (deliveries for them may start now). */
+  subscribed?(filters: string[]): void;
   /** `violation`: hubtls closed it for a protocol violation or timeout (worth an event even before CONNECT). */
   closed(reason: string, violation: boolean): void;
 }
@@ -37,6 +39,8 @@ export class MqttSession {
   private closing?: string;
   private violation = false;
   private nextId = 1;
+  /** QoS 1 deliveries waiting for the device's PUBACK, by packet id. */
+  private readonly acks = new Map<number, () => void>();
   private idleTimer?: NodeJS.Timeout;
   /** 1.5 × the device's keep-alive (MQTT 3.1.1 §3.1.2.10); 0 = none. */
   private keepaliveMs = 0;
@@ -79,11 +83,16 @@ export class MqttSession {
     }
   }
 
-  /** Sends a PUBLISH if the device subscribed to a matching filter; false when it did not. */
-  deliver(topic: string, payload: Buffer | string, qos: QoS = 0): boolean {
+  /**
+   * Sends a PUBLISH if the device subscribed to a matching filter; false when it did not.
+   * `onAck` runs when the device PUBACKs it (at once when sent at QoS 0; never, if the connection ends first).
+   */
+  deliver(topic: string, payload: Buffer | string, qos: QoS = 0, onAck?: () => void): boolean {
     const granted = [...this.subscriptions].filter(([f]) => topicMatches(f, topic)).map(([, q]) => q);
     if (!this.connected || granted.length === 0) return false;
     const q = Math.min(qos, Math.max(...granted)) as QoS;
+    const messageId = q > 0 ? this.messageId() : undefined;
+    if (messageId !== undefined && onAck) this.acks.set(messageId, onAck);
     this.send({
       cmd: 'publish',
       topic,
@@ -91,8 +100,9 @@ export class MqttSession {
       qos: q,
       retain: false,
       dup: false,
-      ...(q > 0 ? { messageId: this.messageId() } : {}),
+      ...(messageId !== undefined ? { messageId } : {}),
     });
+    if (messageId === undefined) onAck?.();
     return true;
   }
 
@@ -146,7 +156,7 @@ export class MqttSession {
       case 'disconnect':
         return this.close('device sent DISCONNECT');
       case 'puback':
-        return;
+        return this.onPuback(p.messageId ?? 0);
       default:
         return this.close(`unexpected ${p.cmd.toUpperCase()} packet`, true);
     }
@@ -177,6 +187,12 @@ export class MqttSession {
     if (p.qos === 1 && !this.closing) this.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
   }
 
+  private onPuback(messageId: number): void {
+    const ack = this.acks.get(messageId);
+    this.acks.delete(messageId);
+    ack?.();
+  }
+
   private onSubscribe(p: ISubscribePacket): void {
     const granted = p.subscriptions.map((s) => {
       const q = this.behaviour!.subscribe(s.topic, Math.min(s.qos, 1) as QoS);
@@ -184,10 +200,13 @@ export class MqttSession {
       return q;
     });
     this.send({ cmd: 'suback', messageId: p.messageId ?? 0, granted });
+    const ok = p.subscriptions.filter((_s, i) => granted[i]! < 128).map((s) => s.topic);
+    if (ok.length > 0) this.behaviour?.subscribed?.(ok);
   }
 
   private finish(reason: string): void {
     clearTimeout(this.idleTimer);
+    this.acks.clear();
     const b = this.behaviour;
     this.behaviour = undefined;
     b?.closed(reason, this.violation);
