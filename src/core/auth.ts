@@ -1,6 +1,7 @@
 /**
  * IoT Hub's verdict on a device connection after TLS (MQTT CONNECT, or each HTTPS request):
- * SAS devices by token, X.509 devices by the certificate sent in the handshake.
+ * SAS devices by token, X.509 devices by the certificate sent in the handshake. A device whose
+ * status is `disabled` is refused here, for every transport, as IoT Hub refuses it (401002).
  */
 import type { PeerCertInfo } from '../tls/engines/types.js';
 import type { RegistryLookup } from './types.js';
@@ -37,7 +38,13 @@ export function deviceRefusal(reason: string, errorCode: 401002 | 401003 = 40100
 export function authenticateDevice(registry: RegistryLookup, c: DeviceCredentials): AuthVerdict {
   const rec = registry.get(c.deviceId);
   if (!rec) return deviceRefusal(`IotHub does not contain the specified device '${c.deviceId}'`, 401002);
+  if (rec.identity.status === 'disabled')
+    return deviceRefusal(
+      `device '${c.deviceId}' is disabled in the registry${rec.identity.statusReason ? ` (${rec.identity.statusReason})` : ''}`,
+      401002,
+    );
   const auth = rec.spec.auth;
+  if (auth.type === 'none') return deviceRefusal(`device '${c.deviceId}' has authentication type none`, 401002);
   const what = `device '${c.deviceId}'`;
   if (auth.type === 'sas') {
     const v = checkSas(c.sas, {

@@ -17,6 +17,15 @@ export interface DeviceLink {
 export interface MethodResult {
   status: number;
   payload: unknown;
+  /** Set when the hub answered instead of the device: not connected / subscribed (404103), no answer in time (504101). */
+  failed?: 'offline' | 'timeout';
+}
+
+export interface InvokeOptions {
+  /** How long to wait for the device's answer (default 30 s). */
+  responseTimeoutMs?: number;
+  /** How long to wait for an offline device to connect first (default 0: offline fails at once). */
+  connectTimeoutMs?: number;
 }
 
 interface Pending {
@@ -28,12 +37,14 @@ interface Pending {
 export class DeviceLinks {
   private readonly links = new Map<string, DeviceLink>();
   private readonly pending = new Map<string, Pending>();
+  private readonly arrivals = new Map<string, Set<() => void>>();
 
   /** Registers a device's connection; an older one is closed first. */
   attach(deviceId: string, link: DeviceLink): void {
     const old = this.links.get(deviceId);
     this.links.set(deviceId, link);
     old?.close(`device ${deviceId} connected again (conn ${link.conn}); IoT Hub closes the older connection (400027)`);
+    for (const arrived of this.arrivals.get(deviceId) ?? []) arrived();
   }
 
   detach(deviceId: string, link: DeviceLink): void {
@@ -48,26 +59,55 @@ export class DeviceLinks {
     return [...this.links.keys()];
   }
 
-  /** Invokes a direct method; resolves with the device's response, or status 504 on timeout / 404 offline. */
-  invoke(deviceId: string, name: string, payload: unknown, timeoutMs = 30_000): Promise<MethodResult> {
+  /**
+   * Invokes a direct method; resolves with the device's response, or status 404 (failed 'offline') /
+   * 504 (failed 'timeout'). A number is the response timeout (the original signature).
+   */
+  async invoke(
+    deviceId: string,
+    name: string,
+    payload: unknown,
+    options: number | InvokeOptions = {},
+  ): Promise<MethodResult> {
+    const o = typeof options === 'number' ? { responseTimeoutMs: options } : options;
+    if (!this.links.has(deviceId) && o.connectTimeoutMs) await this.arrival(deviceId, o.connectTimeoutMs);
     const link = this.links.get(deviceId);
     const rid = crypto.randomBytes(4).toString('hex');
     if (!link || !link.method(name, rid, payload))
-      return Promise.resolve({
+      return {
         status: 404,
         payload: { errorCode: 404103, message: `device ${deviceId} is not online or not subscribed to methods` },
-      });
+        failed: 'offline',
+      };
     return new Promise((resolve) => {
       const timer = setTimeout(
         () =>
           this.settle(rid, {
             status: 504,
             payload: { errorCode: 504101, message: 'timed out waiting for the device to respond' },
+            failed: 'timeout',
           }),
-        timeoutMs,
+        o.responseTimeoutMs ?? 30_000,
       );
       timer.unref();
       this.pending.set(rid, { deviceId, resolve, timer });
+    });
+  }
+
+  /** Resolves when the device connects, or after `ms`. */
+  private arrival(deviceId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.arrivals.get(deviceId) ?? new Set();
+      this.arrivals.set(deviceId, set);
+      const end = () => {
+        clearTimeout(timer);
+        set.delete(end);
+        if (!set.size) this.arrivals.delete(deviceId);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      timer.unref();
+      set.add(end);
     });
   }
 

@@ -10,6 +10,8 @@ import type { PkiStore } from '../pki/store.js';
 import { DeviceLinks } from './links.js';
 import { DpsService } from './dps.js';
 import { newTwin, patchTwin } from './twin.js';
+import { bumpTwin, deviceEtag, newIdentity, newTwinMeta } from './identity.js';
+import { PolicyTable } from './policies.js';
 import {
   describeCa,
   type CaSource,
@@ -44,12 +46,14 @@ export class DeviceRegistry implements RegistryLookup {
   private readonly caCerts = new Map<string, crypto.X509Certificate>();
   readonly links = new DeviceLinks();
   readonly dps: DpsService;
+  readonly policies: PolicyTable;
 
   constructor(
     readonly config: CompiledDevices,
     private readonly now: () => Date = () => new Date(),
   ) {
     for (const d of config.devices) this.upsert(d, 'scenario');
+    this.policies = new PolicyTable(now);
     this.dps = new DpsService(config, this, now);
   }
 
@@ -102,15 +106,18 @@ export class DeviceRegistry implements RegistryLookup {
     return this.records.get(id);
   }
 
-  /** Adds a device or replaces its authentication (keeping its twin and telemetry). */
-  upsert(spec: DeviceSpec, source: DeviceRecord['source']): DeviceRecord {
+  /** Adds a device or replaces its authentication (keeping its twin and telemetry); a new etag either way. */
+  upsert(spec: DeviceSpec, source: DeviceRecord['source'], edge = false): DeviceRecord {
     const old = this.records.get(spec.id);
+    const now = this.now();
     const rec: DeviceRecord = old
-      ? { ...old, spec: { ...spec, desired: old.spec.desired } }
+      ? { ...old, spec: { ...spec, desired: old.spec.desired }, identity: { ...old.identity, etag: deviceEtag() } }
       : {
           spec,
           source,
-          created: this.now().toISOString(),
+          created: now.toISOString(),
+          identity: newIdentity(spec.id, now, edge),
+          twinMeta: newTwinMeta(now),
           twin: newTwin(spec.desired),
           telemetry: [],
           telemetryCount: 0,
@@ -183,12 +190,16 @@ export class DeviceRegistry implements RegistryLookup {
   }
 
   patchReported(id: string, patch: Record<string, unknown>): number {
-    return patchTwin(this.require(id).twin, 'reported', patch);
+    const r = this.require(id);
+    this.twinChanged(r, 'reportedUpdated');
+    return patchTwin(r.twin, 'reported', patch);
   }
 
   /** Service-side desired update: versioned, and pushed to the device if it is connected and subscribed. */
   patchDesired(id: string, patch: Record<string, unknown>): { version: number; delivered: boolean } {
-    const version = patchTwin(this.require(id).twin, 'desired', patch);
+    const r = this.require(id);
+    this.twinChanged(r, 'desiredUpdated');
+    const version = patchTwin(r.twin, 'desired', patch);
     const delivered = this.links.get(id)?.desired({ ...patch, $version: version }) ?? false;
     return { version, delivered };
   }
@@ -197,6 +208,11 @@ export class DeviceRegistry implements RegistryLookup {
     this.require(id);
     const props = { '$.mid': crypto.randomUUID(), '$.to': `/devices/${id}/messages/deviceBound`, ...properties };
     return this.links.get(id)?.c2d(Buffer.from(body), props) ?? false;
+  }
+
+  private twinChanged(r: DeviceRecord, side: 'desiredUpdated' | 'reportedUpdated'): void {
+    bumpTwin(r.twinMeta);
+    r.twinMeta[side] = this.now().toISOString();
   }
 
   private require(id: string): DeviceRecord {

@@ -5,7 +5,9 @@ export type DeviceAuth =
   | { type: 'sas'; primaryKey: string; secondaryKey?: string }
   /** primaryThumbprint '' until DeviceRegistry.load() issues the self-signed certificate. */
   | { type: 'x509-thumbprint'; primaryThumbprint: string; secondaryThumbprint?: string }
-  | { type: 'x509-ca' };
+  | { type: 'x509-ca' }
+  /** Created through the service API with authentication type `none`: no credential connects. */
+  | { type: 'none' };
 
 export interface DeviceSpec {
   id: string;
@@ -66,10 +68,36 @@ export function describeCa(ca: CaSource): string {
   return 'catalog' in ca ? ca.catalog : `file:${ca.file}`;
 }
 
+/** What IoT Hub's registry keeps of a device beside its credentials (see identity.ts). */
+export interface Identity {
+  /** Changes when a device is deleted and created again under the same id. */
+  generationId: string;
+  /** Device etag: changes on every update of the identity. */
+  etag: string;
+  status: 'enabled' | 'disabled';
+  statusReason?: string;
+  statusUpdatedTime: string;
+  iotEdge: boolean;
+  /** Edge devices: their own scope; leaf devices: the parent Edge device's scope. */
+  deviceScope?: string;
+  parentScopes: string[];
+}
+
+/** The service's side of the twin: tags and the twin's own version and etag (any change bumps them). */
+export interface TwinMeta {
+  version: number;
+  etag: string;
+  tags: Record<string, unknown>;
+  desiredUpdated: string;
+  reportedUpdated: string;
+}
+
 export interface DeviceRecord {
   spec: DeviceSpec;
-  source: 'scenario' | 'dps' | 'admin';
+  source: 'scenario' | 'dps' | 'admin' | 'api';
   created: string;
+  identity: Identity;
+  twinMeta: TwinMeta;
   twin: TwinState;
   telemetry: TelemetryRecord[];
   telemetryCount: number;
