@@ -31,7 +31,9 @@ function apply(reg: DeviceRegistry, id: string, w: DeviceWrite, now: Date): Devi
   if (w.statusReason !== undefined) i.statusReason = w.statusReason;
   i.iotEdge = w.iotEdge;
   if (w.iotEdge) {
-    i.deviceScope = i.deviceScope?.startsWith(`ms-azure-iot-edge://${id}-`) ? i.deviceScope : edgeScope(id, i.generationId);
+    i.deviceScope = i.deviceScope?.startsWith(`ms-azure-iot-edge://${id}-`)
+      ? i.deviceScope
+      : edgeScope(id, i.generationId);
     i.parentScopes = w.parentScopes ?? [];
   } else {
     if (w.deviceScope) i.deviceScope = w.deviceScope;
@@ -57,7 +59,8 @@ export function putDevice(
   if ('ok' in w) return w;
   const old = reg.get(id);
   if (!old && ifMatch !== undefined) return notFound(id);
-  if (old && ifMatch === undefined) return fail('DeviceAlreadyExists', `A device with ID '${id}' is already registered`);
+  if (old && ifMatch === undefined)
+    return fail('DeviceAlreadyExists', `A device with ID '${id}' is already registered`);
   if (old && !etagMatches(ifMatch, old.identity.etag))
     return fail('PreconditionFailed', `Precondition failed: the etag does not match device ${id}`);
   const rec = apply(reg, id, w, now);
@@ -81,7 +84,7 @@ export function deleteDevice(reg: DeviceRegistry, id: string, ifMatch: string | 
 
 export function listDevices(reg: DeviceRegistry, top = 1000): ServiceResult<DeviceJson[]> {
   const ids = reg.list().map((v) => v.id);
-  return done(ids.slice(0, top).flatMap((id) => [json(reg, reg.get(id)!)]));
+  return done(ids.slice(0, top).map((id) => json(reg, reg.get(id)!)));
 }
 
 export interface BulkError {
@@ -130,7 +133,8 @@ function bulkOne(reg: DeviceRegistry, e: BulkEntry, now: Date): ServiceError | u
     const r = deleteDevice(reg, e.id, ifMatch);
     return r.ok ? undefined : r;
   }
-  if (e.mode === 'create' && old) return fail('DeviceAlreadyExists', `A device with ID '${e.id}' is already registered`);
+  if (e.mode === 'create' && old)
+    return fail('DeviceAlreadyExists', `A device with ID '${e.id}' is already registered`);
   const r = putDevice(reg, e.id, e.body, e.mode === 'updateifmatchetag' && !old ? undefined : ifMatch, now);
   return r.ok ? undefined : r;
 }
