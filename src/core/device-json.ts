@@ -44,8 +44,7 @@ function validKey(k: string): boolean {
 function readSas(sym: unknown): DeviceAuth | string {
   const s = isDoc(sym) ? sym : {};
   const [p, q] = [s.primaryKey, s.secondaryKey].map((k) => (typeof k === 'string' && k ? k : undefined));
-  if ((p && !validKey(p)) || (q && !validKey(q)))
-    return 'symmetric keys must be base64 of 16 to 64 bytes';
+  if ((p && !validKey(p)) || (q && !validKey(q))) return 'symmetric keys must be base64 of 16 to 64 bytes';
   return { type: 'sas', primaryKey: p ?? generatedKey(), secondaryKey: q ?? generatedKey() };
 }
 
@@ -60,7 +59,7 @@ function readThumbprints(x: unknown): DeviceAuth | string {
   return { type: 'x509-thumbprint', primaryThumbprint: p, ...(q ? { secondaryThumbprint: q } : {}) };
 }
 
-function readAuth(a: unknown): DeviceAuth | string {
+export function readAuth(a: unknown): DeviceAuth | string {
   const auth = isDoc(a) ? a : {};
   const type = auth.type ?? 'sas';
   if (type === 'sas') return readSas(auth.symmetricKey);
@@ -107,7 +106,7 @@ export function readDevice(body: unknown, id: string): DeviceWrite | ServiceErro
   };
 }
 
-function authJson(a: DeviceAuth) {
+export function authJson(a: DeviceAuth) {
   const type = { sas: 'sas', 'x509-thumbprint': 'selfSigned', 'x509-ca': 'certificateAuthority', none: 'none' }[a.type];
   return {
     symmetricKey: {

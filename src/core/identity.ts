@@ -56,6 +56,9 @@ export function bumpTwin(meta: TwinMeta): void {
 /** `If-Match` as IoT Hub reads it: absent or `*` matches anything; quotes are optional. */
 export function etagMatches(ifMatch: string | undefined, etag: string): boolean {
   if (ifMatch === undefined) return true;
-  const want = ifMatch.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  const want = ifMatch
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
   return want === '*' || want === etag;
 }

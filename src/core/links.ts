@@ -5,6 +5,11 @@
  */
 import crypto from 'node:crypto';
 
+/** The link id of a module connection: `{deviceId}/{moduleId}` (device ids cannot contain '/'). */
+export function moduleLinkId(deviceId: string, moduleId: string): string {
+  return `${deviceId}/${moduleId}`;
+}
+
 export interface DeviceLink {
   conn: number;
   /** False when the device has not subscribed to the topic the message needs. */

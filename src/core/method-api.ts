@@ -43,20 +43,27 @@ export function readMethodCall(body: unknown): MethodCall | ServiceError {
   };
 }
 
-export async function invokeMethod(
+type MethodAnswer = ServiceResult<{ status: number; payload: unknown }>;
+
+/** Calls a method on a link (a device id or a module's `{d}/{m}`); `who` names it in errors. */
+export async function invokeOnLink(
   reg: DeviceRegistry,
-  id: string,
-  body: unknown,
-): Promise<ServiceResult<{ status: number; payload: unknown }>> {
-  const call = readMethodCall(body);
-  if ('ok' in call) return call;
-  if (!reg.get(id)) return fail('DeviceNotFound', `Device ${id} not registered`);
-  const r = await reg.links.invoke(id, call.methodName, call.payload, {
+  linkId: string,
+  call: MethodCall,
+  who: string,
+): Promise<MethodAnswer> {
+  const r = await reg.links.invoke(linkId, call.methodName, call.payload, {
     responseTimeoutMs: call.responseTimeoutInSeconds * 1000,
     connectTimeoutMs: call.connectTimeoutInSeconds * 1000,
   });
-  if (r.failed === 'offline') return fail('DeviceNotOnline', `Timed out waiting for device ${id} to connect`);
-  if (r.failed === 'timeout')
-    return fail('GatewayTimeout', `Timed out waiting for the response from device ${id}`);
+  if (r.failed === 'offline') return fail('DeviceNotOnline', `Timed out waiting for ${who} to connect`);
+  if (r.failed === 'timeout') return fail('GatewayTimeout', `Timed out waiting for the response from ${who}`);
   return done({ status: r.status, payload: r.payload });
+}
+
+export async function invokeMethod(reg: DeviceRegistry, id: string, body: unknown): Promise<MethodAnswer> {
+  const call = readMethodCall(body);
+  if ('ok' in call) return call;
+  if (!reg.get(id)) return fail('DeviceNotFound', `Device ${id} not registered`);
+  return invokeOnLink(reg, id, call, `device ${id}`);
 }

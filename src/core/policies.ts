@@ -6,8 +6,7 @@ import { checkSas, parseSas } from './sas.js';
 
 export type Right = 'RegistryRead' | 'RegistryWrite' | 'ServiceConnect' | 'DeviceConnect';
 export type ServiceAuth =
-  | { ok: true; policy: string }
-  | { ok: false; status: 401; errorCode: number; code: string; reason: string };
+  { ok: true; policy: string } | { ok: false; status: 401; errorCode: number; code: string; reason: string };
 
 export interface PolicySpec {
   name: string;

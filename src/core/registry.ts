@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { HubtlsError } from '../errors.js';
 import type { PkiStore } from '../pki/store.js';
-import { DeviceLinks } from './links.js';
+import { DeviceLinks, moduleLinkId } from './links.js';
 import { DpsService } from './dps.js';
 import { newTwin, patchTwin } from './twin.js';
 import { bumpTwin, deviceEtag, newIdentity, newTwinMeta } from './identity.js';
@@ -119,6 +119,7 @@ export class DeviceRegistry implements RegistryLookup {
           identity: newIdentity(spec.id, now, edge),
           twinMeta: newTwinMeta(now),
           twin: newTwin(spec.desired),
+          modules: new Map(),
           telemetry: [],
           telemetryCount: 0,
         };
@@ -127,6 +128,8 @@ export class DeviceRegistry implements RegistryLookup {
   }
 
   remove(id: string): boolean {
+    for (const m of this.records.get(id)?.modules.keys() ?? [])
+      this.links.get(moduleLinkId(id, m))?.close(`device ${id} (module ${m}) was deleted from the registry`);
     this.links.get(id)?.close(`device ${id} was deleted from the registry`);
     return this.records.delete(id);
   }

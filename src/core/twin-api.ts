@@ -9,16 +9,16 @@ import { NEVER } from './device-json.js';
 import type { DeviceRegistry } from './registry.js';
 import { done, fail, type ServiceError, type ServiceResult } from './service-errors.js';
 import { mergePatch } from './twin.js';
-import type { DeviceAuth, DeviceRecord } from './types.js';
+import type { DeviceAuth, DeviceRecord, TwinMeta, TwinState } from './types.js';
 
 type Doc = Record<string, unknown>;
 const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function side(doc: Doc & { $version: number }, updated: string) {
+export function side(doc: Doc & { $version: number }, updated: string) {
   return { ...doc, $metadata: { $lastUpdated: updated }, $version: doc.$version };
 }
 
-const AUTH_TYPE: Record<DeviceAuth['type'], string> = {
+export const AUTH_TYPE: Record<DeviceAuth['type'], string> = {
   sas: 'sas',
   'x509-thumbprint': 'selfSigned',
   'x509-ca': 'certificateAuthority',
@@ -60,12 +60,24 @@ export function twinJson(reg: DeviceRegistry, r: DeviceRecord) {
 
 export type TwinJson = ReturnType<typeof twinJson>;
 
-function located(reg: DeviceRegistry, id: string, ifMatch: string | undefined): DeviceRecord | ServiceError {
+/** A twin the service API can change: a device's or a module's. */
+export interface TwinTarget {
+  twin: TwinState;
+  meta: TwinMeta;
+  /** Applies a desired patch (versioned) and pushes it to the connected device or module. */
+  patchDesired(patch: Doc): void;
+  json(): Doc;
+}
+
+export function deviceTarget(reg: DeviceRegistry, id: string): TwinTarget | ServiceError {
   const r = reg.get(id);
   if (!r) return fail('DeviceNotFound', `Device ${id} not registered`);
-  if (!etagMatches(ifMatch, r.twinMeta.etag))
-    return fail('PreconditionFailed', `Precondition failed: the etag does not match the twin of ${id}`);
-  return r;
+  return {
+    twin: r.twin,
+    meta: r.twinMeta,
+    patchDesired: (patch) => reg.patchDesired(id, patch),
+    json: () => twinJson(reg, r),
+  };
 }
 
 export function getTwin(reg: DeviceRegistry, id: string): ServiceResult<TwinJson> {
@@ -91,7 +103,10 @@ function readTwin(body: unknown): TwinWrite | ServiceError {
     return fail('ArgumentInvalid', 'properties.desired must be an object');
   if (body.tags !== undefined && body.tags !== null && !isDoc(body.tags))
     return fail('ArgumentInvalid', 'tags must be an object');
-  return { ...(body.tags !== undefined ? { tags: body.tags as Doc | null } : {}), ...(isDoc(desired) ? { desired } : {}) };
+  return {
+    ...(body.tags !== undefined ? { tags: body.tags as Doc | null } : {}),
+    ...(isDoc(desired) ? { desired } : {}),
+  };
 }
 
 /** The merge patch that turns `from` into `to` (removed keys become null), `$` keys left out. */
@@ -102,41 +117,46 @@ function replacement(from: Doc, to: Doc): Doc {
   return patch;
 }
 
-function write(reg: DeviceRegistry, r: DeviceRecord, tags: Doc | undefined, desired: Doc | undefined) {
-  if (desired && Object.keys(desired).some((k) => !k.startsWith('$'))) reg.patchDesired(r.spec.id, desired);
+function write(t: TwinTarget, tags: Doc | undefined, desired: Doc | undefined): ServiceResult<Doc> {
+  const pushing = !!desired && Object.keys(desired).some((k) => !k.startsWith('$'));
+  if (pushing) t.patchDesired(desired);
   if (tags) {
-    r.twinMeta.tags = tags;
-    bumpTwin(r.twinMeta);
+    t.meta.tags = tags;
+    if (!pushing) bumpTwin(t.meta); // one write, one new twin version
   }
-  return done(twinJson(reg, r), 200, r.twinMeta.etag);
+  return done(t.json(), 200, t.meta.etag);
 }
 
-/** PATCH /twins/{id}: tags and desired merged (`null` deletes), each desired change pushed to the device. */
+function resolved(t: TwinTarget | ServiceError, ifMatch: string | undefined): TwinTarget | ServiceError {
+  if ('ok' in t) return t;
+  return etagMatches(ifMatch, t.meta.etag)
+    ? t
+    : fail('PreconditionFailed', 'Precondition failed: the etag does not match the twin');
+}
+
+/** PATCH /twins/{id}[/modules/{m}]: tags and desired merged (`null` deletes), desired changes pushed. */
 export function patchTwinApi(
-  reg: DeviceRegistry,
-  id: string,
+  target: TwinTarget | ServiceError,
   body: unknown,
   ifMatch: string | undefined,
-): ServiceResult<TwinJson> {
+): ServiceResult<Doc> {
   const w = readTwin(body);
   if ('ok' in w) return w;
-  const r = located(reg, id, ifMatch);
-  if ('ok' in r) return r;
-  const tags = w.tags === undefined ? undefined : w.tags === null ? {} : mergePatch(r.twinMeta.tags, w.tags);
-  return write(reg, r, tags, w.desired);
+  const t = resolved(target, ifMatch);
+  if ('ok' in t) return t;
+  const tags = w.tags === undefined ? undefined : w.tags === null ? {} : mergePatch(t.meta.tags, w.tags);
+  return write(t, tags, w.desired);
 }
 
-/** PUT /twins/{id}: tags and desired replaced; the device gets the difference as a desired patch. */
+/** PUT /twins/{id}[/modules/{m}]: tags and desired replaced; the device gets the difference as a desired patch. */
 export function replaceTwinApi(
-  reg: DeviceRegistry,
-  id: string,
+  target: TwinTarget | ServiceError,
   body: unknown,
   ifMatch: string | undefined,
-): ServiceResult<TwinJson> {
+): ServiceResult<Doc> {
   const w = readTwin(body);
   if ('ok' in w) return w;
-  const r = located(reg, id, ifMatch);
-  if ('ok' in r) return r;
-  const tags = mergePatch({}, w.tags ?? {});
-  return write(reg, r, tags, replacement(r.twin.desired, w.desired ?? {}));
+  const t = resolved(target, ifMatch);
+  if ('ok' in t) return t;
+  return write(t, mergePatch({}, w.tags ?? {}), replacement(t.twin.desired, w.desired ?? {}));
 }

@@ -92,6 +92,20 @@ export interface TwinMeta {
   reportedUpdated: string;
 }
 
+/** A module identity on a device (IoT Edge modules and others): its own credentials and twin. */
+export interface ModuleRecord {
+  deviceId: string;
+  moduleId: string;
+  auth: DeviceAuth;
+  managedBy?: string;
+  generationId: string;
+  etag: string;
+  created: string;
+  lastActivity?: string;
+  twin: TwinState;
+  twinMeta: TwinMeta;
+}
+
 export interface DeviceRecord {
   spec: DeviceSpec;
   source: 'scenario' | 'dps' | 'admin' | 'api';
@@ -99,6 +113,8 @@ export interface DeviceRecord {
   identity: Identity;
   twinMeta: TwinMeta;
   twin: TwinState;
+  /** Module identities by module id. */
+  modules: Map<string, ModuleRecord>;
   telemetry: TelemetryRecord[];
   telemetryCount: number;
   lastActivity?: string;

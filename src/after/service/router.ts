@@ -10,13 +10,14 @@ import type { SessionContext } from '../types.js';
 import { DEVICE_ROUTES } from './devices.js';
 import { sendResult } from './errors.js';
 import { METHOD_ROUTES } from './methods.js';
+import { MODULE_ROUTES } from './modules.js';
 import type { Route } from './route.js';
 import { TWIN_ROUTES } from './twins.js';
 
 /** Largest service request body read (IoT Hub's twin and bulk limits are below it). */
 export const MAX_SERVICE_BODY = 1024 * 1024;
 
-const ROUTES: Route[] = [...DEVICE_ROUTES, ...TWIN_ROUTES, ...METHOD_ROUTES];
+const ROUTES: Route[] = [...DEVICE_ROUTES, ...TWIN_ROUTES, ...METHOD_ROUTES, ...MODULE_ROUTES];
 
 /** The device API is `/devices/{id}/messages/…`; everything else under /devices and /twins is the service's. */
 export function isServiceRequest(path: string[]): boolean {
@@ -116,7 +117,7 @@ export async function serviceRoute(
     ok: result.ok,
     status: result.status,
     ...(result.ok ? {} : { errorCode: result.errorCode }),
-    ...(found?.params?.id ? { deviceId: found.params.id } : {}),
+    ...(found?.params?.id || found?.params?.d ? { deviceId: found.params.id ?? found.params.d } : {}),
     reason: `service ${method} ${url(req)}: ${result.ok ? result.status : `${result.code} (${result.message})`}`,
     detail: { method, path: req.url, service: true },
   });

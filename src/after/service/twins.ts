@@ -1,5 +1,5 @@
 /** The service API's twin routes: `GET`, `PATCH` and `PUT /twins/{id}`. */
-import { getTwin, patchTwinApi, replaceTwinApi } from '../../core/twin-api.js';
+import { deviceTarget, getTwin, patchTwinApi, replaceTwinApi } from '../../core/twin-api.js';
 import type { Route } from './route.js';
 
 export const TWIN_ROUTES: Route[] = [
@@ -9,13 +9,13 @@ export const TWIN_ROUTES: Route[] = [
     path: 'twins/:id',
     right: 'ServiceConnect',
     body: true,
-    run: (c) => patchTwinApi(c.registry, c.params.id!, c.body, c.ifMatch),
+    run: (c) => patchTwinApi(deviceTarget(c.registry, c.params.id!), c.body, c.ifMatch),
   },
   {
     method: 'PUT',
     path: 'twins/:id',
     right: 'ServiceConnect',
     body: true,
-    run: (c) => replaceTwinApi(c.registry, c.params.id!, c.body, c.ifMatch),
+    run: (c) => replaceTwinApi(deviceTarget(c.registry, c.params.id!), c.body, c.ifMatch),
   },
 ];
