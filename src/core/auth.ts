@@ -4,7 +4,7 @@
  * status is `disabled` is refused here, for every transport, as IoT Hub refuses it (401002).
  */
 import type { PeerCertInfo } from '../tls/engines/types.js';
-import type { RegistryLookup } from './types.js';
+import type { DeviceAuth, DeviceRecord, RegistryLookup } from './types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
 import { checkSas } from './sas.js';
 import { judgeCaSigned, judgeThumbprint } from './x509.js';
@@ -35,30 +35,55 @@ export function deviceRefusal(reason: string, errorCode: 401002 | 401003 = 40100
   return { ok: false, outcome: 'HUBTLS_DEVICE_UNAUTHORIZED', errorCode, reason };
 }
 
-export function authenticateDevice(registry: RegistryLookup, c: DeviceCredentials): AuthVerdict {
-  const rec = registry.get(c.deviceId);
-  if (!rec) return deviceRefusal(`IotHub does not contain the specified device '${c.deviceId}'`, 401002);
-  if (rec.identity.status === 'disabled')
-    return deviceRefusal(
-      `device '${c.deviceId}' is disabled in the registry${rec.identity.statusReason ? ` (${rec.identity.statusReason})` : ''}`,
-      401002,
-    );
-  const auth = rec.spec.auth;
-  if (auth.type === 'none') return deviceRefusal(`device '${c.deviceId}' has authentication type none`, 401002);
-  const what = `device '${c.deviceId}'`;
+function judge(
+  registry: RegistryLookup,
+  auth: DeviceAuth,
+  c: DeviceCredentials,
+  who: { name: string; resource: string },
+): AuthVerdict {
+  if (auth.type === 'none') return deviceRefusal(`${who.name} has authentication type none`, 401002);
   if (auth.type === 'sas') {
-    const v = checkSas(c.sas, {
-      resource: `${c.hubHost}/devices/${c.deviceId}`,
-      keys: [auth.primaryKey, auth.secondaryKey],
-      now: c.now,
-    });
+    const v = checkSas(c.sas, { resource: who.resource, keys: [auth.primaryKey, auth.secondaryKey], now: c.now });
     return v.ok
       ? { ok: true, method: 'sas', detail: `SAS token signed with the ${v.key} key` }
       : deviceRefusal(v.reason);
   }
   const v =
     auth.type === 'x509-thumbprint'
-      ? judgeThumbprint(c.peerCert, [auth.primaryThumbprint, auth.secondaryThumbprint], c.now, what)
-      : judgeCaSigned(c.peerCert, c.deviceId, registry.registeredCas(), c.now, what);
+      ? judgeThumbprint(c.peerCert, [auth.primaryThumbprint, auth.secondaryThumbprint], c.now, who.name)
+      : judgeCaSigned(c.peerCert, c.deviceId, registry.registeredCas(), c.now, who.name);
   return v.ok ? { ok: true, method: auth.type, detail: v.detail } : mtlsRefusal(v.reason);
+}
+
+function disabled(rec: DeviceRecord): AuthVerdict | undefined {
+  if (rec.identity.status !== 'disabled') return undefined;
+  const why = rec.identity.statusReason ? ` (${rec.identity.statusReason})` : '';
+  return deviceRefusal(`device '${rec.spec.id}' is disabled in the registry${why}`, 401002);
+}
+
+export function authenticateDevice(registry: RegistryLookup, c: DeviceCredentials): AuthVerdict {
+  const rec = registry.get(c.deviceId);
+  if (!rec) return deviceRefusal(`IotHub does not contain the specified device '${c.deviceId}'`, 401002);
+  return (
+    disabled(rec) ??
+    judge(registry, rec.spec.auth, c, {
+      name: `device '${c.deviceId}'`,
+      resource: `${c.hubHost}/devices/${c.deviceId}`,
+    })
+  );
+}
+
+/** A module connection (`{hub}/{device}/{module}/…`): the module's own credentials; a disabled device's modules are refused. */
+export function authenticateModule(registry: RegistryLookup, c: DeviceCredentials & { moduleId: string }): AuthVerdict {
+  const rec = registry.get(c.deviceId);
+  const mod = rec?.modules.get(c.moduleId);
+  if (!rec || !mod)
+    return deviceRefusal(`IotHub does not contain the specified module '${c.deviceId}/${c.moduleId}'`, 401002);
+  return (
+    disabled(rec) ??
+    judge(registry, mod.auth, c, {
+      name: `module '${c.deviceId}/${c.moduleId}'`,
+      resource: `${c.hubHost}/devices/${c.deviceId}/modules/${c.moduleId}`,
+    })
+  );
 }

@@ -19,10 +19,11 @@ import httpBase from 'azure-iot-http-base';
 import symmetricKey from 'azure-iot-security-symmetric-key';
 import x509Security from 'azure-iot-security-x509';
 
-export const { Client, Message } = azureDevice;
+export const { Client, Message, ModuleClient } = azureDevice;
 /** The package's typings declare Http as a namespace; at run time it is the transport class. */
 const HttpTransport = deviceHttp.Http as unknown as new (auth: unknown) => { setOptions(o: unknown): void };
 export type DeviceClient = InstanceType<typeof azureDevice.Client>;
+export type ModuleClientType = InstanceType<typeof azureDevice.ModuleClient>;
 
 export interface X509Pair {
   cert: string;
@@ -120,4 +121,11 @@ export function serviceSdk(
       http: { agent },
     });
   return { registry, client };
+}
+
+/** A module client over MQTT from a module connection string (`…;DeviceId=d;ModuleId=m;SharedAccessKey=…`). */
+export async function moduleClient(connectionString: string, ca: string): Promise<ModuleClientType> {
+  const client = ModuleClient.fromConnectionString(connectionString, deviceMqtt.Mqtt as never);
+  await client.setOptions({ ca } as never);
+  return client;
 }

@@ -9,7 +9,7 @@ import https from 'node:https';
 import iothub from 'azure-iothub';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey, type Trust } from '../helpers/devices.js';
-import { hubClient, serviceSdk, type DeviceClient } from '../helpers/azure-sdk.js';
+import { hubClient, moduleClient, serviceSdk, type DeviceClient } from '../helpers/azure-sdk.js';
 import type { Right } from '../../src/core/policies.js';
 
 const HUB = 'myhub.azure-devices.net';
@@ -326,5 +326,55 @@ t.test('IoT Hub service API with the azure-iothub SDK', async (t) => {
       body: JSON.stringify({ methodName: 'hang', responseTimeoutInSeconds: 5 }),
     });
     iotError(t, r, 504, 'GatewayTimeout');
+  });
+
+  await t.test('modules: identities, module twin pushed to the module on MQTT, module method', async (t) => {
+    await registry.create({ deviceId: 'gw-1', capabilities: { iotEdge: true } } as never);
+    const mod = (await registry.addModule({ deviceId: 'gw-1', moduleId: 'filter' } as never))
+      .responseBody as unknown as {
+      moduleId: string;
+      etag: string;
+      authentication: { symmetricKey: { primaryKey: string } };
+    };
+    t.equal(mod.moduleId, 'filter');
+    const again = await registry.addModule({ deviceId: 'gw-1', moduleId: 'filter' } as never).catch((e: unknown) => e);
+    t.equal(errorName(again), 'DeviceAlreadyExistsError', '409 for an existing module');
+    t.same(
+      (await registry.getModulesOnDevice('gw-1')).responseBody.map((m) => m.moduleId),
+      ['filter'],
+    );
+
+    const client = await moduleClient(
+      `HostName=${HUB};DeviceId=gw-1;ModuleId=filter;SharedAccessKey=${mod.authentication.symmetricKey.primaryKey};GatewayHostName=localhost:${th.port}`,
+      trust.g2,
+    );
+    t.teardown(() => client.close());
+    await client.open();
+    const connect = await nextSession(th, (e) => e.action === 'connect' && e.detail?.moduleId === 'filter');
+    t.ok(connect.ok, connect.reason);
+    client.onMethod('ping', ((req: { payload: unknown }, res: Answer) =>
+      res.send(200, { pong: req.payload }, () => {})) as never);
+    await nextSession(th, (e) => e.deviceId === 'gw-1' && e.detail?.filter === '$iothub/methods/POST/#');
+    const answer = await service.invokeDeviceMethod('gw-1', 'filter', { methodName: 'ping', payload: 7 });
+    t.same(answer.result, { status: 200, payload: { pong: 7 } }, 'module method answered by the module');
+
+    const twin = await client.getTwin();
+    const pushed = new Promise<Record<string, unknown>>((resolve) =>
+      twin.on('properties.desired', (d: Record<string, unknown>) => d.threshold === 9 && resolve(d)),
+    );
+    await nextSession(
+      th,
+      (e) => e.deviceId === 'gw-1' && e.detail?.filter === '$iothub/twin/PATCH/properties/desired/#',
+    );
+    const before = (await registry.getModuleTwin('gw-1', 'filter')).responseBody as unknown as TwinDoc;
+    await registry.updateModuleTwin('gw-1', 'filter', { properties: { desired: { threshold: 9 } } }, before.etag);
+    t.equal((await pushed).threshold, 9, 'the module got its desired patch');
+    t.equal(devices.get('gw-1')?.twin.desired.threshold, undefined, 'the device twin is untouched');
+
+    // Closed first: a deleted module's connection is dropped, and the SDK would keep retrying it.
+    await client.close();
+    await registry.removeModule('gw-1', 'filter');
+    const gone = await raw(th, trust, 'GET', '/devices/gw-1/modules/filter');
+    iotError(t, gone, 404, 'ModuleNotFound');
   });
 });

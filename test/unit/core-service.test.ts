@@ -116,7 +116,11 @@ t.test('twins: merge with null deletes, replace, etags, pushes', async (t) => {
   const g = getTwin(reg, 'd1');
   if (!g.ok) return t.fail('twin');
   t.equal(g.value.etag, twinEtag(1));
-  const p = patchTwinApi(deviceTarget(reg, 'd1'), { tags: { a: 1 }, properties: { desired: { x: 1, y: 2 } } }, `"${g.value.etag}"`);
+  const p = patchTwinApi(
+    deviceTarget(reg, 'd1'),
+    { tags: { a: 1 }, properties: { desired: { x: 1, y: 2 } } },
+    `"${g.value.etag}"`,
+  );
   t.ok(p.ok);
   t.same(link.desiredSeen, [{ x: 1, y: 2, $version: 2 }], 'pushed with its $version');
   t.equal(code(patchTwinApi(deviceTarget(reg, 'd1'), { tags: {} }, `"${g.value.etag}"`)), '412 PreconditionFailed');
@@ -125,7 +129,10 @@ t.test('twins: merge with null deletes, replace, etags, pushes', async (t) => {
   const r = replaceTwinApi(deviceTarget(reg, 'd1'), { tags: { b: 2 }, properties: { desired: { z: 3 } } }, undefined);
   t.same(r.ok && r.value.tags, { b: 2 });
   t.same(link.desiredSeen.at(-1), { y: null, z: 3, $version: 4 }, 'replace pushes the difference');
-  t.equal(code(patchTwinApi(deviceTarget(reg, 'd1'), { properties: { reported: { a: 1 } } }, '*')), '400 ArgumentInvalid');
+  t.equal(
+    code(patchTwinApi(deviceTarget(reg, 'd1'), { properties: { reported: { a: 1 } } }, '*')),
+    '400 ArgumentInvalid',
+  );
   t.equal(code(patchTwinApi(deviceTarget(reg, 'nobody'), {}, undefined)), '404 DeviceNotFound');
   t.ok(etagMatches(undefined, 'e') && etagMatches('W/"e"', 'e') && !etagMatches('"f"', 'e'));
 });
