@@ -22,6 +22,7 @@ import { controlRoutes } from './routes/control.js';
 import { certRoutes } from './routes/certs.js';
 import { liveRoutes } from './routes/live.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { deviceRoutes } from './routes/devices.js';
 
 export interface AdminOptions {
   runtime: RuntimeParts;
@@ -125,8 +126,16 @@ function secured(app: FastifyInstance, ctx: AdminContext, token: string): void {
       hint: 'send "Authorization: Bearer TOKEN" (printed at start, or set HUBTLS_ADMIN_TOKEN); the dashboard URL carries it as ?token=',
     });
   });
-  for (const routes of [stateRoutes, timelineRoutes, controlRoutes, certRoutes, liveRoutes, dashboardRoutes])
-    routes(app, ctx);
+  const routeModules = [
+    stateRoutes,
+    timelineRoutes,
+    controlRoutes,
+    certRoutes,
+    liveRoutes,
+    dashboardRoutes,
+    deviceRoutes,
+  ];
+  for (const routes of routeModules) routes(app, ctx);
   app.get('/docs/json', { schema: { summary: 'this OpenAPI document', tags: ['docs'] } }, async () => app.swagger());
 }
 

@@ -8,7 +8,7 @@ import { HelloCapture } from '../report/capture.js';
 import { REPORT_FORMATS, renderReport, type CapturedHello, type ReportFormat } from '../report/readiness-render.js';
 import { getProfile } from '../profiles/registry.js';
 import { print, say } from './output.js';
-import { parsePort } from './options.js';
+import { parsePort, parsePositive } from './options.js';
 
 interface InspectFlags {
   host: string;
@@ -19,12 +19,6 @@ interface InspectFlags {
   out?: string;
   at?: Date;
   profiles?: string[];
-}
-
-function parseCount(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a positive integer`);
-  return n;
 }
 
 function parseDate(v: string): Date {
@@ -94,8 +88,8 @@ export function registerInspectCommand(program: Command): void {
     )
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 = any free port)', parsePort, 8883)
-    .option('--count <n>', 'stop after this many distinct ClientHellos', parseCount)
-    .option('--timeout <seconds>', 'stop after this many seconds', parseCount)
+    .option('--count <n>', 'stop after this many distinct ClientHellos', parsePositive)
+    .option('--timeout <seconds>', 'stop after this many seconds', parsePositive)
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('table'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--at <date>', 'evaluate dated profile entries at this time (default now)', parseDate)

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   test: async () => (await import('./test.js')).registerTestCommand,
   schema: async () => (await import('./schema.js')).registerSchemaCommand,
   faults: async () => (await import('./faults.js')).registerFaultsCommand,
+  'connection-string': async () => (await import('./connection-string.js')).registerConnectionStringCommand,
 };
 
 // `hubtls certs list | head` closes our stdout early: that is the reader's choice, not an error.

@@ -7,6 +7,13 @@ export function parsePort(value: string): number {
   return n;
 }
 
+/** A whole number ≥ 1 (counts, seconds). */
+export function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a positive integer`);
+  return n;
+}
+
 /** `--certs DIR`, shared by every command that touches the test PKI. */
 export const certsDirOption = [
   '--certs <dir>',

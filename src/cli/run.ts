@@ -8,6 +8,7 @@ import { say, reportError } from './output.js';
 import { parsePort, certsDirOption, maxScenarioBytesOption } from './options.js';
 import { isLoopback } from '../util/loopback.js';
 import { bundledScenario } from '../util/package-root.js';
+import { bannerPolicy, hubHost, serviceConnectionString } from '../core/connection-strings.js';
 
 export interface RunFlags {
   port?: number;
@@ -38,6 +39,7 @@ function announce(hub: Hub): void {
     );
   }
   say(`trust:  npx hubtls certs export --out ./hubtls-trust   (roots as PEM; --format der|c-header)`);
+  announceService(hub);
   if (hub.admin) {
     say(`admin:  ${hub.admin.url}   Authorization: Bearer ${hub.admin.token}   (API: ${hub.admin.url}/docs/json)`);
     say(`dashboard: ${hub.admin.url}/dashboard?token=${hub.admin.token}`);
@@ -49,6 +51,26 @@ function announce(hub: Hub): void {
     say('WARNING: keep the token secret, or drop --admin-host to bind 127.0.0.1 only.');
   }
   say('ready. Ctrl-C stops.');
+}
+
+/**
+ * The service connection string (iothubowner's, else the first policy with ServiceConnect), and
+ * how SDKs that dial the real host name reach this process instead.
+ */
+function announceService(hub: Hub): void {
+  const rt = hub.runtime;
+  const endpoints = rt.endpoints.list();
+  const ep = endpoints.find((e) => e.kind === 'iothub');
+  const policy = bannerPolicy(rt.devices.policies.list());
+  if (!ep || !policy) return;
+  const host = hubHost(endpoints);
+  const addr = `${ep.host}:${hub.port(ep.name)}`;
+  say(
+    `service: ${serviceConnectionString(host, policy)}   (more: npx hubtls connection-string --policy NAME | --device ID)`,
+  );
+  say(
+    `         SDKs dial ${host}: device strings take ;GatewayHostName=${addr}; service SDKs need a hosts entry "${ep.host} ${host}" and the hub on port 443`,
+  );
 }
 
 function guardProcess(bus: EventBus): void {

@@ -6,11 +6,11 @@
 import type { PeerCertInfo } from '../tls/engines/types.js';
 import type { DeviceAuth, DeviceRecord, RegistryLookup } from './types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
-import { checkSas } from './sas.js';
+import { checkSas, parseSas } from './sas.js';
 import { judgeCaSigned, judgeThumbprint } from './x509.js';
 
 export type AuthVerdict =
-  | { ok: true; method: 'sas' | 'x509-thumbprint' | 'x509-ca'; detail: string }
+  | { ok: true; method: 'sas' | 'x509-thumbprint' | 'x509-ca' | 'policy'; detail: string }
   | {
       ok: false;
       outcome: Extract<OutcomeCode, 'HUBTLS_MTLS_UNAUTHORIZED' | 'HUBTLS_DEVICE_UNAUTHORIZED'>;
@@ -35,12 +35,28 @@ export function deviceRefusal(reason: string, errorCode: 401002 | 401003 = 40100
   return { ok: false, outcome: 'HUBTLS_DEVICE_UNAUTHORIZED', errorCode, reason };
 }
 
+/**
+ * A token with skn is signed with a shared access policy's key, as a protocol gateway or field
+ * gateway connects on behalf of devices: the policy needs DeviceConnect, and the token's sr must be
+ * the hub or this device (`{hub}/devices/{id}`), whatever the device's own authentication.
+ */
+function policyVerdict(registry: RegistryLookup, c: DeviceCredentials, sas: string): AuthVerdict {
+  const v = registry.policies.authorize(sas, c.hubHost, 'DeviceConnect');
+  if (!v.ok) return deviceRefusal(v.reason);
+  const scope = parseSas(sas)!.resource.slice(c.hubHost.length).toLowerCase().replace(/\/+$/, '');
+  const own = `/devices/${c.deviceId}`.toLowerCase();
+  if (scope !== '' && scope !== own && !scope.startsWith(`${own}/`))
+    return deviceRefusal(`policy token is scoped to '${scope}', not to device '${c.deviceId}'`);
+  return { ok: true, method: 'policy', detail: `SAS token of policy '${v.policy}' (DeviceConnect)` };
+}
+
 function judge(
   registry: RegistryLookup,
   auth: DeviceAuth,
   c: DeviceCredentials,
   who: { name: string; resource: string },
 ): AuthVerdict {
+  if (c.sas && parseSas(c.sas)?.keyName) return policyVerdict(registry, c, c.sas);
   if (auth.type === 'none') return deviceRefusal(`${who.name} has authentication type none`, 401002);
   if (auth.type === 'sas') {
     const v = checkSas(c.sas, { resource: who.resource, keys: [auth.primaryKey, auth.secondaryKey], now: c.now });

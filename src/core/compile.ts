@@ -1,6 +1,6 @@
 /** Scenario fields `idScope`, `deviceCAs`, `devices`, `enrollments` → CompiledDevices (defaults applied). */
 import { resolve } from 'node:path';
-import type { CaRefFile, DeviceEntryFile, EnrollmentEntryFile } from './schema.js';
+import type { CaRefFile, DeviceEntryFile, EnrollmentEntryFile, PolicyEntryFile } from './schema.js';
 import type { Attestation, CaSource, CompiledDevices, DeviceAuth, DeviceSpec, EnrollmentSpec } from './types.js';
 import { normalizeThumbprint } from './types.js';
 
@@ -11,6 +11,7 @@ export interface DeviceDoc {
   deviceCAs?: CaRefFile[];
   devices?: DeviceEntryFile[];
   enrollments?: EnrollmentEntryFile[];
+  policies?: PolicyEntryFile[];
   endpoints: Array<{ name: string; kind: 'iothub' | 'dps'; hostnames: string[] }>;
 }
 
@@ -73,5 +74,6 @@ export function compileDevices(doc: DeviceDoc, baseDir: string): CompiledDevices
       ...(d.desired ? { desired: d.desired } : {}),
     })),
     enrollments: (doc.enrollments ?? []).map((e) => enrollment(e, doc, baseDir)),
+    ...(doc.policies ? { policies: doc.policies.map((p) => ({ ...p, rights: [...p.rights] })) } : {}),
   };
 }

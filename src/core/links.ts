@@ -12,6 +12,8 @@ export function moduleLinkId(deviceId: string, moduleId: string): string {
 
 export interface DeviceLink {
   conn: number;
+  /** The protocol the device is connected over, for the admin API and dashboard (unset: not said). */
+  transport?: 'mqtt' | 'https' | 'amqp';
   /** False when the device has not subscribed to the topic the message needs. */
   c2d(body: Buffer, properties: Record<string, string>): boolean;
   method(name: string, rid: string, payload: unknown): boolean;

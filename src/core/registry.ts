@@ -12,6 +12,7 @@ import { DpsService } from './dps.js';
 import { newTwin, patchTwin } from './twin.js';
 import { bumpTwin, deviceEtag, newIdentity, newTwinMeta } from './identity.js';
 import { PolicyTable } from './policies.js';
+import { defaultPolicy } from './policy-keys.js';
 import {
   describeCa,
   type CaSource,
@@ -46,22 +47,31 @@ export class DeviceRegistry implements RegistryLookup {
   private readonly caCerts = new Map<string, crypto.X509Certificate>();
   readonly links = new DeviceLinks();
   readonly dps: DpsService;
-  readonly policies: PolicyTable;
+  private table: PolicyTable;
 
   constructor(
     readonly config: CompiledDevices,
     private readonly now: () => Date = () => new Date(),
   ) {
     for (const d of config.devices) this.upsert(d, 'scenario');
-    this.policies = new PolicyTable(now);
     this.dps = new DpsService(config, this, now);
+    this.table = new PolicyTable(config.policies ?? [], now);
+  }
+
+  /**
+   * The hub's shared access policies: the scenario's `policies:`, or (after load) the default
+   * iothubowner with the keys kept in the certs folder. Before load, without the block: none.
+   */
+  get policies(): PolicyTable {
+    return this.table;
   }
 
   /**
    * Loads the registered CAs and the enrollment groups' CAs (catalog roots come from the PKI store),
    * and issues the certificates of the scenario's X.509 identities, so `hubtls certs export` hands
    * devices their certificate and key: CA-signed for x509-ca devices, self-signed where no
-   * thumbprint was given (the thumbprint is then the issued certificate's).
+   * thumbprint was given (the thumbprint is then the issued certificate's). Without a `policies:`
+   * block, reads (or makes, once) the default iothubowner keys kept in the certs folder.
    */
   async load(pki: PkiStore): Promise<void> {
     const sources = [
@@ -71,7 +81,12 @@ export class DeviceRegistry implements RegistryLookup {
     await Promise.all([
       ...sources.map(async (s) => this.caCerts.set(describeCa(s), await loadCa(s, pki))),
       this.issueCerts(pki),
+      this.loadPolicies(pki),
     ]);
+  }
+
+  private async loadPolicies(pki: PkiStore): Promise<void> {
+    if (!this.config.policies) this.table = new PolicyTable([await defaultPolicy(pki.dir)], this.now);
   }
 
   private async issueCerts(pki: PkiStore): Promise<void> {

@@ -49,6 +49,13 @@ function hmac(key: string, text: string): Buffer {
   return crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(text).digest();
 }
 
+/** A token as the Azure SDKs make one: sr URL-encoded, signed over `{sr}\n{se}`, `skn` for a policy. */
+export function signSas(resource: string, key: string, expiry: number, keyName?: string): string {
+  const sr = encodeURIComponent(resource);
+  const sig = encodeURIComponent(hmac(key, `${sr}\n${expiry}`).toString('base64'));
+  return `${PREFIX}sr=${sr}&sig=${sig}&se=${expiry}${keyName ? `&skn=${encodeURIComponent(keyName)}` : ''}`;
+}
+
 /** DPS group keys: the device key is HMAC-SHA256(groupKey, registrationId), base64. */
 export function deriveDeviceKey(groupKey: string, registrationId: string): string {
   return hmac(groupKey, registrationId).toString('base64');
@@ -58,11 +65,18 @@ function sameResource(a: string, b: string): boolean {
   return a.toLowerCase().replace(/\/+$/, '') === b.toLowerCase().replace(/\/+$/, '');
 }
 
-function signedWith(t: SasToken, key: string | undefined): boolean {
+/** True when the token's signature is HMAC-SHA256(key, "{sr as sent}\n{se}"). */
+export function signedWith(t: SasToken, key: string | undefined): boolean {
   if (!key) return false;
   const expected = hmac(key, `${t.rawResource}\n${t.expiry}`);
   const given = Buffer.from(t.signature, 'base64');
   return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+}
+
+/** Why the token is expired at `now` (the scenario clock), or undefined while it is valid. */
+export function expiryProblem(t: SasToken, now: Date): string | undefined {
+  if (now.getTime() < t.expiry * 1000) return undefined;
+  return `SAS token expired at ${new Date(t.expiry * 1000).toISOString()} (scenario time ${now.toISOString()})`;
 }
 
 /** Checks form, resource URI, expiry (scenario clock) and signature against the primary or secondary key. */
@@ -75,12 +89,8 @@ export function checkSas(
   if (!t) return { ok: false, reason: 'the password is not a SharedAccessSignature with sr, sig and se' };
   if (!sameResource(t.resource, want.resource))
     return { ok: false, reason: `SAS token is for resource '${t.resource}', expected '${want.resource}'` };
-  const expiredBy = want.now.getTime() - t.expiry * 1000;
-  if (expiredBy >= 0)
-    return {
-      ok: false,
-      reason: `SAS token expired at ${new Date(t.expiry * 1000).toISOString()} (scenario time ${want.now.toISOString()})`,
-    };
+  const expired = expiryProblem(t, want.now);
+  if (expired) return { ok: false, reason: expired };
   const which = want.keys.findIndex((k) => signedWith(t, k));
   if (which < 0) return { ok: false, reason: 'SAS signature does not match the primary or secondary key' };
   return { ok: true, key: which === 0 ? 'primary' : 'secondary' };

@@ -70,6 +70,32 @@ export const EnrollmentEntry = Type.Object(
   { additionalProperties: false },
 );
 
+export const PolicyEntry = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9\\-._]{1,64}$',
+      description: 'shared access policy name, the skn of its tokens (SharedAccessKeyName in a connection string)',
+    }),
+    primaryKey: { ...Base64Key, description: 'base64 key (as the portal shows it); signs service SAS tokens' },
+    secondaryKey: { ...Base64Key, description: 'base64 key; tokens signed with either key are accepted' },
+    rights: Type.Array(
+      Type.Union([
+        Type.Literal('RegistryRead'),
+        Type.Literal('RegistryWrite'),
+        Type.Literal('ServiceConnect'),
+        Type.Literal('DeviceConnect'),
+      ]),
+      {
+        minItems: 1,
+        uniqueItems: true,
+        description:
+          'RegistryRead, RegistryWrite (devices, modules), ServiceConnect (twins, methods, cloud-to-device), DeviceConnect (connect on behalf of devices)',
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** The top-level fields the scenario schema gains (spread into its Type.Object). */
 export const DEVICE_FIELDS = {
   idScope: Type.Optional(
@@ -82,8 +108,15 @@ export const DEVICE_FIELDS = {
   ),
   devices: Type.Optional(Type.Array(DeviceEntry)),
   enrollments: Type.Optional(Type.Array(EnrollmentEntry)),
+  policies: Type.Optional(
+    Type.Array(PolicyEntry, {
+      description:
+        "the hub's shared access policies; omitted: one iothubowner policy with every right, its keys generated once and kept in the certs folder (policies.json)",
+    }),
+  ),
 };
 
 export type CaRefFile = Static<typeof CaRef>;
 export type DeviceEntryFile = Static<typeof DeviceEntry>;
 export type EnrollmentEntryFile = Static<typeof EnrollmentEntry>;
+export type PolicyEntryFile = Static<typeof PolicyEntry>;

@@ -1,5 +1,6 @@
 /** Compiled device-side configuration and the records the registry keeps. */
 import type { X509Certificate } from 'node:crypto';
+import type { PolicySpec, PolicyTable } from './policies.js';
 
 export type DeviceAuth =
   | { type: 'sas'; primaryKey: string; secondaryKey?: string }
@@ -39,6 +40,8 @@ export interface CompiledDevices {
   cas: CaSource[];
   devices: DeviceSpec[];
   enrollments: EnrollmentSpec[];
+  /** The scenario's `policies:`; undefined = the default iothubowner, whose keys DeviceRegistry.load() reads or makes. */
+  policies?: PolicySpec[];
 }
 
 export interface TelemetryRecord {
@@ -123,6 +126,8 @@ export interface DeviceRecord {
 /** What device authentication and DPS need of the registry (DeviceRegistry is the one implementation). */
 export interface RegistryLookup {
   get(id: string): DeviceRecord | undefined;
+  /** The hub's shared access policies (a policy with DeviceConnect may sign for any device). */
+  readonly policies: PolicyTable;
   registeredCas(): X509Certificate[];
   ca(source: CaSource): X509Certificate;
   upsert(spec: DeviceSpec, source: DeviceRecord['source']): DeviceRecord;

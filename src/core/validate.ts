@@ -158,5 +158,11 @@ export function deviceProblems(doc: DeviceDoc, baseDir: string): DeviceProblem[]
       (i) => ['enrollments', i, 'groupId'],
       'a group id',
     ),
+    ...duplicates(
+      doc.policies ?? [],
+      (p) => p.name,
+      (i) => ['policies', i, 'name'],
+      'a policy name',
+    ),
   ];
 }

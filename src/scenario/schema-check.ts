@@ -87,6 +87,8 @@ function expectation(e: ErrorObject): string {
       return `a list of at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
     case 'minLength':
       return 'non-empty text';
+    case 'uniqueItems':
+      return `a list without repeats (items ${String(p.j)} and ${String(p.i)} are the same)`;
     case 'pattern':
       return `text matching ${String(p.pattern)}`;
     case 'format':

@@ -10,7 +10,7 @@ export interface AdminUnderTest {
   th: TestHub;
   app: FastifyInstance;
   /** inject with the bearer token */
-  call(method: 'GET' | 'POST', url: string, body?: object): Promise<LightMyRequestResponse>;
+  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<LightMyRequestResponse>;
 }
 
 export async function startAdminUnderTest(
@@ -29,7 +29,7 @@ export async function startAdminUnderTest(
   t.teardown(() => app.close());
   const call: AdminUnderTest['call'] = (method, url, body) => {
     const o: InjectOptions = { method, url, headers: { authorization: `Bearer ${TOKEN}` } };
-    if (body) o.payload = body;
+    if (body !== undefined) o.payload = body as InjectOptions['payload'];
     return app.inject(o);
   };
   return { th, app, call };

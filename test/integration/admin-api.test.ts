@@ -60,6 +60,25 @@ t.test('admin API', async (t) => {
     },
   );
 
+  await t.test('every route OpenAPI documents refuses a request without the token (new routes too)', async (t) => {
+    const doc = (await call('GET', '/docs/json')).json() as { paths: Record<string, Record<string, unknown>> };
+    let n = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (path === '/healthz') continue;
+      for (const method of Object.keys(ops).filter((m) => ['get', 'post', 'patch', 'put', 'delete'].includes(m))) {
+        const url = path.replace(/\{[^}]+\}/g, 'x');
+        const r = await app.inject({
+          method: method.toUpperCase() as 'GET',
+          url,
+          payload: method === 'get' ? undefined : {},
+        });
+        t.equal(r.statusCode, 401, `${method.toUpperCase()} ${path}`);
+        n++;
+      }
+    }
+    t.ok(n >= SECURED.length, `${n} documented operations checked`);
+  });
+
   await t.test('GET /state: endpoints, real ports, chains drawn certificate by certificate', async (t) => {
     const s = (await call('GET', '/state')).json();
     t.equal(s.scenario.name, 'default');

@@ -14,6 +14,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startAdminUnderTest, TOKEN } from '../helpers/admin.js';
 import { sClient } from '../helpers/openssl.js';
 import { needTool } from '../helpers/tools.js';
+import { exportedTrust, randomKey } from '../helpers/devices.js';
+import { answerMethod, sasMqttDevice } from '../helpers/mqtt-device.js';
 
 const HUB = ['-servername', 'myhub.azure-devices.net'];
 const GREEN = 'rgb(31, 157, 85)';
@@ -50,7 +52,7 @@ const bg = (page: Page, sel: string) =>
 
 t.test('dashboard in headless chromium', async (t) => {
   if (!needTool(t, 'chromium', 'chromium') || !needTool(t, 'openssl', 'openssl')) return;
-  const { th, app } = await startAdminUnderTest(t);
+  const { th, app, call } = await startAdminUnderTest(t);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   await sClient(th.port, HUB);
   await sClient(th.port, [...HUB, '-tls1_1', '-cipher', 'ALL:@SECLEVEL=0']);
@@ -104,6 +106,39 @@ t.test('dashboard in headless chromium', async (t) => {
       'coloured as a rejection, no longer green',
     );
   });
+
+  await t.test(
+    'devices panel: a device added over the API connects, its telemetry is shown as text, a method answers',
+    async (t) => {
+      const key = randomKey();
+      t.equal(
+        (await call('POST', '/devices', { id: 'bench-1', auth: { type: 'sas', primaryKey: key } })).statusCode,
+        201,
+      );
+      await page.waitForSelector('#device-list li.device[data-device="bench-1"][data-connected="false"]');
+      const dev = await sasMqttDevice(th.port, (await exportedTrust()).g2, 'bench-1', key);
+      t.teardown(() => dev.end(true));
+      answerMethod(dev, 'reboot');
+      const card = page.locator('li.device[data-device="bench-1"][data-connected="true"]');
+      await card.waitFor();
+      t.equal(await card.locator('.link').textContent(), 'connected over mqtt');
+      const markup = '<img src=x class=injected>';
+      await dev.publishAsync('devices/bench-1/messages/events/', markup, { qos: 1 });
+      await card
+        .locator('.last code')
+        .and(page.getByText(markup, { exact: true }))
+        .waitFor();
+      t.equal(await page.locator('#devices-panel img, img.injected').count(), 0, 'device text never becomes markup');
+      t.match(await card.locator('svg.rate').getAttribute('aria-label'), / 1$/, 'the newest 10 s bucket counts it');
+      await page.selectOption('#d-device', 'bench-1');
+      await page.fill('#f-method [name="payload"]', '{"delay":5}');
+      await page.click('#f-method button');
+      await page.waitForFunction(() => document.querySelector('#d-answer')?.textContent?.startsWith('method reboot'));
+      t.equal(await page.textContent('#d-answer'), 'method reboot answered 200: {"reboot":{"delay":5}}');
+      await dev.endAsync();
+      await page.locator('li.device[data-device="bench-1"][data-connected="false"]').waitFor();
+    },
+  );
 
   await t.test('Migrate: the page redraws the chain and a real client now meets Baltimore', async (t) => {
     await page.selectOption('#f-migrate select[name="chain"]', 'baltimore');

@@ -23,6 +23,10 @@ type Answer = { send: (status: number, payload: unknown, cb: () => void) => void
 function scenario() {
   return {
     name: 'service-api',
+    policies: [
+      { name: 'iothubowner', primaryKey: OWNER_KEY, secondaryKey: randomKey(), rights: ALL },
+      { name: 'registryRead', primaryKey: READER_KEY, secondaryKey: randomKey(), rights: ['RegistryRead'] },
+    ],
     endpoints: [
       {
         name: 'service',
@@ -130,8 +134,6 @@ function iotError(t: Test, r: Raw, status: number, code: string) {
 t.test('IoT Hub service API with the azure-iothub SDK', async (t) => {
   const [trust, th] = await Promise.all([exportedTrust(), startTestHub(t, scenario())]);
   const devices = th.hub.runtime.devices;
-  devices.policies.add({ name: 'iothubowner', primaryKey: OWNER_KEY, rights: ALL });
-  devices.policies.add({ name: 'registryRead', primaryKey: READER_KEY, rights: ['RegistryRead'] });
   const { registry, client: service } = serviceSdk(OWNER, { ca: trust.g2, port: th.port });
 
   await t.test('device identities: create with generated keys, get, update with etags, list, delete', async (t) => {

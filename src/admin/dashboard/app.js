@@ -1,5 +1,5 @@
 // hubtls dashboard: plain browser JavaScript, no build step. Reads /state, /catalog and
-// /handshakes, follows /events (SSE), and posts the timeline actions.
+// /handshakes, follows /events (SSE), and posts the timeline actions. The devices panel is devices.js.
 const params = new URLSearchParams(location.search);
 const token = params.get('token') || sessionStorage.getItem('hubtls-token') || '';
 sessionStorage.setItem('hubtls-token', token);
@@ -92,22 +92,6 @@ function renderEndpoints() {
     for (const c of Object.values(ep.chains))
       card.append(el('div', { class: 'meta' }, `${KEY[c.keyType]} chain ${c.id}`), chainList(c));
     box.append(card);
-  }
-  if ((state.devices ?? []).length) {
-    box.append(
-      el('h2', {}, 'Devices'),
-      el(
-        'ul',
-        { id: 'devices' },
-        ...state.devices.map((d) =>
-          el(
-            'li',
-            { 'data-device': d.id ?? '' },
-            `${d.id} — ${d.auth ?? ''} — ${d.connected ? 'connected' : 'not connected'} — ${d.telemetryCount ?? 0} messages`,
-          ),
-        ),
-      ),
-    );
   }
   $('#steps').replaceChildren(
     ...(state.timeline ?? []).map((st) =>
@@ -244,6 +228,10 @@ function follow() {
     $('#total').textContent = `(${++total})`;
   });
   es.addEventListener('verdict', (m) => applyVerdict(JSON.parse(m.data)));
+  // The devices panel (devices.js) follows sessions and notices through the page's one stream.
+  const forward = (name) => (m) => document.dispatchEvent(new CustomEvent(name, { detail: JSON.parse(m.data) }));
+  es.addEventListener('session', forward('hubtls-session'));
+  es.addEventListener('notice', forward('hubtls-notice'));
   es.addEventListener('notice', async () => {
     state = await api('/state');
     renderEndpoints();

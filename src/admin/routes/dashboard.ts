@@ -32,14 +32,14 @@ let page: { html: string; csp: string } | undefined;
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
 /**
- * The page's one inline script and one inline style are allowed by their hashes, nothing else runs:
+ * The page's inline scripts (app.js, devices.js) and its one inline style are allowed by their hashes, nothing else runs:
  * a device-controlled string that slipped into the DOM as markup could not execute. Data comes from
  * this origin only (fetch, EventSource), and no other site may frame the page (clickjacking the controls).
  */
-function policy(script: string, style: string): string {
+function policy(scripts: string[], style: string): string {
   return [
     "default-src 'none'",
-    `script-src ${hash(script)}`,
+    `script-src ${scripts.map(hash).join(' ')}`,
     `style-src ${hash(style)}`,
     "connect-src 'self'",
     "img-src 'self' data:",
@@ -55,11 +55,13 @@ export function dashboardPage(): { html: string; csp: string } {
     const read = (f: string) => readFileSync(`${dir}${f}`, 'utf8');
     const style = read('style.css');
     const script = read('app.js');
+    const devices = read('devices.js');
     // Replacer functions: the assets may contain "$&"-like sequences that a replacement string would expand.
     const html = read('index.html')
       .replace('/*STYLE*/', () => style)
-      .replace('/*SCRIPT*/', () => script);
-    page = { html, csp: policy(script, style) };
+      .replace('/*SCRIPT*/', () => script)
+      .replace('/*DEVICES*/', () => devices);
+    page = { html, csp: policy([script, devices], style) };
   }
   return page;
 }

@@ -254,6 +254,7 @@ export class IotHubMqtt implements MqttBehaviour {
     const s = this.session;
     return {
       conn: this.ctx.conn,
+      transport: 'mqtt',
       c2d: (body, props) => {
         const ok = s.deliver(`devices/${id}/messages/devicebound/${encodeProperties(props)}`, body, 1);
         this.event({
