@@ -6,10 +6,16 @@
  */
 import t, { type Test } from 'tap';
 import https from 'node:https';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import iothub from 'azure-iothub';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey, type Trust } from '../helpers/devices.js';
 import { hubClient, moduleClient, serviceSdk, type DeviceClient } from '../helpers/azure-sdk.js';
+import { needTool } from '../helpers/tools.js';
 import type { Right } from '../../src/core/policies.js';
 
 const HUB = 'myhub.azure-devices.net';
@@ -378,5 +384,35 @@ t.test('IoT Hub service API with the azure-iothub SDK', async (t) => {
     await registry.removeModule('gw-1', 'filter');
     const gone = await raw(th, trust, 'GET', '/devices/gw-1/modules/filter');
     iotError(t, gone, 404, 'ModuleNotFound');
+  });
+
+  await t.test("curl, as Microsoft's REST reference writes the calls", async (t) => {
+    if (!needTool(t, 'curl', 'curl')) return;
+    const ca = path.join(mkdtempSync(path.join(os.tmpdir(), 'hubtls-curl-')), 'root.pem');
+    writeFileSync(ca, trust.g2);
+    const curl = async (method: string, route: string, body?: string, headers: string[] = []) => {
+      const args = ['-sS', '--cacert', ca, '--resolve', `${HUB}:${th.port}:127.0.0.1`, '-X', method];
+      for (const h of [
+        `Authorization: ${token('iothubowner', OWNER_KEY)}`,
+        'Content-Type: application/json',
+        ...headers,
+      ])
+        args.push('-H', h);
+      if (body) args.push('--data', body);
+      args.push('-w', '\n%{http_code}', `https://${HUB}:${th.port}${route}?api-version=2021-04-12`);
+      const { stdout } = await promisify(execFile)('curl', args);
+      const lines = stdout.trimEnd().split('\n');
+      const status = Number(lines.pop());
+      return { status, body: lines.join('\n') };
+    };
+    const created = await curl('PUT', '/devices/curl-1', '{"deviceId":"curl-1"}');
+    t.equal(created.status, 200);
+    t.equal((JSON.parse(created.body) as DeviceDoc).authentication.type, 'sas');
+    const twin = await curl('PATCH', '/twins/curl-1', '{"tags":{"bench":"curl"}}', ['If-Match: *']);
+    t.same((JSON.parse(twin.body) as TwinDoc).tags, { bench: 'curl' });
+    t.equal((await curl('DELETE', '/devices/curl-1', undefined, ['If-Match: *'])).status, 204);
+    const gone = await curl('GET', '/devices/curl-1');
+    t.equal(gone.status, 404);
+    t.match(gone.body, /"Message":"ErrorCode:DeviceNotFound;/);
   });
 });
