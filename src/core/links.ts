@@ -51,7 +51,7 @@ export class DeviceLinks {
     const old = this.links.get(deviceId);
     this.links.set(deviceId, link);
     old?.close(`device ${deviceId} connected again (conn ${link.conn}); IoT Hub closes the older connection (400027)`);
-    for (const arrived of this.arrivals.get(deviceId) ?? []) arrived();
+    this.ready(deviceId);
   }
 
   detach(deviceId: string, link: DeviceLink): void {
@@ -77,15 +77,18 @@ export class DeviceLinks {
     options: number | InvokeOptions = {},
   ): Promise<MethodResult> {
     const o = typeof options === 'number' ? { responseTimeoutMs: options } : options;
-    if (!this.links.has(deviceId) && o.connectTimeoutMs) await this.arrival(deviceId, o.connectTimeoutMs);
-    const link = this.links.get(deviceId);
     const rid = crypto.randomBytes(4).toString('hex');
-    if (!link || !link.method(name, rid, payload))
-      return {
-        status: 404,
-        payload: { errorCode: 404103, message: `device ${deviceId} is not online or not subscribed to methods` },
-        failed: 'offline',
-      };
+    const deadline = Date.now() + (o.connectTimeoutMs ?? 0);
+    while (!this.links.get(deviceId)?.method(name, rid, payload)) {
+      const left = deadline - Date.now();
+      if (left <= 0)
+        return {
+          status: 404,
+          payload: { errorCode: 404103, message: `device ${deviceId} is not online or not subscribed to methods` },
+          failed: 'offline',
+        };
+      await this.readiness(deviceId, left);
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(
         () =>
@@ -101,8 +104,16 @@ export class DeviceLinks {
     });
   }
 
-  /** Resolves when the device connects, or after `ms`. */
-  private arrival(deviceId: string, ms: number): Promise<void> {
+  /**
+   * A device's connection can take more than before (it subscribed, e.g. to methods): calls waiting
+   * for it (connect timeout) try again. `attach` says it too.
+   */
+  ready(deviceId: string): void {
+    for (const waiter of this.arrivals.get(deviceId) ?? []) waiter();
+  }
+
+  /** Resolves when the device connects or says it is ready, or after `ms`. */
+  private readiness(deviceId: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const set = this.arrivals.get(deviceId) ?? new Set();
       this.arrivals.set(deviceId, set);

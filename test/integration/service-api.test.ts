@@ -324,6 +324,21 @@ t.test('IoT Hub service API with the azure-iothub SDK', async (t) => {
     t.match((sdkOffline as { responseBody?: string }).responseBody, /DeviceNotOnline/);
   });
 
+  await t.test('connectTimeoutInSeconds: the call waits for the device to connect and subscribe', async (t) => {
+    const dev = doc(await registry.create({ deviceId: 'late-1' }));
+    const call = service.invokeDeviceMethod('late-1', { methodName: 'wake', payload: 1, connectTimeoutInSeconds: 60 });
+    const client = await hubClient({
+      connectionString: `HostName=${HUB};DeviceId=late-1;SharedAccessKey=${dev.authentication.symmetricKey.primaryKey};GatewayHostName=localhost:${th.port}`,
+      ca: trust.g2,
+    });
+    t.teardown(() => client.close());
+    client.onDeviceMethod('wake', (req: { payload: unknown }, res: Answer) =>
+      res.send(200, { woke: req.payload }, () => {}),
+    );
+    await client.open();
+    t.same((await call).result, { status: 200, payload: { woke: 1 } });
+  });
+
   await t.test('a device that does not answer in time: 504 GatewayTimeout', async (t) => {
     const dev = doc(await registry.create({ deviceId: 'mute-1' }));
     const client = await deviceOn(th, trust, 'mute-1', dev.authentication!.symmetricKey!.primaryKey!);

@@ -166,9 +166,20 @@ t.test('direct methods: bounds, offline, answer, timeout, connect timeout', asyn
   const waiting = reg.links.invoke('d1', 'late', 1, { connectTimeoutMs: 60_000 });
   const late = fakeLink();
   reg.links.attach('d1', late);
-  await Promise.resolve();
+  await new Promise(setImmediate);
   const rid = late.methods[0]?.rid;
   t.ok(rid, 'the call went out once the device connected');
   reg.links.respond('d1', rid!, { status: 200, payload: 'ok' });
   t.same(await waiting, { status: 200, payload: 'ok' });
+
+  const unready = fakeLink(false);
+  reg.links.attach('d1', unready);
+  const queued = reg.links.invoke('d1', 'after-subscribe', null, { connectTimeoutMs: 60_000 });
+  const ready = fakeLink();
+  unready.method = ready.method; // the device subscribes to methods on the same connection
+  reg.links.ready('d1');
+  await new Promise(setImmediate);
+  t.equal(ready.methods[0]?.name, 'after-subscribe', 'a connected but unsubscribed device is waited for too');
+  reg.links.respond('d1', ready.methods[0]!.rid, { status: 204, payload: null });
+  t.same(await queued, { status: 204, payload: null });
 });

@@ -230,6 +230,8 @@ export class IotHubMqtt implements MqttBehaviour {
       '$iothub/methods/POST/#': 0,
     };
     const granted = allowed[filter] ?? 128;
+    // A method call waiting for this device (connectTimeoutInSeconds) can go out now.
+    if (granted !== 128 && filter === '$iothub/methods/POST/#') this.ctx.devices.links.ready(this.linkId);
     this.event({
       action: 'subscribe',
       ok: granted !== 128,
