@@ -122,7 +122,7 @@ export function authJson(a: DeviceAuth) {
 }
 
 /** The device JSON IoT Hub returns. */
-export function deviceJson(r: DeviceRecord, connected: boolean) {
+export function deviceJson(r: DeviceRecord, connected: boolean, stateUpdated?: string) {
   const i = r.identity;
   return {
     deviceId: r.spec.id,
@@ -131,7 +131,7 @@ export function deviceJson(r: DeviceRecord, connected: boolean) {
     connectionState: connected ? 'Connected' : 'Disconnected',
     status: i.status,
     statusReason: i.statusReason ?? null,
-    connectionStateUpdatedTime: r.lastActivity ?? NEVER,
+    connectionStateUpdatedTime: stateUpdated ?? NEVER,
     statusUpdatedTime: i.statusUpdatedTime,
     lastActivityTime: r.lastActivity ?? NEVER,
     cloudToDeviceMessageCount: 0,

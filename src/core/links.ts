@@ -45,17 +45,28 @@ export class DeviceLinks {
   private readonly links = new Map<string, DeviceLink>();
   private readonly pending = new Map<string, Pending>();
   private readonly arrivals = new Map<string, Set<() => void>>();
+  private readonly stateTimes = new Map<string, string>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /** When the link id last connected or disconnected (IoT Hub's connectionStateUpdatedTime). */
+  stateUpdated(deviceId: string): string | undefined {
+    return this.stateTimes.get(deviceId);
+  }
 
   /** Registers a device's connection; an older one is closed first. */
   attach(deviceId: string, link: DeviceLink): void {
     const old = this.links.get(deviceId);
     this.links.set(deviceId, link);
+    this.stateTimes.set(deviceId, this.now().toISOString());
     old?.close(`device ${deviceId} connected again (conn ${link.conn}); IoT Hub closes the older connection (400027)`);
     this.ready(deviceId);
   }
 
   detach(deviceId: string, link: DeviceLink): void {
-    if (this.links.get(deviceId) === link) this.links.delete(deviceId);
+    if (this.links.get(deviceId) !== link) return;
+    this.links.delete(deviceId);
+    this.stateTimes.set(deviceId, this.now().toISOString());
   }
 
   get(deviceId: string): DeviceLink | undefined {

@@ -35,7 +35,7 @@ export function moduleJson(reg: DeviceRegistry, r: ModuleRecord) {
     generationId: r.generationId,
     etag: r.etag,
     connectionState: connected(reg, r) ? 'Connected' : 'Disconnected',
-    connectionStateUpdatedTime: r.lastActivity ?? NEVER,
+    connectionStateUpdatedTime: reg.links.stateUpdated(moduleLinkId(r.deviceId, r.moduleId)) ?? NEVER,
     lastActivityTime: r.lastActivity ?? NEVER,
     cloudToDeviceMessageCount: 0,
     authentication: authJson(r.auth),

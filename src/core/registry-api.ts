@@ -15,7 +15,7 @@ export type DeviceJson = ReturnType<typeof deviceJson>;
 export const BULK_MAX = 100;
 
 function json(reg: DeviceRegistry, r: DeviceRecord): DeviceJson {
-  return deviceJson(r, !!reg.links.get(r.spec.id));
+  return deviceJson(r, !!reg.links.get(r.spec.id), reg.links.stateUpdated(r.spec.id));
 }
 
 function notFound(id: string): ServiceError {

@@ -45,7 +45,7 @@ export interface DeviceView {
 export class DeviceRegistry implements RegistryLookup {
   private readonly records = new Map<string, DeviceRecord>();
   private readonly caCerts = new Map<string, crypto.X509Certificate>();
-  readonly links = new DeviceLinks();
+  readonly links = new DeviceLinks(() => this.now());
   readonly dps: DpsService;
   private table: PolicyTable;
 

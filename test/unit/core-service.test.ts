@@ -72,6 +72,11 @@ t.test('a disabled device is refused by the one auth path, and a connected one i
   if (!c.ok) return t.fail('create');
   const link = fakeLink();
   reg.links.attach('d1', link);
+  const seen = getDevice(reg, 'd1');
+  t.same(seen.ok && [seen.value.connectionState, seen.value.connectionStateUpdatedTime], [
+    'Connected',
+    NOW.toISOString(),
+  ]);
   putDevice(reg, 'd1', { status: 'disabled' }, '*', NOW);
   t.equal(link.closed.length, 1, 'the connected device was closed');
   const v = authenticateDevice(reg, { deviceId: 'd1', hubHost: 'h', sas: 'x', now: NOW });
