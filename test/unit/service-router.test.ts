@@ -11,7 +11,12 @@ t.test('service paths and device paths', async (t) => {
   const split = (p: string) => p.split('/').filter((s) => s);
   for (const p of ['/devices', '/devices/d1', '/devices/d1/modules/m1', '/twins/d1', '/twins/d1/methods'])
     t.ok(isServiceRequest(split(p)), `${p} is the service API`);
-  for (const p of ['/devices/d1/messages/events', '/devices/d1/messages/devicebound', '/0ne000/registrations/r'])
+  for (const p of [
+    '/devices/d1/messages/events',
+    '/devices/d1/messages/devicebound',
+    '/devices/d1/modules/m1/messages/events',
+    '/0ne000/registrations/r',
+  ])
     t.notOk(isServiceRequest(split(p)), `${p} is not`);
 });
 

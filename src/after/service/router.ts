@@ -19,9 +19,13 @@ export const MAX_SERVICE_BODY = 1024 * 1024;
 
 const ROUTES: Route[] = [...DEVICE_ROUTES, ...TWIN_ROUTES, ...METHOD_ROUTES, ...MODULE_ROUTES];
 
-/** The device API is `/devices/{id}/messages/…`; everything else under /devices and /twins is the service's. */
+/**
+ * The device API is `/devices/{id}/messages/…` (and `/devices/{d}/modules/{m}/messages/…`);
+ * everything else under /devices and /twins is the service's.
+ */
 export function isServiceRequest(path: string[]): boolean {
-  return path[0] === 'twins' || (path[0] === 'devices' && path[2] !== 'messages');
+  if (path[0] === 'twins') return true;
+  return path[0] === 'devices' && path[2] !== 'messages' && !(path[2] === 'modules' && path[4] === 'messages');
 }
 
 function match(route: Route, method: string, path: string[]): Record<string, string> | undefined {
