@@ -1,7 +1,8 @@
 /**
  * HTTPS responder for the device-facing REST calls the device SDKs make, on Node's http parser over
  * the decrypted stream. IoT Hub: telemetry `POST /devices/{id}/messages/events`, cloud-to-device
- * poll and settle `…/messages/devicebound…` (https-c2d.ts). DPS: `PUT /{idScope}/registrations/{id}/register`
+ * poll and settle `…/messages/devicebound…` (https-c2d.ts); the service REST API (service/router.ts).
+ * DPS: `PUT /{idScope}/registrations/{id}/register`
  * (202 + retry-after) and `GET …/operations/{operationId}` (200 assigned). Every request is
  * authenticated: SAS in `Authorization`, or the certificate sent in the TLS handshake; refusals are
  * 401 with Azure's error code (401002 X.509 / unknown identity, 401003 SAS).
@@ -17,6 +18,7 @@ import { compileDpsOptions, DPS_DEFAULTS, DpsOptions, type DpsSettings } from '.
 import { watchSilentClose } from './silent-close.js';
 import { deviceBound, type C2DCall } from './https-c2d.js';
 import { inbandFault, refusal, resetAfterFlush, type InbandRefusal } from './inband-faults.js';
+import { isServiceRequest, serviceRoute } from './service/router.js';
 
 /** IoT Hub's device-to-cloud message size limit. */
 export const MAX_BODY = 256 * 1024;
@@ -133,6 +135,7 @@ function telemetryProperties(h: http.IncomingHttpHeaders): Record<string, string
 }
 
 async function hubRoute(c: Call): Promise<void> {
+  if (isServiceRequest(c.path)) return serviceRoute(c.ctx, c.req, c.res, c.path, hubHostOf(c));
   const [devices, id, messages, what] = c.path;
   if (devices !== 'devices' || !id || messages !== 'messages' || !what) return notFound(c);
   const deviceId = safeDecode(id);

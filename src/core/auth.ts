@@ -1,9 +1,10 @@
 /**
  * IoT Hub's verdict on a device connection after TLS (MQTT CONNECT, or each HTTPS request):
- * SAS devices by token, X.509 devices by the certificate sent in the handshake.
+ * SAS devices by token, X.509 devices by the certificate sent in the handshake. A device whose
+ * status is `disabled` is refused here, for every transport, as IoT Hub refuses it (401002).
  */
 import type { PeerCertInfo } from '../tls/engines/types.js';
-import type { RegistryLookup } from './types.js';
+import type { DeviceAuth, DeviceRecord, RegistryLookup } from './types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
 import { checkSas, parseSas } from './sas.js';
 import { judgeCaSigned, judgeThumbprint } from './x509.js';
@@ -49,25 +50,56 @@ function policyVerdict(registry: RegistryLookup, c: DeviceCredentials, sas: stri
   return { ok: true, method: 'policy', detail: `SAS token of policy '${v.policy}' (DeviceConnect)` };
 }
 
-export function authenticateDevice(registry: RegistryLookup, c: DeviceCredentials): AuthVerdict {
-  const rec = registry.get(c.deviceId);
-  if (!rec) return deviceRefusal(`IotHub does not contain the specified device '${c.deviceId}'`, 401002);
+function judge(
+  registry: RegistryLookup,
+  auth: DeviceAuth,
+  c: DeviceCredentials,
+  who: { name: string; resource: string },
+): AuthVerdict {
   if (c.sas && parseSas(c.sas)?.keyName) return policyVerdict(registry, c, c.sas);
-  const auth = rec.spec.auth;
-  const what = `device '${c.deviceId}'`;
+  if (auth.type === 'none') return deviceRefusal(`${who.name} has authentication type none`, 401002);
   if (auth.type === 'sas') {
-    const v = checkSas(c.sas, {
-      resource: `${c.hubHost}/devices/${c.deviceId}`,
-      keys: [auth.primaryKey, auth.secondaryKey],
-      now: c.now,
-    });
+    const v = checkSas(c.sas, { resource: who.resource, keys: [auth.primaryKey, auth.secondaryKey], now: c.now });
     return v.ok
       ? { ok: true, method: 'sas', detail: `SAS token signed with the ${v.key} key` }
       : deviceRefusal(v.reason);
   }
   const v =
     auth.type === 'x509-thumbprint'
-      ? judgeThumbprint(c.peerCert, [auth.primaryThumbprint, auth.secondaryThumbprint], c.now, what)
-      : judgeCaSigned(c.peerCert, c.deviceId, registry.registeredCas(), c.now, what);
+      ? judgeThumbprint(c.peerCert, [auth.primaryThumbprint, auth.secondaryThumbprint], c.now, who.name)
+      : judgeCaSigned(c.peerCert, c.deviceId, registry.registeredCas(), c.now, who.name);
   return v.ok ? { ok: true, method: auth.type, detail: v.detail } : mtlsRefusal(v.reason);
+}
+
+function disabled(rec: DeviceRecord): AuthVerdict | undefined {
+  if (rec.identity.status !== 'disabled') return undefined;
+  const why = rec.identity.statusReason ? ` (${rec.identity.statusReason})` : '';
+  return deviceRefusal(`device '${rec.spec.id}' is disabled in the registry${why}`, 401002);
+}
+
+export function authenticateDevice(registry: RegistryLookup, c: DeviceCredentials): AuthVerdict {
+  const rec = registry.get(c.deviceId);
+  if (!rec) return deviceRefusal(`IotHub does not contain the specified device '${c.deviceId}'`, 401002);
+  return (
+    disabled(rec) ??
+    judge(registry, rec.spec.auth, c, {
+      name: `device '${c.deviceId}'`,
+      resource: `${c.hubHost}/devices/${c.deviceId}`,
+    })
+  );
+}
+
+/** A module connection (`{hub}/{device}/{module}/…`): the module's own credentials; a disabled device's modules are refused. */
+export function authenticateModule(registry: RegistryLookup, c: DeviceCredentials & { moduleId: string }): AuthVerdict {
+  const rec = registry.get(c.deviceId);
+  const mod = rec?.modules.get(c.moduleId);
+  if (!rec || !mod)
+    return deviceRefusal(`IotHub does not contain the specified module '${c.deviceId}/${c.moduleId}'`, 401002);
+  return (
+    disabled(rec) ??
+    judge(registry, mod.auth, c, {
+      name: `module '${c.deviceId}/${c.moduleId}'`,
+      resource: `${c.hubHost}/devices/${c.deviceId}/modules/${c.moduleId}`,
+    })
+  );
 }

@@ -8,9 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { HubtlsError } from '../errors.js';
 import type { PkiStore } from '../pki/store.js';
 import { C2DQueueFullError, C2DQueues } from './c2d.js';
-import { DeviceLinks } from './links.js';
+import { DeviceLinks, moduleLinkId } from './links.js';
 import { DpsService } from './dps.js';
 import { newTwin, patchTwin } from './twin.js';
+import { bumpTwin, deviceEtag, newIdentity, newTwinMeta } from './identity.js';
 import { PolicyTable } from './policies.js';
 import { defaultPolicy } from './policy-keys.js';
 import {
@@ -45,7 +46,7 @@ export interface DeviceView {
 export class DeviceRegistry implements RegistryLookup {
   private readonly records = new Map<string, DeviceRecord>();
   private readonly caCerts = new Map<string, crypto.X509Certificate>();
-  readonly links = new DeviceLinks();
+  readonly links = new DeviceLinks(() => this.now());
   /** One cloud-to-device queue per device, on the scenario clock (c2d.ts). */
   readonly c2d = new C2DQueues(() => this.now());
   readonly dps: DpsService;
@@ -123,16 +124,20 @@ export class DeviceRegistry implements RegistryLookup {
     return this.records.get(id);
   }
 
-  /** Adds a device or replaces its authentication (keeping its twin and telemetry). */
-  upsert(spec: DeviceSpec, source: DeviceRecord['source']): DeviceRecord {
+  /** Adds a device or replaces its authentication (keeping its twin and telemetry); a new etag either way. */
+  upsert(spec: DeviceSpec, source: DeviceRecord['source'], edge = false): DeviceRecord {
     const old = this.records.get(spec.id);
+    const now = this.now();
     const rec: DeviceRecord = old
-      ? { ...old, spec: { ...spec, desired: old.spec.desired } }
+      ? { ...old, spec: { ...spec, desired: old.spec.desired }, identity: { ...old.identity, etag: deviceEtag() } }
       : {
           spec,
           source,
-          created: this.now().toISOString(),
+          created: now.toISOString(),
+          identity: newIdentity(spec.id, now, edge),
+          twinMeta: newTwinMeta(now),
           twin: newTwin(spec.desired),
+          modules: new Map(),
           telemetry: [],
           telemetryCount: 0,
         };
@@ -141,6 +146,8 @@ export class DeviceRegistry implements RegistryLookup {
   }
 
   remove(id: string): boolean {
+    for (const m of this.records.get(id)?.modules.keys() ?? [])
+      this.links.get(moduleLinkId(id, m))?.close(`device ${id} (module ${m}) was deleted from the registry`);
     this.links.get(id)?.close(`device ${id} was deleted from the registry`);
     this.c2d.purge(id); // a device created again with this id starts with an empty queue, as in IoT Hub
     return this.records.delete(id);
@@ -205,12 +212,16 @@ export class DeviceRegistry implements RegistryLookup {
   }
 
   patchReported(id: string, patch: Record<string, unknown>): number {
-    return patchTwin(this.require(id).twin, 'reported', patch);
+    const r = this.require(id);
+    this.twinChanged(r, 'reportedUpdated');
+    return patchTwin(r.twin, 'reported', patch);
   }
 
   /** Service-side desired update: versioned, and pushed to the device if it is connected and subscribed. */
   patchDesired(id: string, patch: Record<string, unknown>): { version: number; delivered: boolean } {
-    const version = patchTwin(this.require(id).twin, 'desired', patch);
+    const r = this.require(id);
+    this.twinChanged(r, 'desiredUpdated');
+    const version = patchTwin(r.twin, 'desired', patch);
     const delivered = this.links.get(id)?.desired({ ...patch, $version: version }) ?? false;
     return { version, delivered };
   }
@@ -237,6 +248,11 @@ export class DeviceRegistry implements RegistryLookup {
         'the device must receive (and complete) messages first',
       );
     }
+  }
+
+  private twinChanged(r: DeviceRecord, side: 'desiredUpdated' | 'reportedUpdated'): void {
+    bumpTwin(r.twinMeta);
+    r.twinMeta[side] = this.now().toISOString();
   }
 
   private require(id: string): DeviceRecord {

@@ -6,7 +6,9 @@ export type DeviceAuth =
   | { type: 'sas'; primaryKey: string; secondaryKey?: string }
   /** primaryThumbprint '' until DeviceRegistry.load() issues the self-signed certificate. */
   | { type: 'x509-thumbprint'; primaryThumbprint: string; secondaryThumbprint?: string }
-  | { type: 'x509-ca' };
+  | { type: 'x509-ca' }
+  /** Created through the service API with authentication type `none`: no credential connects. */
+  | { type: 'none' };
 
 export interface DeviceSpec {
   id: string;
@@ -69,11 +71,53 @@ export function describeCa(ca: CaSource): string {
   return 'catalog' in ca ? ca.catalog : `file:${ca.file}`;
 }
 
+/** What IoT Hub's registry keeps of a device beside its credentials (see identity.ts). */
+export interface Identity {
+  /** Changes when a device is deleted and created again under the same id. */
+  generationId: string;
+  /** Device etag: changes on every update of the identity. */
+  etag: string;
+  status: 'enabled' | 'disabled';
+  statusReason?: string;
+  statusUpdatedTime: string;
+  iotEdge: boolean;
+  /** Edge devices: their own scope; leaf devices: the parent Edge device's scope. */
+  deviceScope?: string;
+  parentScopes: string[];
+}
+
+/** The service's side of the twin: tags and the twin's own version and etag (any change bumps them). */
+export interface TwinMeta {
+  version: number;
+  etag: string;
+  tags: Record<string, unknown>;
+  desiredUpdated: string;
+  reportedUpdated: string;
+}
+
+/** A module identity on a device (IoT Edge modules and others): its own credentials and twin. */
+export interface ModuleRecord {
+  deviceId: string;
+  moduleId: string;
+  auth: DeviceAuth;
+  managedBy?: string;
+  generationId: string;
+  etag: string;
+  created: string;
+  lastActivity?: string;
+  twin: TwinState;
+  twinMeta: TwinMeta;
+}
+
 export interface DeviceRecord {
   spec: DeviceSpec;
-  source: 'scenario' | 'dps' | 'admin';
+  source: 'scenario' | 'dps' | 'admin' | 'api';
   created: string;
+  identity: Identity;
+  twinMeta: TwinMeta;
   twin: TwinState;
+  /** Module identities by module id. */
+  modules: Map<string, ModuleRecord>;
   telemetry: TelemetryRecord[];
   telemetryCount: number;
   lastActivity?: string;

@@ -4,7 +4,10 @@
  * packages ship separate copies of azure-iot-common whose private fields make TypeScript refuse
  * to mix them, though they interoperate at run time.
  */
-import type https from 'node:https';
+import https from 'node:https';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import iothub from 'azure-iothub';
 import azureDevice from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
 import deviceHttp from 'azure-iot-device-http';
@@ -16,10 +19,11 @@ import httpBase from 'azure-iot-http-base';
 import symmetricKey from 'azure-iot-security-symmetric-key';
 import x509Security from 'azure-iot-security-x509';
 
-export const { Client, Message } = azureDevice;
+export const { Client, Message, ModuleClient } = azureDevice;
 /** The package's typings declare Http as a namespace; at run time it is the transport class. */
 const HttpTransport = deviceHttp.Http as unknown as new (auth: unknown) => { setOptions(o: unknown): void };
 export type DeviceClient = InstanceType<typeof azureDevice.Client>;
+export type ModuleClientType = InstanceType<typeof azureDevice.ModuleClient>;
 
 export interface X509Pair {
   cert: string;
@@ -93,5 +97,35 @@ export async function hubClient(o: HubClientOptions): Promise<DeviceClient> {
   }
   const client = Client.fromConnectionString(o.connectionString, deviceMqtt.Mqtt as never);
   await client.setOptions(options as never);
+  return client;
+}
+
+/**
+ * The service SDK (`azure-iothub`) from a connection string, pointed at 127.0.0.1:port. Registry
+ * and Client build their REST client in the constructor with a fresh keep-alive agent and offer no
+ * public option for a CA or an agent, so the test sets the REST client's options (`ca`, `http.agent`:
+ * the same options the SDK's transports take) on that internal client. SNI and Host stay the hub name.
+ */
+export function serviceSdk(
+  connectionString: string,
+  o: { ca: string; port: number },
+): { registry: iothub.Registry; client: iothub.Client } {
+  const agent = new https.Agent({ keepAlive: false });
+  (agent as unknown as { createConnection: (x: tls.ConnectionOptions) => Duplex }).createConnection = (x) =>
+    tls.connect({ ...x, host: '127.0.0.1', port: o.port });
+  const registry = iothub.Registry.fromConnectionString(connectionString);
+  const client = iothub.Client.fromConnectionString(connectionString);
+  for (const sdk of [registry, client])
+    (sdk as unknown as { _restApiClient: { setOptions(x: unknown): void } })._restApiClient.setOptions({
+      ca: o.ca,
+      http: { agent },
+    });
+  return { registry, client };
+}
+
+/** A module client over MQTT from a module connection string (`…;DeviceId=d;ModuleId=m;SharedAccessKey=…`). */
+export async function moduleClient(connectionString: string, ca: string): Promise<ModuleClientType> {
+  const client = ModuleClient.fromConnectionString(connectionString, deviceMqtt.Mqtt as never);
+  await client.setOptions({ ca } as never);
   return client;
 }

@@ -138,9 +138,9 @@ async function callMethod(devices: DeviceRegistry, id: string, name: string, b: 
     new ApiError(404, 'HUBTLS_DEVICE_OFFLINE', `device "${id}" ${why} (IoT Hub: 404103)`, 'connect the device first');
   if (!devices.links.get(id)) throw offline('is not connected');
   const r = await devices.links.invoke(id, name, b.payload ?? null, (b.timeoutSeconds ?? 30) * 1000);
-  const code = (r.payload as { errorCode?: unknown } | null)?.errorCode;
-  if (r.status === 404 && code === 404103) throw offline('is not subscribed to direct methods');
-  if (r.status === 504 && code === 504101)
+  // `failed` marks the hub's own answers: a device may itself answer 404 or 504, and that is its answer.
+  if (r.failed === 'offline') throw offline('is not subscribed to direct methods');
+  if (r.failed === 'timeout')
     throw new ApiError(
       504,
       'HUBTLS_METHOD_TIMEOUT',

@@ -6,9 +6,10 @@
  * and desired-property pushes.
  */
 import type { IConnectPacket, QoS } from 'mqtt-packet';
-import { authenticateDevice } from '../../core/auth.js';
+import { authenticateDevice, authenticateModule } from '../../core/auth.js';
+import { patchModuleReported } from '../../core/module-api.js';
 import { isPatch } from '../../core/twin.js';
-import type { DeviceLink } from '../../core/links.js';
+import { moduleLinkId, type DeviceLink } from '../../core/links.js';
 import { clip, publishSession, type SessionFields } from '../events.js';
 import type { SessionContext } from '../types.js';
 import { inbandFault, refusal } from '../inband-faults.js';
@@ -25,7 +26,7 @@ export const CONNACK = {
   notAuthorized: 5,
 } as const;
 
-/** `{host}/{deviceId}/?api-version=…` (the SDKs' form); modules (`{host}/{device}/{module}/…`) are not emulated. */
+/** `{host}/{deviceId}/?api-version=…` (the SDKs' form), or `{host}/{deviceId}/{moduleId}/?api-version=…` for a module. */
 export function parseHubUsername(
   username: string | undefined,
 ): { hubHost: string; deviceId: string; moduleId?: string } | undefined {
@@ -38,8 +39,23 @@ export function parseHubUsername(
 
 export class IotHubMqtt implements MqttBehaviour {
   private deviceId?: string;
+  private moduleId?: string;
   private link?: DeviceLink;
   private c2d?: MqttC2D;
+
+  /** The link id the service reaches this connection by: the device id, or `{device}/{module}`. */
+  private get linkId(): string {
+    return this.moduleId ? moduleLinkId(this.deviceId!, this.moduleId) : this.deviceId!;
+  }
+
+  /** The topic segment after `devices/`: `{device}` or `{device}/modules/{module}`. */
+  private get topicId(): string {
+    return this.moduleId ? `${this.deviceId}/modules/${this.moduleId}` : this.deviceId!;
+  }
+
+  private module() {
+    return this.moduleId ? this.ctx.devices.get(this.deviceId!)?.modules.get(this.moduleId) : undefined;
+  }
 
   constructor(
     private readonly ctx: SessionContext,
@@ -52,26 +68,28 @@ export class IotHubMqtt implements MqttBehaviour {
 
   connect(p: IConnectPacket): number {
     const u = parseHubUsername(p.username);
-    if (!u || u.moduleId)
+    if (!u)
       return this.refuse(
         CONNACK.badUsernameOrPassword,
-        u
-          ? `module identities are not emulated (username '${p.username}')`
-          : `username '${p.username ?? ''}' is not {hub}/{deviceId}/?api-version=…`,
+        `username '${p.username ?? ''}' is not {hub}/{deviceId}[/{moduleId}]/?api-version=…`,
       );
     this.deviceId = u.deviceId;
-    if (p.clientId !== u.deviceId)
+    this.moduleId = u.moduleId;
+    if (p.clientId !== this.linkId)
       return this.refuse(
         CONNACK.identifierRejected,
-        `client id '${p.clientId}' is not the device id '${u.deviceId}' of the username`,
+        `client id '${p.clientId}' is not the ${u.moduleId ? 'device/module' : 'device'} id '${this.linkId}' of the username`,
       );
-    const v = authenticateDevice(this.ctx.devices, {
+    const creds = {
       deviceId: u.deviceId,
       hubHost: u.hubHost,
       sas: p.password?.toString('utf8'),
       peerCert: this.ctx.established.peerCert,
       now: this.ctx.now(),
-    });
+    };
+    const v = u.moduleId
+      ? authenticateModule(this.ctx.devices, { ...creds, moduleId: u.moduleId })
+      : authenticateDevice(this.ctx.devices, creds);
     if (!v.ok) return this.refuse(CONNACK.notAuthorized, v.reason, v.outcome, v.errorCode);
     const r = refusal(this.ctx.devices, u.deviceId);
     if (r)
@@ -82,14 +100,14 @@ export class IotHubMqtt implements MqttBehaviour {
         r.http.errorCode,
       );
     this.link = this.makeLink();
-    this.ctx.devices.links.attach(u.deviceId, this.link);
+    this.ctx.devices.links.attach(this.linkId, this.link);
     this.ctx.devices.touch(u.deviceId);
     this.event({
       action: 'connect',
       ok: true,
       status: CONNACK.accepted,
-      reason: `device ${u.deviceId} connected to ${u.hubHost}: ${v.detail}`,
-      detail: { auth: v.method, hubHost: u.hubHost },
+      reason: `${u.moduleId ? `module ${this.linkId}` : `device ${u.deviceId}`} connected to ${u.hubHost}: ${v.detail}`,
+      detail: { auth: v.method, hubHost: u.hubHost, ...(u.moduleId ? { moduleId: u.moduleId } : {}) },
     });
     return CONNACK.accepted;
   }
@@ -108,8 +126,8 @@ export class IotHubMqtt implements MqttBehaviour {
 
   publish(topic: string, payload: Buffer): void {
     const id = this.deviceId!;
-    if (topic.startsWith(`devices/${id}/messages/events`))
-      return this.telemetry(topic.slice(`devices/${id}/messages/events`.length), payload);
+    const events = `devices/${this.topicId}/messages/events`;
+    if (topic.startsWith(events)) return this.telemetry(topic.slice(events.length), payload);
     if (topic.startsWith('$iothub/twin/GET/')) return this.twinGet(parseQuery(topic.slice('$iothub/twin/GET/'.length)));
     if (topic.startsWith('$iothub/twin/PATCH/properties/reported/'))
       return this.twinPatch(parseQuery(topic.slice('$iothub/twin/PATCH/properties/reported/'.length)), payload);
@@ -151,7 +169,7 @@ export class IotHubMqtt implements MqttBehaviour {
   }
 
   private twinGet(q: Record<string, string>): void {
-    const twin = this.ctx.devices.get(this.deviceId!)?.twin;
+    const twin = this.moduleId ? this.module()?.twin : this.ctx.devices.get(this.deviceId!)?.twin;
     const delivered = this.reply('twin', 200, { $rid: q.$rid ?? '' }, twin);
     this.event({
       action: 'twin-get',
@@ -184,7 +202,10 @@ export class IotHubMqtt implements MqttBehaviour {
         reason: `reported-properties patch from ${this.deviceId} is not a JSON object`,
       });
     }
-    const version = this.ctx.devices.patchReported(this.deviceId!, patch);
+    const mod = this.module();
+    const version = mod
+      ? patchModuleReported(mod, patch, this.ctx.now())
+      : this.ctx.devices.patchReported(this.deviceId!, patch);
     this.reply('twin', 204, { $rid: q.$rid ?? '', $version: String(version) }, undefined);
     this.event({
       action: 'twin-patch',
@@ -202,7 +223,7 @@ export class IotHubMqtt implements MqttBehaviour {
     } catch {
       // not JSON: keep the text
     }
-    const known = this.ctx.devices.links.respond(this.deviceId!, q.$rid ?? '', { status, payload: body });
+    const known = this.ctx.devices.links.respond(this.linkId, q.$rid ?? '', { status, payload: body });
     this.event({
       action: 'method',
       ok: known,
@@ -217,12 +238,14 @@ export class IotHubMqtt implements MqttBehaviour {
   subscribe(filter: string, qos: QoS): number {
     const id = this.deviceId!;
     const allowed: Record<string, QoS> = {
-      [`devices/${id}/messages/devicebound/#`]: qos,
+      [this.moduleId ? `devices/${this.topicId}/inputs/#` : `devices/${id}/messages/devicebound/#`]: qos,
       '$iothub/twin/res/#': 0,
       '$iothub/twin/PATCH/properties/desired/#': 0,
       '$iothub/methods/POST/#': 0,
     };
     const granted = allowed[filter] ?? 128;
+    // A method call waiting for this device (connectTimeoutInSeconds) can go out now.
+    if (granted !== 128 && filter === '$iothub/methods/POST/#') this.ctx.devices.links.ready(this.linkId);
     this.event({
       action: 'subscribe',
       ok: granted !== 128,
@@ -240,7 +263,7 @@ export class IotHubMqtt implements MqttBehaviour {
   }
 
   closed(reason: string, violation: boolean): void {
-    if (this.link) this.ctx.devices.links.detach(this.deviceId!, this.link);
+    if (this.link) this.ctx.devices.links.detach(this.linkId, this.link);
     this.c2d?.stop();
     if (!this.link && !violation) return; // a refused CONNECT was reported already
     this.event({
