@@ -1,6 +1,6 @@
 /**
  * The closed set of connection outcomes. Every handshake event carries exactly one of these codes;
- * users grep for them and the README lists them (generated from this table by `hubtls outcomes`).
+ * users grep for them and docs/profiles.md lists them (generated from this table by `hubtls outcomes`).
  */
 import { Type } from '@sinclair/typebox';
 

@@ -30,7 +30,7 @@ t.test('the published schema validates scenarios on its own', async (t) => {
   t.ok(validate.errors?.some((e) => e.instancePath === '/endpoints/0/faults/0/params/bytes'));
 });
 
-t.test('after: the schema and README name exactly the registered modes (no `auto`)', async (t) => {
+t.test('after: the schema and docs/scenarios.md name exactly the registered modes (no `auto`)', async (t) => {
   const { afterModeNames } = await import('../../src/after/registry.js');
   const modes = [...afterModeNames()].sort();
   const schema = JSON.parse(committed) as {
@@ -41,9 +41,9 @@ t.test('after: the schema and README name exactly the registered modes (no `auto
   t.same(listed?.split(' | ').sort(), modes, 'the mode string lists the registry');
   const described = [...after.description.matchAll(/(?:\. |; )(\w+): /g)].map((m) => m[1]);
   t.same([...described].sort(), modes, 'the description explains each registered mode and no other');
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/scenarios.md', 'utf8');
   const table = readme.slice(readme.indexOf('`after` is a mode name'), readme.indexOf('**Timeline**'));
   const rows = [...table.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]);
-  t.same([...rows].sort(), modes, "README's after table lists each registered mode");
+  t.same([...rows].sort(), modes, "docs/scenarios.md's after table lists each registered mode");
   t.notMatch(after.description + table, /\bauto\b/, 'no `auto` mode anywhere');
 });
