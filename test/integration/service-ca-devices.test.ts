@@ -119,7 +119,10 @@ t.test('a CA the bench made, a device created through the API, a certificate tha
     deviceId: 'cam-9',
     authentication: { type: 'certificateAuthority' },
   } as never);
-  t.equal((created.responseBody as { authentication: { type: string } }).authentication.type, 'certificateAuthority');
+  t.equal(
+    (created.responseBody as unknown as { authentication: { type: string } }).authentication.type,
+    'certificateAuthority',
+  );
   t.equal(
     await connect(th.port, trust.g2, 'cam-9', pem('cam-9.pem'), pem('cam-9.key')),
     0,
