@@ -67,7 +67,10 @@ export const FAILURE_RULES: Record<FailureKind | 'chain-rejected', Rule> = {
   },
   'peer-closed': {
     outcome: 'HUBTLS_CLIENT_CLOSED',
-    reason: () => 'client closed the connection during the handshake without an alert',
+    reason: (f) =>
+      /ECONNRESET|EPIPE/.test(f.message)
+        ? `client reset the connection (TCP RST, ${f.message.match(/ECONNRESET|EPIPE/)![0]}) during the handshake without an alert: it gave up on the handshake (a client that cannot take our flight, e.g. mbedTLS 2.x and a Certificate split over records, does this)`
+        : 'client closed the connection during the handshake without an alert',
   },
   malformed: {
     outcome: 'HUBTLS_MALFORMED_HELLO',

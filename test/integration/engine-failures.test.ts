@@ -54,3 +54,18 @@ t.test('mini engine: a malformed second flight is a malformed hello, with the al
     t.match(e.reason, c.reason);
   }
 });
+
+t.test('openssl engine: a client that resets mid-handshake is HUBTLS_CLIENT_CLOSED, not our failure', async (t) => {
+  const th = await startTestHub(t, oneEndpoint('iothub-2025', { clientCert: 'none', after: 'close' }));
+  const hello = await captureOpensslHello(['-servername', 'myhub.azure-devices.net', '-tls1_2']);
+  const s = net.connect(th.port, '127.0.0.1');
+  s.on('error', () => {});
+  await once(s, 'connect');
+  s.write(hello.raw);
+  await once(s, 'data'); // the server's flight: OpenSSL now waits for the client's
+  s.resetAndDestroy();
+  const h = await th.nextHandshake();
+  t.equal(h.engine, 'openssl');
+  t.equal(h.outcome, 'HUBTLS_CLIENT_CLOSED');
+  t.match(h.reason, /^client reset the connection \(TCP RST, ECONNRESET\) during the handshake without an alert/);
+});

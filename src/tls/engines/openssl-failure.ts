@@ -40,6 +40,10 @@ function malformed(reason: string): boolean {
 
 /** The failure for an 'error' from a server TLSSocket during the handshake. */
 export function opensslFailure(err: unknown): EngineFailure {
+  // A TCP reset is the client leaving, not OpenSSL refusing: "read ECONNRESET" blamed our side.
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNRESET' || code === 'EPIPE')
+    return { kind: 'peer-closed', message: `peer reset the connection during the handshake (${code})` };
   const { received, reason } = readError(err);
   if (received) return { kind: 'peer-alert', alertReceived: received, message: reason };
   return { kind: malformed(reason) ? 'malformed' : 'refused', message: reason };
