@@ -48,7 +48,8 @@ async function connectionString(file: string | undefined, f: Flags): Promise<str
   const expiry = Math.floor(((s.clock.start ?? new Date()).getTime() + f.ttl * 1000) / 1000);
   if (f.device !== undefined) {
     const cs = deviceConnectionString(host, s.devices.devices, f.device, f.module);
-    return f.token ? signSas(`${host}/devices/${f.device}`, field(cs, 'SharedAccessKey'), expiry) : cs;
+    const resource = `${host}/devices/${f.device}${f.module === undefined ? '' : `/modules/${f.module}`}`;
+    return f.token ? signSas(resource, field(cs, 'SharedAccessKey'), expiry) : cs;
   }
   const policies = s.devices.policies ?? [await defaultPolicy(pki.dir)];
   const policy = f.policy !== undefined ? requirePolicy(policies, f.policy) : bannerPolicy(policies);
@@ -75,7 +76,7 @@ export function registerConnectionStringCommand(program: Command): void {
     .argument('[scenario]', 'scenario file (default: the bundled scenarios/default.yaml)')
     .option('--policy <name>', 'shared access policy (default: iothubowner, else the first with ServiceConnect)')
     .option('--device <id>', 'a SAS device of the scenario')
-    .option('--module <id>', 'a module of the --device (modules are not supported yet)')
+    .option('--module <id>', "a module of the --device (from the device's modules: in the scenario)")
     .option('--token', 'print a SAS token for that identity instead (the Authorization header of a REST call)')
     .option(
       '--ttl <seconds>',

@@ -72,6 +72,7 @@ export function compileDevices(doc: DeviceDoc, baseDir: string): CompiledDevices
       id: d.id,
       auth: deviceAuth(d),
       ...(d.desired ? { desired: d.desired } : {}),
+      ...(d.modules ? { modules: d.modules.map((m) => ({ ...m })) } : {}),
     })),
     enrollments: (doc.enrollments ?? []).map((e) => enrollment(e, doc, baseDir)),
     ...(doc.policies ? { policies: doc.policies.map((p) => ({ ...p, rights: [...p.rights] })) } : {}),

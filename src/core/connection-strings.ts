@@ -46,8 +46,8 @@ export function requirePolicy(policies: readonly PolicySpec[], name: string): Po
 }
 
 /**
- * A device's (or module's) connection string; only SAS devices have one with a key. Modules do not
- * exist in the registry model yet: asking for one is an error that says so.
+ * A device's (or module's) connection string; only SAS devices have one with a key. Modules are the
+ * scenario's (`devices[].modules`); those made through the service API exist only in a running hub.
  */
 export function deviceConnectionString(
   host: string,
@@ -64,12 +64,19 @@ export function deviceConnectionString(
       ids.length ? `devices: ${ids.join(', ')}` : 'add it under devices: in the scenario',
     );
   }
-  if (moduleId !== undefined)
-    throw new HubtlsError(
-      'HUBTLS_MODULES_UNSUPPORTED',
-      `module identities are not supported yet (asked for module '${moduleId}' of device '${id}')`,
-      'use the device connection string (drop --module)',
-    );
+  if (moduleId !== undefined) {
+    const m = d.modules?.find((x) => x.id === moduleId);
+    const ids = d.modules?.map((x) => x.id) ?? [];
+    if (!m)
+      throw new HubtlsError(
+        'HUBTLS_MODULE_NOT_FOUND',
+        `device '${id}' has no module '${moduleId}' in the scenario${didYouMean(moduleId, ids)}`,
+        ids.length
+          ? `its modules: ${ids.join(', ')}`
+          : `add it under the device's modules: in the scenario (modules created through the service API at run time get their keys in the API's answer)`,
+      );
+    return `HostName=${host};DeviceId=${id};ModuleId=${moduleId};SharedAccessKey=${m.primaryKey}`;
+  }
   if (d.auth.type !== 'sas')
     throw new HubtlsError(
       'HUBTLS_NOT_A_SAS_DEVICE',

@@ -4,12 +4,13 @@
  * and module direct methods. A module connects as `{d}/{m}` (its link id, see links.ts).
  */
 import { authJson, NEVER, readAuth, validId } from './device-json.js';
-import { bumpTwin, deviceEtag, etagMatches, generationId, newTwinMeta } from './identity.js';
+import { bumpTwin, deviceEtag, etagMatches } from './identity.js';
 import { moduleLinkId } from './links.js';
+import { newModuleRecord } from './module-record.js';
 import { invokeOnLink, readMethodCall } from './method-api.js';
 import type { DeviceRegistry } from './registry.js';
 import { done, fail, type ServiceError, type ServiceResult } from './service-errors.js';
-import { newTwin, patchTwin } from './twin.js';
+import { patchTwin } from './twin.js';
 import { AUTH_TYPE, side, type TwinTarget } from './twin-api.js';
 import type { DeviceRecord, ModuleRecord } from './types.js';
 
@@ -73,18 +74,7 @@ export function putModule(
   if (old && ifMatch === undefined)
     return fail('ModuleAlreadyExistsOnDevice', `A module with ID '${ids.m}' already exists on device '${ids.d}'`);
   if (old && !etagMatches(ifMatch, old.etag)) return fail('PreconditionFailed', 'Precondition failed: etag mismatch');
-  const rec: ModuleRecord = old
-    ? { ...old, ...w, etag: deviceEtag() }
-    : {
-        deviceId: ids.d,
-        moduleId: ids.m,
-        ...w,
-        generationId: generationId(now),
-        etag: deviceEtag(),
-        created: now.toISOString(),
-        twin: newTwin(),
-        twinMeta: newTwinMeta(now),
-      };
+  const rec: ModuleRecord = old ? { ...old, ...w, etag: deviceEtag() } : newModuleRecord(ids.d, ids.m, w, now);
   dev.modules.set(ids.m, rec);
   return done(moduleJson(reg, rec), 200, rec.etag);
 }

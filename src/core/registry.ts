@@ -9,6 +9,7 @@ import { HubtlsError } from '../errors.js';
 import type { PkiStore } from '../pki/store.js';
 import { C2DQueueFullError, C2DQueues } from './c2d.js';
 import { DeviceLinks, moduleLinkId } from './links.js';
+import { newModuleRecord } from './module-record.js';
 import { DpsService } from './dps.js';
 import { newTwin, patchTwin } from './twin.js';
 import { bumpTwin, deviceEtag, newIdentity, newTwinMeta } from './identity.js';
@@ -18,8 +19,11 @@ import {
   describeCa,
   type CaSource,
   type CompiledDevices,
+  type DeviceAuth,
   type DeviceRecord,
   type DeviceSpec,
+  type ModuleRecord,
+  type ModuleSpec,
   type RegistryLookup,
   type TelemetryRecord,
   type TwinState,
@@ -137,7 +141,7 @@ export class DeviceRegistry implements RegistryLookup {
           identity: newIdentity(spec.id, now, edge),
           twinMeta: newTwinMeta(now),
           twin: newTwin(spec.desired),
-          modules: new Map(),
+          modules: scenarioModules(spec, now),
           telemetry: [],
           telemetryCount: 0,
         };
@@ -265,6 +269,11 @@ export class DeviceRegistry implements RegistryLookup {
       );
     return r;
   }
+}
+
+function scenarioModules(spec: DeviceSpec, now: Date): Map<string, ModuleRecord> {
+  const auth = (m: ModuleSpec): DeviceAuth => ({ type: 'sas', primaryKey: m.primaryKey, secondaryKey: m.secondaryKey });
+  return new Map((spec.modules ?? []).map((m) => [m.id, newModuleRecord(spec.id, m.id, { auth: auth(m) }, now)]));
 }
 
 async function loadCa(s: CaSource, pki: PkiStore): Promise<crypto.X509Certificate> {

@@ -23,6 +23,15 @@ export const CaRef = Type.Union([
   ),
 ]);
 
+export const ModuleEntry = Type.Object(
+  {
+    id: Type.String({ pattern: "^[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}$", description: 'module id' }),
+    primaryKey: Base64Key,
+    secondaryKey: Type.Optional(Base64Key),
+  },
+  { additionalProperties: false, description: 'a module identity (SAS), as IoT Edge modules have them' },
+);
+
 export const DeviceEntry = Type.Object(
   {
     id: Type.String({ pattern: "^[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}$", description: 'IoT Hub device id' }),
@@ -37,6 +46,7 @@ export const DeviceEntry = Type.Object(
     desired: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), { description: 'initial desired twin properties' }),
     ),
+    modules: Type.Optional(Type.Array(ModuleEntry, { description: "the device's module identities" })),
   },
   { additionalProperties: false },
 );

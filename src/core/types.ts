@@ -14,6 +14,14 @@ export interface DeviceSpec {
   id: string;
   auth: DeviceAuth;
   desired?: Record<string, unknown>;
+  /** Module identities the scenario gives the device (SAS); the service API adds more at run time. */
+  modules?: ModuleSpec[];
+}
+
+export interface ModuleSpec {
+  id: string;
+  primaryKey: string;
+  secondaryKey?: string;
 }
 
 export type CaSource = { catalog: string } | { file: string };

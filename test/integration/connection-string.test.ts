@@ -24,6 +24,7 @@ const hubEndpoint = {
   after: 'mqtt',
 };
 const DEV_KEY = randomKey();
+const MOD_KEY = randomKey();
 const SVC_KEY = randomKey();
 
 const plain = scenarioFile({ name: 'no-policies', endpoints: [hubEndpoint] });
@@ -31,7 +32,7 @@ const withBlock = scenarioFile({
   name: 'policies',
   endpoints: [hubEndpoint],
   devices: [
-    { id: 'sas-1', auth: 'sas', primaryKey: DEV_KEY },
+    { id: 'sas-1', auth: 'sas', primaryKey: DEV_KEY, modules: [{ id: 'edge-agent', primaryKey: MOD_KEY }] },
     { id: 'cert-1', auth: 'x509-ca' },
   ],
   policies: [
@@ -81,8 +82,11 @@ t.test('with policies: the first with ServiceConnect, --policy, --device and the
   t.equal(x509.code, 2);
   t.equal(x509.stdout, '');
   t.match(x509.stderr, /device 'cert-1' authenticates with x509-ca .*\n.*hubtls certs export/);
-  const mod = await cs([withBlock, '--certs', dir, '--device', 'sas-1', '--module', 'm1']);
-  t.match(mod.stderr, /module identities are not supported yet/);
+  const mod = await cs([withBlock, '--certs', dir, '--device', 'sas-1', '--module', 'edge-agent']);
+  t.equal(mod.stdout, `HostName=${HUB};DeviceId=sas-1;ModuleId=edge-agent;SharedAccessKey=${MOD_KEY}\n`, mod.stderr);
+  const noMod = await cs([withBlock, '--certs', dir, '--device', 'sas-1', '--module', 'm1']);
+  t.equal(noMod.code, 2);
+  t.match(noMod.stderr, /device 'sas-1' has no module 'm1' in the scenario[\s\S]*its modules: edge-agent/);
   const unknown = await cs([withBlock, '--certs', dir, '--policy', 'iothubowner']);
   t.match(unknown.stderr, /no shared access policy 'iothubowner'[\s\S]*the hub has: reader, service/);
 });

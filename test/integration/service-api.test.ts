@@ -431,3 +431,25 @@ t.test('IoT Hub service API with the azure-iothub SDK', async (t) => {
     t.match(gone.body, /"Message":"ErrorCode:DeviceNotFound;/);
   });
 });
+
+t.test("a module from the scenario's devices[].modules connects with its printed connection string", async (t) => {
+  const MOD = randomKey();
+  const [trust, th] = await Promise.all([
+    exportedTrust(),
+    startTestHub(t, {
+      ...scenario(),
+      devices: [{ id: 'gw-2', auth: 'sas', primaryKey: randomKey(), modules: [{ id: 'edge-agent', primaryKey: MOD }] }],
+    }),
+  ]);
+  const client = await moduleClient(
+    `HostName=${HUB};DeviceId=gw-2;ModuleId=edge-agent;SharedAccessKey=${MOD};GatewayHostName=localhost:${th.port}`,
+    trust.g2,
+  );
+  t.teardown(() => client.close());
+  await client.open();
+  const connect = await nextSession(th, (e) => e.action === 'connect' && e.detail?.moduleId === 'edge-agent');
+  t.ok(connect.ok, connect.reason);
+  const { registry } = serviceSdk(OWNER, { ca: trust.g2, port: th.port });
+  const listed = (await registry.getModulesOnDevice('gw-2')).responseBody.map((m) => m.moduleId);
+  t.same(listed, ['edge-agent'], 'the service API lists it');
+});
