@@ -3,10 +3,12 @@
  * sends to act as the cloud (add/remove devices, desired patches, methods, C2D) and what it reads back.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DEVICE_ID } from '../pki/specs.js';
+import { THUMBPRINT_PATTERN } from '../core/schema.js';
 
-/** IoT Hub's device id rule (the same as src/pki/specs.ts): up to 128 of [A-Za-z0-9-.%_*?!(),:=@$']. */
+/** IoT Hub's device id rule (src/pki/specs.ts). */
 const DeviceId = Type.String({
-  pattern: "^[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}$",
+  pattern: DEVICE_ID.source,
   description: "IoT Hub device id: 1-128 of A-Z a-z 0-9 - . % _ * ? ! ( ) , : = @ $ '",
 });
 const Base64Key = Type.String({
@@ -14,7 +16,7 @@ const Base64Key = Type.String({
   description: 'base64 symmetric key (16 to 64 bytes); generated when left out',
 });
 const Thumbprint = Type.String({
-  pattern: '^([0-9A-Fa-f]{2}:?){19}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$',
+  pattern: THUMBPRINT_PATTERN,
   description: 'SHA-1 (40 hex) or SHA-256 (64 hex) certificate thumbprint, colons allowed',
 });
 const Strict = { additionalProperties: false } as const;

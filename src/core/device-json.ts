@@ -3,15 +3,13 @@
  * `authentication` {type sas | selfSigned | certificateAuthority | none}, `status`, `capabilities`,
  * `deviceScope`, `parentScopes`. Reading validates as IoT Hub does (400004 ArgumentInvalid).
  */
+import { DEVICE_ID } from '../pki/specs.js';
 import crypto from 'node:crypto';
 import { fail, type ServiceError } from './service-errors.js';
 import { normalizeThumbprint, type DeviceAuth, type DeviceRecord } from './types.js';
 
 /** IoT Hub's "never" time. */
 export const NEVER = '0001-01-01T00:00:00Z';
-
-/** Device and module ids: up to 128 characters of ASCII letters, digits and `-.%_*?!(),:=@$'`. */
-const ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
 
 type Doc = Record<string, unknown>;
 const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -28,7 +26,7 @@ export interface DeviceWrite {
 }
 
 export function validId(id: string): boolean {
-  return ID.test(id);
+  return DEVICE_ID.test(id);
 }
 
 export function generatedKey(): string {

@@ -5,13 +5,17 @@
  * needs is checked by validate.ts, so every problem is reported with its path in one pass.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DEVICE_ID } from '../pki/specs.js';
 
 const Base64Key = Type.String({
   pattern: '^[A-Za-z0-9+/]{16,}={0,2}$',
   description: 'base64 symmetric key (as in the Azure portal)',
 });
+/** SHA-1 (40 hex) or SHA-256 (64 hex), colons allowed: the scenario's and the admin API's rule. */
+export const THUMBPRINT_PATTERN = '^([0-9A-Fa-f]{2}:?){19}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$';
+
 const Thumbprint = Type.String({
-  pattern: '^([0-9A-Fa-f]{2}:?){19}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$',
+  pattern: THUMBPRINT_PATTERN,
   description: 'certificate thumbprint: SHA-1 (40 hex) or SHA-256 (64 hex), colons allowed',
 });
 
@@ -25,7 +29,7 @@ export const CaRef = Type.Union([
 
 export const ModuleEntry = Type.Object(
   {
-    id: Type.String({ pattern: "^[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}$", description: 'module id' }),
+    id: Type.String({ pattern: DEVICE_ID.source, description: 'module id' }),
     primaryKey: Base64Key,
     secondaryKey: Type.Optional(Base64Key),
   },
@@ -34,7 +38,7 @@ export const ModuleEntry = Type.Object(
 
 export const DeviceEntry = Type.Object(
   {
-    id: Type.String({ pattern: "^[A-Za-z0-9\\-.%_*?!(),:=@$']{1,128}$", description: 'IoT Hub device id' }),
+    id: Type.String({ pattern: DEVICE_ID.source, description: 'IoT Hub device id' }),
     auth: Type.Union([Type.Literal('sas'), Type.Literal('x509-thumbprint'), Type.Literal('x509-ca')], {
       description:
         'sas: symmetric key; x509-thumbprint: certificate by thumbprint (omitted: hubtls issues a self-signed one); x509-ca: CN = id, signed by a deviceCAs entry',

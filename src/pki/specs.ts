@@ -137,8 +137,8 @@ export interface DeviceCertOptions {
   validAt?: Date;
 }
 
-/** IoT Hub device id rules: up to 128 of [A-Za-z0-9-.%_*?!(),:=@$']. */
-const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+/** IoT Hub's device (and module) id rule: up to 128 of [A-Za-z0-9-.%_*?!(),:=@$']. The one copy. */
+export const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
 
 /** Device id as a file-name-safe token: anything outside [A-Za-z0-9_-] becomes ~XX. */
 export function safeDeviceId(deviceId: string): string {
