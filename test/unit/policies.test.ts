@@ -6,8 +6,6 @@
 import t from 'tap';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import iothub from 'azure-iothub';
 import azureCommon from 'azure-iot-common';
 import { DEFAULT_POLICY, PolicyTable, RIGHTS, type PolicySpec } from '../../src/core/policies.js';
@@ -18,7 +16,7 @@ import { compileDevices } from '../../src/core/compile.js';
 import { PkiStore } from '../../src/pki/store.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { compileScenario } from '../../src/scenario/compile.js';
-import { ScenarioError } from '../../src/scenario/problems.js';
+import { problems as problemsIn, scenarioText } from '../helpers/scenario-problems.js';
 import { afterModeNames } from '../../src/after/registry.js';
 import { randomKey } from '../helpers/devices.js';
 import { tempDir } from '../helpers/pki.js';
@@ -174,21 +172,8 @@ endpoints:
   - { name: hub, kind: iothub, hostnames: [${HUB}], profile: iothub-2025, chain: g2, after: mqtt }
 `;
 
-function write(text: string): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hubtls-scn-')), 'scenario.yaml');
-  writeFileSync(file, text);
-  return file;
-}
-
-function problems(text: string): string {
-  try {
-    loadScenario(write(text), ctx);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message;
-    throw e;
-  }
-  throw new Error('accepted');
-}
+const write = scenarioText;
+const problems = (text: string) => problemsIn(text, ctx);
 
 t.test('policies: block compiles into the registry table', async (t) => {
   const file = write(`${HEAD}policies:

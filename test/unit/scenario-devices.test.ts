@@ -1,32 +1,16 @@
 /** Scenario fields for devices, enrollments and the object form of `after`: validation and defaults. */
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadScenario } from '../../src/scenario/load.js';
 import { compileScenario } from '../../src/scenario/compile.js';
-import { ScenarioError } from '../../src/scenario/problems.js';
+import { problems as problemsIn, scenarioText } from '../helpers/scenario-problems.js';
 import { AFTER_MODES, afterModeNames } from '../../src/after/registry.js';
 import { AfterObject, AfterRef } from '../../src/after/schema.js';
 
 const ctx = { chainIds: ['g2', 'baltimore'], afterModes: afterModeNames() };
 const KEY = 'c2VjcmV0LWtleS1mb3ItdGVzdHM=';
 
-function write(text: string): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hubtls-scn-')), 'scenario.yaml');
-  writeFileSync(file, text);
-  return file;
-}
-
-function problems(text: string): string {
-  try {
-    loadScenario(write(text), ctx);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message;
-    throw e;
-  }
-  throw new Error('accepted');
-}
+const write = scenarioText;
+const problems = (text: string) => problemsIn(text, ctx);
 
 const ENDPOINTS = `endpoints:
   - { name: hub, kind: iothub, hostnames: ["*.azure-devices.net"], profile: iothub-2025, chain: g2, after: mqtt }

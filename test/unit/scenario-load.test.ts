@@ -1,20 +1,12 @@
 import t from 'tap';
 import { loadScenario } from '../../src/scenario/load.js';
 import { compileScenario } from '../../src/scenario/compile.js';
-import { ScenarioError } from '../../src/scenario/problems.js';
+import { problemsOf as problemsIn } from '../helpers/scenario-problems.js';
 
 const ctx = { chainIds: ['g2', 'baltimore', 'ecc-g3', 'msrsa2017'], afterModes: ['hold', 'close', 'mqtt'] };
 const fixture = (name: string) => `test/fixtures/scenarios/${name}`;
 
-function problemsOf(file: string): string {
-  try {
-    loadScenario(file, ctx);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message;
-    throw e;
-  }
-  throw new Error(`${file} was accepted`);
-}
+const problemsOf = (file: string) => problemsIn(file, ctx);
 
 t.test('typos: every problem at once, with paths, lines and suggestions', async (t) => {
   const msg = problemsOf(fixture('typos.yaml'));
