@@ -75,7 +75,10 @@ export async function startTestHub(
 }
 
 /** A one-endpoint scenario for a profile, the shape most policy tests need. */
-export function oneEndpoint(profile: string, over: Record<string, unknown> = {}): object {
+export function oneEndpoint(
+  profile: string,
+  over: Record<string, unknown> = {},
+): { name: string; endpoints: Array<Record<string, unknown>> } {
   return {
     name: `profile-${profile}`,
     endpoints: [{ name: 'hub', kind: 'iothub', hostnames: ['*.azure-devices.net'], profile, chain: 'g2', ...over }],

@@ -5,6 +5,7 @@
  * a method call and its answer, a method nobody answers (504), a desired patch, a C2D message with
  * properties, recent telemetry, and DELETE closing the device's connection.
  */
+import { oneEndpoint } from '../helpers/hub.js';
 import t from 'tap';
 import { startAdminUnderTest, TOKEN, type AdminUnderTest } from '../helpers/admin.js';
 import { exportedTrust, nextSession, randomKey } from '../helpers/devices.js';
@@ -15,16 +16,7 @@ const KEY = randomKey();
 
 const SCENARIO = {
   name: 'admin-devices',
-  endpoints: [
-    {
-      name: 'hub',
-      kind: 'iothub',
-      hostnames: ['*.azure-devices.net'],
-      profile: 'iothub-2025',
-      chain: 'g2',
-      after: 'mqtt',
-    },
-  ],
+  endpoints: oneEndpoint('iothub-2025', { after: 'mqtt' }).endpoints,
   devices: [
     { id: 'meter-1', auth: 'sas', primaryKey: KEY },
     { id: 'cam-1', auth: 'x509-ca' },

@@ -10,7 +10,7 @@ import vm from 'node:vm';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import azureDevice from 'azure-iot-device';
-import { startTestHub } from '../helpers/hub.js';
+import { startTestHub, oneEndpoint } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey } from '../helpers/devices.js';
 import { CONNECT_LIMIT, MESSAGE_LIMIT, PACKET_LIMIT } from '../../src/after/mqtt/limits.js';
 
@@ -39,16 +39,7 @@ t.test('MQTT packets are bounded by IoT Hub limits', async (t) => {
   const key = randomKey();
   const th = await startTestHub(t, {
     name: 'mqtt-limits',
-    endpoints: [
-      {
-        name: 'hub',
-        kind: 'iothub',
-        hostnames: ['*.azure-devices.net'],
-        profile: 'iothub-2025',
-        chain: 'g2',
-        after: 'mqtt',
-      },
-    ],
+    endpoints: oneEndpoint('iothub-2025', { after: 'mqtt' }).endpoints,
     devices: [{ id: 'meter-1', auth: 'sas', primaryKey: key }],
   });
   const sas = azureDevice.SharedAccessSignature.create(
