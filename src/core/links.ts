@@ -14,7 +14,7 @@ export function moduleLinkId(deviceId: string, moduleId: string): string {
 export interface DeviceLink {
   conn: number;
   /** The protocol the device is connected over, for the admin API and dashboard (unset: not said). */
-  transport?: 'mqtt' | 'https' | 'amqp';
+  transport?: 'mqtt' | 'https' | 'amqp' | 'mqtt-ws' | 'amqp-ws';
   method(name: string, rid: string, payload: unknown): boolean;
   desired(patch: Record<string, unknown>): boolean;
   close(reason: string): void;

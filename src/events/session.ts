@@ -35,8 +35,10 @@ export const SessionEvent = Type.Object(
     conn: Type.Integer(),
     endpoint: Type.String(),
     peer: Type.String(),
-    protocol: literals(['mqtt', 'https', 'forward', 'tls'] as const, {
-      description: "'tls': the TLS layer under any after-TLS mode (a refused renegotiation, a fatal TLS error)",
+    protocol: literals(['mqtt', 'https', 'amqp', 'mqtt-ws', 'amqp-ws', 'forward', 'tls'] as const, {
+      description:
+        "'tls': the TLS layer under any after-TLS mode (a refused renegotiation, a fatal TLS error); " +
+        "'mqtt-ws' / 'amqp-ws': MQTT or AMQP inside a WebSocket on the HTTPS port",
     }),
     action: literals(ACTIONS),
     ok: Type.Boolean(),
