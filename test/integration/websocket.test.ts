@@ -98,6 +98,21 @@ function dial(
   });
 }
 
+/** An upgrade request written by hand; resolves with everything the hub answered before closing. */
+function rawUpgrade(th: TestHub, ca: string, headers: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: th.port, servername: HUB, ca }, () =>
+      s.write(
+        ['GET /$iothub/websocket HTTP/1.1', `Host: ${HUB}`, 'Connection: Upgrade', ...headers, '', ''].join('\r\n'),
+      ),
+    );
+    let text = '';
+    s.on('data', (b: Buffer) => (text += b.toString()));
+    s.on('end', () => resolve(text));
+    s.on('error', reject);
+  });
+}
+
 const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
 
 t.test('MQTT over WebSockets on the HTTPS port, for IoT Hub and DPS', async (t) => {
@@ -244,6 +259,15 @@ t.test('MQTT over WebSockets on the HTTPS port, for IoT Hub and DPS', async (t) 
     const query = await dial(th, trust.g2, { path: '/$iothub/websocket?iothub-no-client-cert=true' });
     t.notOk(query.refused, 'the SDKs’ query string is accepted');
     query.ws.close();
+
+    // A handshake only ws can judge (no Sec-WebSocket-Key): still an answer and an event.
+    const answer = await rawUpgrade(th, trust.g2, [
+      'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Protocol: mqtt',
+    ]);
+    t.match(answer, /^HTTP\/1\.1 400 Bad Request[^]*invalid WebSocket handshake: Missing or invalid Sec-WebSocket-Key/);
+    t.ok(await nextSession(th, (e) => e.action === 'ws-upgrade' && /Sec-WebSocket-Key/.test(e.reason), from));
   });
 
   await t.test('an oversized message closes with 1009, a malformed frame with 1002; others carry on', async (t) => {
