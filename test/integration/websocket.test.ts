@@ -22,6 +22,7 @@ import { sharedStore } from '../helpers/pki.js';
 import { mark } from '../helpers/events.js';
 import type { TestHub } from '../helpers/hub.js';
 import { WS_MAX_PAYLOAD } from '../../src/after/websocket/upgrade.js';
+import { speaks, WS_SUBPROTOCOLS, type WsSubprotocol } from '../../src/after/websocket/subprotocols.js';
 
 const HUB = 'myhub.azure-devices.net';
 const DPS_HOST = 'global.azure-devices-provisioning.net';
@@ -294,6 +295,19 @@ t.test('MQTT over WebSockets on the HTTPS port, for IoT Hub and DPS', async (t) 
     const { registry } = serviceSdk(OWNER, { ca: trust.g2, port: th.port });
     const dev = (await registry.get('ws-meter')).responseBody as unknown as { deviceId: string };
     t.equal(dev.deviceId, 'ws-meter', 'service REST API on the same port');
+  });
+
+  await t.test('a responder that throws at start closes its WebSocket with 1011, not the process', async (t) => {
+    // A subprotocol registered by the test, as a registry line would register it.
+    const registry = WS_SUBPROTOCOLS as Record<string, WsSubprotocol>;
+    registry['boom.test'] = speaks('mqtt-ws', () => {
+      throw new Error('responder bug');
+    });
+    t.teardown(() => delete registry['boom.test']);
+    const from = mark(th);
+    const { ws } = await dial(th, trust.g2, { protocols: ['boom.test'] });
+    t.equal(await closed(ws), 1011);
+    t.match((await nextSession(th, (e) => e.action === 'ws-close' && e.status === 1011, from)).reason, /responder bug/);
   });
 
   await t.test('plain HTTPS device REST telemetry on the same port', async (t) => {

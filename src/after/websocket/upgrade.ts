@@ -7,8 +7,8 @@
  * Refusals are HTTP answers to the upgrade request, each with a `ws-upgrade` session event (ok false):
  * 404 another path, 405 not GET, 400 no subprotocol served here or a handshake `ws` finds invalid.
  * Inside an open WebSocket, a message over WS_MAX_PAYLOAD closes it with 1009, a malformed frame
- * with 1002 (1007 for bad UTF-8 in text), as `ws` does, with a `ws-close` session event. Either
- * ends this one connection only.
+ * with 1002 (1007 for bad UTF-8 in text), as `ws` does, with a `ws-close` session event; a
+ * responder that throws at start closes with 1011. Each ends this one connection only.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -117,7 +117,14 @@ function opened(ctx: SessionContext, dps: DpsSettings, req: http.IncomingMessage
   const stream = createWebSocketStream(ws);
   // ws reported the error above and closes the WebSocket; the stream's copy of it has nowhere to go.
   stream.on('error', () => {});
-  entry.serve(ctx, stream, dps);
+  try {
+    entry.serve(ctx, stream, dps);
+  } catch (e) {
+    // A responder's bug ends this WebSocket (1011, internal error), never the process.
+    ws.close(1011);
+    const reason = `WebSocket closed with 1011: ${ws.protocol} responder failed: ${(e as Error).message}`;
+    publishSession(ctx, entry.protocol, { action: 'ws-close', ok: false, status: 1011, reason });
+  }
 }
 
 /** The `upgrade` listener of one HTTPS connection's http server. */
