@@ -146,8 +146,9 @@ t.test('MQTT over WebSockets on the HTTPS port, for IoT Hub and DPS', async (t) 
     const tele = await nextSession(th, (e) => e.action === 'telemetry' && e.deviceId === 'ws-meter');
     t.equal(tele.protocol, 'mqtt-ws');
     t.same(
-      devices.telemetry('ws-meter').map((m) => m.body),
-      ['over a websocket'],
+      devices.telemetry('ws-meter').map((m) => [m.body, m.protocol]),
+      [['over a websocket', 'mqtt-ws']],
+      'the registry records which transport carried it',
     );
 
     const { registry, client: service } = serviceSdk(OWNER, { ca: trust.g2, port: th.port });

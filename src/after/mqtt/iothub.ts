@@ -148,7 +148,7 @@ export class IotHubMqtt implements MqttBehaviour {
     const { body, base64 } = bodyText(payload);
     this.ctx.devices.recordTelemetry(this.deviceId!, {
       at: this.ctx.now().toISOString(),
-      protocol: 'mqtt',
+      protocol: this.protocol,
       properties,
       body,
       ...(base64 ? { base64 } : {}),
