@@ -3,12 +3,14 @@
  * the decrypted stream. IoT Hub: telemetry `POST /devices/{id}/messages/events`, cloud-to-device
  * poll and settle `…/messages/devicebound…` (https-c2d.ts); the service REST API (service/router.ts).
  * DPS: `PUT /{idScope}/registrations/{id}/register`
- * (202 + retry-after) and `GET …/operations/{operationId}` (200 assigned). Every request is
+ * (202 + retry-after) and `GET …/operations/{operationId}` (200 assigned). WebSocket upgrades on
+ * `/$iothub/websocket` (MQTT inside, websocket/). Every request is
  * authenticated: SAS in `Authorization`, or the certificate sent in the TLS handshake; refusals are
  * 401 with Azure's error code (401002 X.509 / unknown identity, 401003 SAS).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { authenticateDevice, type AuthVerdict } from '../core/auth.js';
 import { hostMatches } from '../tls/policy/route.js';
 import { bodyText } from './mqtt/topics.js';
@@ -19,6 +21,7 @@ import { watchSilentClose } from './silent-close.js';
 import { deviceBound, type C2DCall } from './https-c2d.js';
 import { inbandFault, refusal, resetAfterFlush, type InbandRefusal } from './inband-faults.js';
 import { isServiceRequest, serviceRoute } from './service/router.js';
+import { websocketUpgrades } from './websocket/upgrade.js';
 
 /** IoT Hub's device-to-cloud message size limit. */
 export const MAX_BODY = 256 * 1024;
@@ -290,7 +293,7 @@ export const httpsMode = defineAfterMode({
   name: 'https',
   description:
     'HTTPS responder for the device REST API: IoT Hub telemetry POST, DPS register / operation status; ' +
-    'per-request SAS or X.509 auth',
+    'per-request SAS or X.509 auth; the service REST API; MQTT over WebSockets on /$iothub/websocket',
   options: DpsOptions,
   defaults: DPS_DEFAULTS,
   compile: compileDpsOptions,
@@ -298,6 +301,9 @@ export const httpsMode = defineAfterMode({
     const watch = watchSilentClose(ctx, 'https');
     const server = http.createServer({ keepAlive: true }, (req, res) => (watch.spoke(), handle(ctx, dps, req, res)));
     server.on('clientError', (_e, socket) => (watch.spoke(), socket.destroy()));
+    // MQTT (and AMQP) inside a WebSocket on /$iothub/websocket (websocket/upgrade.ts).
+    const upgrade = websocketUpgrades(ctx, dps);
+    server.on('upgrade', (req, socket: Duplex, head: Buffer) => (watch.spoke(), upgrade(req, socket, head)));
     server.emit('connection', ctx.established.stream);
   },
 });

@@ -27,6 +27,8 @@ const ACTIONS = [
   'forward-close',
   'renegotiation-refused',
   'tls-error',
+  'ws-upgrade',
+  'ws-close',
 ] as const;
 
 export const SessionEvent = Type.Object(
@@ -49,7 +51,11 @@ export const SessionEvent = Type.Object(
     ),
     deviceId: Type.Optional(Type.String()),
     registrationId: Type.Optional(Type.String()),
-    status: Type.Optional(Type.Integer({ description: 'CONNACK return code, HTTP status or DPS status code' })),
+    status: Type.Optional(
+      Type.Integer({
+        description: 'CONNACK return code, HTTP status, DPS status code, or WebSocket close code (ws-close)',
+      }),
+    ),
     errorCode: Type.Optional(
       Type.Integer({ description: "Azure's numeric error code (401002, 401003, …) on refusals" }),
     ),

@@ -38,8 +38,11 @@ export interface ProvisionOptions {
   ca: string;
   symmetricKey?: string;
   x509?: X509Pair;
-  transport?: 'mqtt' | 'https';
-  /** HTTPS only: the SDK's `http.agent` option (how a proxy / another port is reached). */
+  transport?: 'mqtt' | 'https' | 'mqtt-ws';
+  /**
+   * HTTPS: the SDK's `http.agent` option; MQTT over WebSockets: its `mqtt.webSocketAgent` (the proxy
+   * option). How a transport that always dials port 443 reaches another port.
+   */
   agent?: https.Agent;
 }
 
@@ -51,8 +54,8 @@ function provisioningTransport(o: ProvisionOptions): unknown {
   }
   // The DPS MQTT transport takes no CA through setTransportOptions: give it an MqttBase that has one.
   const base = new mqttBase.MqttBase();
-  base.setOptions({ ca: o.ca } as never);
-  return new provMqtt.Mqtt(base as never);
+  base.setOptions({ ca: o.ca, ...(o.agent ? { mqtt: { webSocketAgent: o.agent } } : {}) } as never);
+  return o.transport === 'mqtt-ws' ? new provMqtt.MqttWs(base as never) : new provMqtt.Mqtt(base as never);
 }
 
 /** Registers through DPS; resolves with the SDK's registration result. */
@@ -75,7 +78,8 @@ export interface HubClientOptions {
   connectionString: string;
   ca: string;
   x509?: X509Pair;
-  transport?: 'mqtt' | 'https';
+  transport?: 'mqtt' | 'https' | 'mqtt-ws';
+  /** HTTPS: `http.agent`; MQTT over WebSockets: `mqtt.webSocketAgent` (the SDK dials port 443 otherwise). */
   agent?: https.Agent;
 }
 
@@ -95,8 +99,9 @@ export async function hubClient(o: HubClientOptions): Promise<DeviceClient> {
     };
     return Client.fromConnectionString(o.connectionString, HttpWithOptions as never);
   }
-  const client = Client.fromConnectionString(o.connectionString, deviceMqtt.Mqtt as never);
-  await client.setOptions(options as never);
+  const ws = o.transport === 'mqtt-ws';
+  const client = Client.fromConnectionString(o.connectionString, (ws ? deviceMqtt.MqttWs : deviceMqtt.Mqtt) as never);
+  await client.setOptions({ ...options, ...(ws && o.agent ? { mqtt: { webSocketAgent: o.agent } } : {}) } as never);
   return client;
 }
 

@@ -10,7 +10,7 @@ import { publishSession, type SessionFields } from '../events.js';
 import type { SessionContext } from '../types.js';
 import type { DpsSettings } from '../dps-options.js';
 import { CONNACK } from './iothub.js';
-import type { MqttBehaviour, MqttSession } from './session.js';
+import type { MqttBehaviour, MqttSession, MqttTransport } from './session.js';
 import { encodeProperties, parseQuery } from './topics.js';
 
 export function parseDpsUsername(
@@ -31,10 +31,12 @@ export class DpsMqtt implements MqttBehaviour {
     private readonly ctx: SessionContext,
     private readonly session: MqttSession,
     private readonly options: DpsSettings,
+    /** 'mqtt' on the TLS stream, 'mqtt-ws' inside a WebSocket on the HTTPS port. */
+    private readonly protocol: MqttTransport,
   ) {}
 
   private event(fields: SessionFields): void {
-    publishSession(this.ctx, 'mqtt', { registrationId: this.registrationId, ...fields });
+    publishSession(this.ctx, this.protocol, { registrationId: this.registrationId, ...fields });
   }
 
   connect(p: IConnectPacket): number {

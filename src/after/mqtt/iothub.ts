@@ -15,7 +15,7 @@ import type { SessionContext } from '../types.js';
 import { inbandFault, refusal } from '../inband-faults.js';
 import { MqttC2D } from './c2d.js';
 import { mqttInbandTarget } from './inband.js';
-import type { MqttBehaviour, MqttSession } from './session.js';
+import type { MqttBehaviour, MqttSession, MqttTransport } from './session.js';
 import { bodyText, encodeProperties, parseQuery } from './topics.js';
 
 export const CONNACK = {
@@ -60,10 +60,12 @@ export class IotHubMqtt implements MqttBehaviour {
   constructor(
     private readonly ctx: SessionContext,
     private readonly session: MqttSession,
+    /** 'mqtt' on the TLS stream, 'mqtt-ws' inside a WebSocket on the HTTPS port. */
+    private readonly protocol: MqttTransport,
   ) {}
 
   private event(fields: SessionFields): void {
-    publishSession(this.ctx, 'mqtt', { deviceId: this.deviceId, ...fields });
+    publishSession(this.ctx, this.protocol, { deviceId: this.deviceId, ...fields });
   }
 
   connect(p: IConnectPacket): number {
@@ -146,7 +148,7 @@ export class IotHubMqtt implements MqttBehaviour {
     const { body, base64 } = bodyText(payload);
     this.ctx.devices.recordTelemetry(this.deviceId!, {
       at: this.ctx.now().toISOString(),
-      protocol: 'mqtt',
+      protocol: this.protocol,
       properties,
       body,
       ...(base64 ? { base64 } : {}),
@@ -277,7 +279,7 @@ export class IotHubMqtt implements MqttBehaviour {
     const s = this.session;
     return {
       conn: this.ctx.conn,
-      transport: 'mqtt',
+      transport: this.protocol,
       method: (name, rid, payload) =>
         s.deliver(`$iothub/methods/POST/${name}/?$rid=${rid}`, JSON.stringify(payload ?? null)),
       desired: (patch) =>

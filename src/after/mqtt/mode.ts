@@ -1,9 +1,7 @@
 import { defineAfterMode } from '../types.js';
-import { MqttSession } from './session.js';
-import { IotHubMqtt } from './iothub.js';
-import { DpsMqtt } from './dps.js';
 import { watchSilentClose } from '../silent-close.js';
 import { compileDpsOptions, DPS_DEFAULTS, DpsOptions } from '../dps-options.js';
+import { serveMqtt } from './serve.js';
 
 /** MQTT 3.1.1 with IoT Hub semantics on iothub endpoints and DPS semantics on dps endpoints. */
 export const mqttMode = defineAfterMode({
@@ -17,7 +15,6 @@ export const mqttMode = defineAfterMode({
   start(ctx, dps) {
     const watch = watchSilentClose(ctx, 'mqtt');
     ctx.established.stream.once('data', () => watch.spoke());
-    const session = new MqttSession(ctx.established.stream);
-    session.start(ctx.endpoint.kind === 'dps' ? new DpsMqtt(ctx, session, dps) : new IotHubMqtt(ctx, session));
+    serveMqtt(ctx, ctx.established.stream, 'mqtt', dps);
   },
 });

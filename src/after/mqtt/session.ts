@@ -26,6 +26,9 @@ export interface MqttBehaviour {
   closed(reason: string, violation: boolean): void;
 }
 
+/** What carries the session: the TLS stream itself, or a WebSocket on the HTTPS port (session events, device links). */
+export type MqttTransport = 'mqtt' | 'mqtt-ws';
+
 /** IoT Hub closes a connection that sends no CONNECT soon after TLS. */
 export const CONNECT_TIMEOUT_MS = 30_000;
 const OPTS = { protocolVersion: 4 } as const;
