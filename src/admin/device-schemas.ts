@@ -67,7 +67,9 @@ export const DeviceSummary = Type.Object({
   source: Type.String({ description: 'where the device came from: scenario, dps or admin' }),
   created: Type.String(),
   connected: Type.Boolean(),
-  transport: Type.Optional(Type.String({ description: 'mqtt, https, amqp, mqtt-ws or amqp-ws, when the adapter says' })),
+  transport: Type.Optional(
+    Type.String({ description: 'mqtt, https, amqp, mqtt-ws or amqp-ws, when the adapter says' }),
+  ),
   telemetryCount: Type.Integer({ description: 'messages since start (the last 100 are kept)' }),
   lastActivity: Type.Optional(Type.String()),
   twinVersions: TwinVersions,
