@@ -55,7 +55,7 @@ export interface CompiledDevices {
 export interface TelemetryRecord {
   /** Scenario time the message arrived. */
   at: string;
-  protocol: 'mqtt' | 'https';
+  protocol: 'mqtt' | 'https' | 'amqp' | 'amqp-ws' | 'mqtt-ws';
   /** Application and system properties ($.ct, $.ce, …) from the topic or headers. */
   properties: Record<string, string>;
   /** Body as UTF-8 text when it is valid UTF-8, else base64 (then `base64: true`). */
