@@ -223,7 +223,7 @@ export class IotHubAmqp {
       'error' in req
         ? { status: 400 as const, description: req.error }
         : judgePutToken(this.ctx.devices, req, this.ctx.now());
-    const reply = [...this.cbsSenders].find((s) => s.is_open());
+    const reply = this.cbsReplyLink('error' in req ? undefined : req.replyTo);
     reply?.send(
       asMessage({
         ...('error' in req ? {} : { to: req.replyTo, correlation_id: req.messageId }),
@@ -249,6 +249,13 @@ export class IotHubAmqp {
         ...(claim ? { expires: claim.expires.toISOString(), scope: claim.scope.kind } : {}),
       },
     });
+  }
+
+  /** The $cbs link whose target is the request's reply_to, else the newest open one. */
+  private cbsReplyLink(replyTo: string | undefined): Sender | undefined {
+    const open = [...this.cbsSenders].filter((s) => s.is_open()).reverse();
+    const target = (s: Sender) => (s.target as { address?: string } | undefined)?.address;
+    return open.find((s) => replyTo !== undefined && target(s) === replyTo) ?? open[0];
   }
 
   private earliest(): Date | undefined {
