@@ -215,6 +215,34 @@ t.test('AMQP on the wire, and the service side', async (t) => {
     t.ok(th.hub.runtime.devices.telemetry('wire-1').some((m) => m.body === 'the other connection keeps working'));
   });
 
+  await t.test('C2D held by a link that closes goes back to the queue, delivery count + 1', async (t) => {
+    const { conn } = await connect(th, trust);
+    t.teardown(() => conn.close());
+    await putToken(conn, `${HUB}/devices/wire-2`, deviceToken('wire-2', 3600));
+    th.hub.runtime.devices.sendC2D('wire-2', 'held', { '$.mid': 'held-1' });
+    const receiver = conn.open_receiver({
+      source: { address: '/devices/wire-2/messages/devicebound' },
+      autoaccept: false,
+    });
+    const got = await new Promise<Message>((resolve) =>
+      receiver.once('message', (c: EventContext) => resolve(c.message!)),
+    );
+    t.equal(got.message_id, 'held-1');
+    t.match(th.hub.runtime.devices.c2d.list('wire-2'), [{ messageId: 'held-1', locked: true, deliveryCount: 0 }]);
+    receiver.close();
+    await nextSession(th, (e) => e.action === 'c2d-abandon' && e.detail?.messageId === 'held-1');
+    t.match(th.hub.runtime.devices.c2d.list('wire-2'), [{ messageId: 'held-1', locked: false, deliveryCount: 1 }]);
+  });
+
+  await t.test('a client that drops the connection right after the handshake: inferred chain rejection', async (t) => {
+    const s = tls.connect({ host: '127.0.0.1', port: th.port, servername: 'localhost', ca: trust.g2 }, () =>
+      s.destroy(),
+    );
+    const e = await nextSession(th, (x) => x.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN');
+    t.equal(e.protocol, 'amqp');
+    t.equal(e.detail?.inferred, true);
+  });
+
   await t.test('the service SDK over AMQP: unknown device, over 64 KB, bad policy key', async (t) => {
     const { client } = serviceSdk(OWNER, { ca: trust.g2, port: th.port });
     t.teardown(() => client.close());
@@ -224,6 +252,11 @@ t.test('AMQP on the wire, and the service side', async (t) => {
     });
     await client.send('wire-1', new SdkMessage('fits') as never);
     t.equal(th.hub.runtime.devices.c2d.list('wire-1').at(-1)?.body.toString(), 'fits');
+    while (th.hub.runtime.devices.c2d.depth('wire-1') < 50)
+      await client.send('wire-1', new SdkMessage('more') as never);
+    await t.rejects(client.send('wire-1', new SdkMessage('one too many') as never), {
+      name: 'DeviceMaximumQueueDepthExceededError',
+    });
     const wrong = serviceSdk(OWNER.replace(OWNER_KEY, randomKey()), { ca: trust.g2, port: th.port }).client;
     await t.rejects(wrong.open(), {
       message: /Could not connect/,
