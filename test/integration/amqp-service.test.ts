@@ -234,6 +234,34 @@ t.test('AMQP on the wire, and the service side', async (t) => {
     t.match(th.hub.runtime.devices.c2d.list('wire-2'), [{ messageId: 'held-1', locked: false, deliveryCount: 1 }]);
   });
 
+  await t.test('feedback link: a released batch comes again, an accepted one is taken', async (t) => {
+    const { conn } = await connect(th, trust);
+    t.teardown(() => conn.close());
+    const policyToken = signSas(HUB, OWNER_KEY, Math.floor(Date.now() / 1000) + 3600, 'iothubowner');
+    t.equal((await putToken(conn, HUB, policyToken))['status-code'], 200);
+    const devices = th.hub.runtime.devices;
+    devices.sendC2D('wire-1', 'ack me', { '$.mid': 'fb-1', 'iothub-ack': 'positive' });
+    const locked = devices.c2d.receive('wire-1');
+    t.equal(locked?.messageId, 'fb-1');
+    const receiver = conn.open_receiver({ source: { address: '/messages/serviceBound/feedback' }, autoaccept: false });
+    const got: EventContext[] = [];
+    const waiting: Array<(c: EventContext) => void> = [];
+    receiver.on('message', (c: EventContext) => (waiting.length ? waiting.shift()!(c) : got.push(c)));
+    const next = () =>
+      new Promise<EventContext>((resolve) => (got.length ? resolve(got.shift()!) : waiting.push(resolve)));
+    const body = (c: EventContext) => JSON.parse((c.message?.body as { content: Buffer }).content.toString());
+    t.ok(devices.c2d.complete('wire-1', locked!.lockToken).ok, 'completed: a Success record');
+    const first = await next();
+    t.equal(first.message?.content_type, 'application/vnd.microsoft.iothub.feedback.json');
+    t.match(body(first), [{ originalMessageId: 'fb-1', statusCode: 'Success', deviceId: 'wire-1' }]);
+    first.delivery?.release();
+    const again = await next();
+    t.match(body(again), [{ originalMessageId: 'fb-1' }], 'released: sent again');
+    again.delivery?.accept();
+    await nextSession(th, (e) => e.action === 'c2d-feedback' && /accepted/.test(e.reason));
+    t.equal(devices.c2d.feedback.peek().length, 0);
+  });
+
   await t.test('a client that drops the connection right after the handshake: inferred chain rejection', async (t) => {
     const s = tls.connect({ host: '127.0.0.1', port: th.port, servername: 'localhost', ca: trust.g2 }, () =>
       s.destroy(),
