@@ -44,6 +44,8 @@ export interface AmqpBehaviour {
   on: Partial<Record<RheaEvent, (c: EventContext) => void>>;
   /** The connection ended; `violation`: the hub closed it for bad input or a timeout. */
   closed?(reason: string, violation: boolean): void;
+  /** The device the connection served, for the `disconnect` event (one identity: its id). */
+  deviceId?(): string | undefined;
 }
 
 export interface AmqpLink {
@@ -235,7 +237,13 @@ export class AmqpServerConnection implements AmqpLink {
     clearTimeout(this.timer);
     this.socket.emit('end'); // rhea clears its heartbeat timers
     this.guarded('close', () => this.behaviour.closed?.(reason, this.violation));
-    this.event({ action: 'disconnect', ok: !this.violation, reason: `AMQP connection closed: ${reason}` });
+    const deviceId = this.behaviour.deviceId?.();
+    this.event({
+      action: 'disconnect',
+      ok: !this.violation,
+      ...(deviceId ? { deviceId } : {}),
+      reason: `AMQP connection${deviceId ? ` of ${deviceId}` : ''} closed: ${reason}`,
+    });
   }
 }
 
@@ -253,6 +261,7 @@ export function serveAmqpConnection(
       return b.on;
     },
     closed: (r, v) => b.closed?.(r, v),
+    deviceId: () => b.deviceId?.(),
   });
   b = behaviour(conn);
   conn.start();

@@ -8,12 +8,14 @@ import type { Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
 type Link = Sender | Receiver;
 import type { DeviceLink } from '../../core/links.js';
 import type { DeviceRegistry } from '../../core/registry.js';
-import type { SessionFields } from '../events.js';
+import { clip, type SessionFields } from '../events.js';
 import type { DeviceIdentity } from './addresses.js';
 import { AmqpC2D } from './device-c2d.js';
-import { asMessage, dataBody, idText, jsonBody } from './messages.js';
+import { asMessage, bodyBytes, bodyText, dataBody, idText, jsonBody, telemetryProperties } from './messages.js';
 import { desiredPush, twinRequest } from './twin.js';
 
+/** IoT Hub's device-to-cloud message limit. */
+export const D2C_BODY_LIMIT = 256 * 1024;
 export const METHOD_NAME = 'IoThub-methodname';
 export const METHOD_STATUS = 'IoThub-status';
 const CHANNEL = 'com.microsoft:channel-correlation-id';
@@ -124,10 +126,18 @@ export class AmqpDevice {
     if (e.sender && this.isC2D(e.sender)) this.c2d?.settled(e.delivery as Delivery, how, outcome);
   }
 
-  telemetry(m: Message, bytes: Buffer, properties: Record<string, string>): void {
-    const text = bytes.toString('utf8');
-    const base64 = !Buffer.from(text, 'utf8').equals(bytes);
-    const body = base64 ? bytes.toString('base64') : text;
+  /** A telemetry message: recorded and accepted, or rejected over IoT Hub's 256 KiB limit. */
+  telemetry(e: EventContext): void {
+    const m = e.message!;
+    const bytes = bodyBytes(m.body) ?? Buffer.alloc(0);
+    if (bytes.length > D2C_BODY_LIMIT) {
+      const description = `message of ${bytes.length} bytes is over IoT Hub's ${D2C_BODY_LIMIT}-byte device-to-cloud limit`;
+      e.delivery!.reject({ condition: 'amqp:link:message-size-exceeded', description });
+      return this.event({ action: 'telemetry', ok: false, reason: description });
+    }
+    e.delivery!.accept();
+    const properties = telemetryProperties(m);
+    const { body, base64 } = bodyText(bytes);
     this.host.devices.recordTelemetry(this.id.deviceId, {
       at: this.host.now().toISOString(),
       protocol: this.host.transport,
@@ -140,13 +150,7 @@ export class AmqpDevice {
       action: 'telemetry',
       ok: true,
       reason: `${bytes.length} bytes of telemetry from ${this.id.linkId}`,
-      detail: {
-        bytes: bytes.length,
-        properties,
-        body: body.slice(0, 1024),
-        ...(base64 ? { base64 } : {}),
-        messageId: idText(m.message_id),
-      },
+      detail: { bytes: bytes.length, properties, body: clip(body), ...(base64 ? { base64 } : {}) },
     });
   }
 

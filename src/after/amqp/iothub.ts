@@ -6,7 +6,7 @@
  * sender and feedback receiver (service.ts). When a claim expires by the scenario clock, the links
  * it authorized are closed.
  */
-import type { AmqpError, EventContext, Message, Receiver, Sender } from 'rhea';
+import type { AmqpError, EventContext, Receiver, Sender } from 'rhea';
 
 type Link = Sender | Receiver;
 import type { SessionFields } from '../events.js';
@@ -23,11 +23,8 @@ import {
 import type { AmqpBehaviour, AmqpLink } from './connection.js';
 import { AmqpDevice } from './device.js';
 import { ExpiryTimer } from './expiry.js';
-import { asMessage, bodyBytes, idText } from './messages.js';
+import { asMessage } from './messages.js';
 import { FeedbackSender, serviceC2D } from './service.js';
-
-/** IoT Hub's device-to-cloud message limit. */
-export const D2C_BODY_LIMIT = 256 * 1024;
 
 type Outcome = 'accepted' | 'released' | 'rejected';
 const SETTLE = { accepted: 'complete', released: 'abandon', rejected: 'reject' } as const;
@@ -43,19 +40,13 @@ interface Route {
   closed?(): void;
 }
 
-/** Telemetry properties as the registry keeps them: application properties plus IoT Hub's system names. */
-function telemetryProperties(m: Message): Record<string, string> {
-  const props: Record<string, string> = {};
-  for (const [k, v] of Object.entries((m.application_properties ?? {}) as Record<string, unknown>))
-    props[k] = String(v);
-  const sys: Array<[string, unknown]> = [
-    ['$.mid', idText(m.message_id)],
-    ['$.cid', idText(m.correlation_id)],
-    ['$.ct', m.content_type],
-    ['$.ce', m.content_encoding],
-  ];
-  for (const [k, v] of sys) if (v !== undefined && v !== null) props[k] = String(v);
-  return props;
+/** An audience as the SDKs send it (URL-encoded sr) in a form people read. */
+function readable(audience: string): string {
+  try {
+    return decodeURIComponent(audience);
+  } catch {
+    return audience;
+  }
 }
 
 export class IotHubAmqp {
@@ -86,6 +77,10 @@ export class IotHubAmqp {
         sendable: (e) => this.routes.get(e.sender!)?.sendable?.(),
       },
       closed: (reason) => this.closed(reason),
+      deviceId: () => {
+        const ids = new Set([...this.identities.values()].map((d) => d.id.deviceId));
+        return ids.size === 1 ? [...ids][0] : undefined;
+      },
     };
   }
 
@@ -163,7 +158,7 @@ export class IotHubAmqp {
       };
     }
     device.attachReceiver(link as Receiver);
-    if (kind === 'telemetry') return { message: (e) => this.telemetry(device, e) };
+    if (kind === 'telemetry') return { message: (e) => device.telemetry(e) };
     if (kind === 'twin') return { message: (e) => (e.delivery!.accept(), device.twin(link as Receiver, e.message!)) };
     return { message: (e) => (e.delivery!.accept(), device.methodResponse(e.message!)) };
   }
@@ -181,18 +176,6 @@ export class IotHubAmqp {
       settled: (e, o) => f.settled(e.delivery!, o),
       closed: () => f.stop(),
     };
-  }
-
-  private telemetry(device: AmqpDevice, e: EventContext): void {
-    const m = e.message!;
-    const bytes = bodyBytes(m.body) ?? Buffer.alloc(0);
-    if (bytes.length > D2C_BODY_LIMIT) {
-      const description = `message of ${bytes.length} bytes is over IoT Hub's ${D2C_BODY_LIMIT}-byte device-to-cloud limit`;
-      e.delivery!.reject({ condition: 'amqp:link:message-size-exceeded', description });
-      return this.event({ action: 'telemetry', ok: false, deviceId: device.id.deviceId, reason: description });
-    }
-    e.delivery!.accept();
-    device.telemetry(m, bytes, telemetryProperties(m));
   }
 
   private identity(id: DeviceIdentity): AmqpDevice {
@@ -243,7 +226,7 @@ export class IotHubAmqp {
       status: ans.status,
       ...(who ? { deviceId: who.deviceId } : {}),
       ...(refusal ? { outcome: refusal.outcome, errorCode: refusal.errorCode } : {}),
-      reason: `CBS put-token${renewed ? ' (renewal)' : ''}${'audience' in req ? ` for ${req.audience}` : ''}: ${ans.status} ${ans.description}`,
+      reason: `CBS put-token${renewed ? ' (renewal)' : ''}${'audience' in req ? ` for ${readable(req.audience)}` : ''}: ${ans.status} ${ans.description}`,
       detail: {
         delivered: !!reply,
         ...(claim ? { expires: claim.expires.toISOString(), scope: claim.scope.kind } : {}),

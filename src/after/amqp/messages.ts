@@ -115,3 +115,24 @@ export function jsonBody(body: unknown): unknown {
     return text;
   }
 }
+
+/** Telemetry properties as the registry keeps them: application properties plus IoT Hub's system names. */
+export function telemetryProperties(m: Message): Record<string, string> {
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries((m.application_properties ?? {}) as Record<string, unknown>))
+    props[k] = String(v);
+  const sys: Array<[string, unknown]> = [
+    ['$.mid', idText(m.message_id)],
+    ['$.cid', idText(m.correlation_id)],
+    ['$.ct', m.content_type],
+    ['$.ce', m.content_encoding],
+  ];
+  for (const [k, v] of sys) if (v !== undefined && v !== null) props[k] = String(v);
+  return props;
+}
+
+/** A body as the registry keeps it: UTF-8 text when it is valid UTF-8, else base64. */
+export function bodyText(bytes: Buffer): { body: string; base64?: boolean } {
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? { body: text } : { body: bytes.toString('base64'), base64: true };
+}
