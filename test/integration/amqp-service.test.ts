@@ -41,6 +41,7 @@ function scenario() {
     devices: [
       { id: 'wire-1', auth: 'sas', primaryKey: KEY },
       { id: 'wire-2', auth: 'sas', primaryKey: KEY },
+      { id: 'wire-3', auth: 'sas', primaryKey: KEY },
     ],
   };
 }
@@ -260,6 +261,29 @@ t.test('AMQP on the wire, and the service side', async (t) => {
     again.delivery?.accept();
     await nextSession(th, (e) => e.action === 'c2d-feedback' && /accepted/.test(e.reason));
     t.equal(devices.c2d.feedback.peek().length, 0);
+  });
+
+  await t.test('in-band faults over AMQP: a link kill, then throttling closes and refuses', async (t) => {
+    const { conn, closed } = await connect(th, trust);
+    t.teardown(() => conn.close());
+    await putToken(conn, `${HUB}/devices/wire-3`, deviceToken('wire-3', 3600));
+    const fault = (type: string, more: Record<string, string> = {}) =>
+      ({
+        body: 'fault',
+        application_properties: { AzIoTHub_FaultOperationType: type, AzIoTHub_FaultOperationDelayInSecs: '0', ...more },
+      }) as Message;
+    const d2c = attachSender(conn, '/devices/wire-3/messages/events');
+    await d2c.opened;
+    d2c.link.send(fault('KillAmqpD2CLink'));
+    t.equal((await d2c.error).condition, 'amqp:link:detach-forced', 'KillAmqpD2CLink detached the telemetry link');
+    const again = attachSender(conn, '/devices/wire-3/messages/events');
+    await again.opened;
+    again.link.send(fault('InvokeThrottling', { AzIoTHub_FaultOperationDurationInSecs: '30' }));
+    t.equal((await closed)?.condition, 'com.microsoft:device-container-throttled', 'throttling closes the connection');
+    const next = await connect(th, trust);
+    t.teardown(() => next.conn.close());
+    const refused = await putToken(next.conn, `${HUB}/devices/wire-3`, deviceToken('wire-3', 3600));
+    t.equal(refused['status-code'], 429, 'and refuses the device while it lasts');
   });
 
   await t.test('a client that drops the connection right after the handshake: inferred chain rejection', async (t) => {

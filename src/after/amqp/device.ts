@@ -35,6 +35,8 @@ export interface DeviceHost {
   event(fields: SessionFields): void;
   /** Ends this identity's presence on the connection (another connection took it over, or it was disabled). */
   drop(id: DeviceIdentity, reason: string): void;
+  /** A telemetry message's properties, for in-band fault injection. */
+  inband(id: DeviceIdentity, properties: Record<string, string>): void;
 }
 
 export class AmqpDevice {
@@ -152,6 +154,7 @@ export class AmqpDevice {
       reason: `${bytes.length} bytes of telemetry from ${this.id.linkId}`,
       detail: { bytes: bytes.length, properties, body: clip(body), ...(base64 ? { base64 } : {}) },
     });
+    this.host.inband(this.id, properties);
   }
 
   twin(r: Receiver, m: Message): void {

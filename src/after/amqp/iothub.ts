@@ -12,18 +12,13 @@ type Link = Sender | Receiver;
 import type { SessionFields } from '../events.js';
 import type { SessionContext } from '../types.js';
 import { parseAddress, type Address, type DeviceIdentity, type Role } from './addresses.js';
-import {
-  authorizeDeviceLink,
-  authorizeServiceLink,
-  judgePutToken,
-  readPutToken,
-  type Claim,
-  type LinkVerdict,
-} from './cbs.js';
+import { authorizeDeviceLink, authorizeServiceLink, type LinkVerdict } from './cbs.js';
+import { CbsNode } from './cbs-node.js';
+import { inbandFault, refusal } from '../inband-faults.js';
+import { amqpInbandTarget, refusalError } from './inband.js';
 import type { AmqpBehaviour, AmqpLink } from './connection.js';
 import { AmqpDevice } from './device.js';
 import { ExpiryTimer } from './expiry.js';
-import { asMessage } from './messages.js';
 import { FeedbackSender, serviceC2D } from './service.js';
 
 type Outcome = 'accepted' | 'released' | 'rejected';
@@ -40,27 +35,25 @@ interface Route {
   closed?(): void;
 }
 
-/** An audience as the SDKs send it (URL-encoded sr) in a form people read. */
-function readable(audience: string): string {
-  try {
-    return decodeURIComponent(audience);
-  } catch {
-    return audience;
-  }
-}
-
 export class IotHubAmqp {
-  private readonly claims = new Map<string, Claim>();
   private readonly identities = new Map<string, AmqpDevice>();
   private readonly routes = new Map<Link, Route>();
-  private readonly cbsSenders = new Set<Sender>();
   private readonly expiry: ExpiryTimer;
+  private readonly cbs: CbsNode;
 
   constructor(
     private readonly ctx: SessionContext,
     private readonly amqp: AmqpLink,
   ) {
     this.expiry = new ExpiryTimer(ctx.bus, ctx.now, () => this.sweep());
+    this.cbs = new CbsNode(
+      ctx,
+      (f) => this.event(f),
+      (id, detail) => {
+        this.identity(id).register(detail, 'sas');
+        this.expiry.arm(this.cbs.earliest());
+      },
+    );
   }
 
   behaviour(): AmqpBehaviour {
@@ -129,21 +122,24 @@ export class IotHubAmqp {
     role: Role,
   ): Route | { refused: AmqpError; verdict?: Extract<LinkVerdict, { ok: false }> } {
     if (a.kind === 'cbs') {
-      if (role === 'sender') this.cbsSenders.add(link as Sender);
-      return { address: a, ...(role === 'receiver' ? { message: (e: EventContext) => this.putToken(e) } : {}) };
+      if (role === 'sender') this.cbs.addSender(link as Sender);
+      const putToken = (e: EventContext) => (this.cbs.putToken(e), this.expiry.arm(this.cbs.earliest()));
+      return { address: a, ...(role === 'receiver' ? { message: putToken } : {}) };
     }
     if (a.kind === 'service-c2d' || a.kind === 'service-feedback') {
-      const v = authorizeServiceLink(this.ctx.devices, this.claims.values(), this.ctx.now());
+      const v = authorizeServiceLink(this.ctx.devices, this.cbs.claims.values(), this.ctx.now());
       if (!v.ok) return { refused: { condition: 'amqp:unauthorized-access', description: v.reason }, verdict: v };
       return a.kind === 'service-c2d' ? this.serviceC2DRoute(a, v.via) : this.feedbackRoute(a, link as Sender, v.via);
     }
     if (a.kind === 'unknown') return { refused: { condition: 'amqp:not-found', description: a.why } };
-    const v = authorizeDeviceLink(this.ctx.devices, this.claims.values(), a, {
+    const v = authorizeDeviceLink(this.ctx.devices, this.cbs.claims.values(), a, {
       peerCert: this.ctx.established.peerCert,
       hubHost: this.hubHost(),
       now: this.ctx.now(),
     });
     if (!v.ok) return { refused: { condition: 'amqp:unauthorized-access', description: v.reason }, verdict: v };
+    const r = refusal(this.ctx.devices, a.deviceId);
+    if (r) return { refused: refusalError(r, `link of ${a.linkId} refused`) };
     const device = this.identity(a);
     device.register(v.detail, v.via === 'x509' ? 'x509' : 'sas');
     return { ...this.deviceRoute(a.kind, device, link, role), address: a, via: v.via, device };
@@ -188,6 +184,13 @@ export class IotHubAmqp {
         now: () => this.ctx.now(),
         event: (f) => this.event(f),
         drop: (who, reason) => this.drop(who, reason),
+        inband: (who, props) =>
+          inbandFault(
+            this.ctx,
+            who.deviceId,
+            props,
+            amqpInbandTarget(this.ctx, this.amqp, (l) => this.killLink(who, l)),
+          ),
       });
       this.identities.set(id.linkId, d);
     }
@@ -199,58 +202,21 @@ export class IotHubAmqp {
     return open?.hostname ?? this.ctx.endpoint.hostnames[0] ?? '';
   }
 
-  private putToken(e: EventContext): void {
-    e.delivery!.accept();
-    const req = readPutToken(e.message!);
-    const ans =
-      'error' in req
-        ? { status: 400 as const, description: req.error }
-        : judgePutToken(this.ctx.devices, req, this.ctx.now());
-    const reply = this.cbsReplyLink('error' in req ? undefined : req.replyTo);
-    reply?.send(
-      asMessage({
-        ...('error' in req ? {} : { to: req.replyTo, correlation_id: req.messageId }),
-        application_properties: { 'status-code': ans.status, 'status-description': ans.description },
-      }),
-    );
-    const claim = 'claim' in ans ? ans.claim : undefined;
-    const renewed = claim && this.claims.has(claim.key);
-    if (claim) this.claims.set(claim.key, claim);
-    const who = claim?.scope.kind === 'device' ? claim.scope.identity : undefined;
-    if (who) this.identity(who).register(ans.description.replace(/^OK: /, ''), 'sas');
-    this.expiry.arm(this.earliest());
-    const refusal = 'refusal' in ans ? ans.refusal : undefined;
-    this.event({
-      action: 'put-token',
-      ok: ans.status === 200,
-      status: ans.status,
-      ...(who ? { deviceId: who.deviceId } : {}),
-      ...(refusal ? { outcome: refusal.outcome, errorCode: refusal.errorCode } : {}),
-      reason: `CBS put-token${renewed ? ' (renewal)' : ''}${'audience' in req ? ` for ${readable(req.audience)}` : ''}: ${ans.status} ${ans.description}`,
-      detail: {
-        delivered: !!reply,
-        ...(claim ? { expires: claim.expires.toISOString(), scope: claim.scope.kind } : {}),
-      },
-    });
-  }
-
-  /** The $cbs link whose target is the request's reply_to, else the newest open one. */
-  private cbsReplyLink(replyTo: string | undefined): Sender | undefined {
-    const open = [...this.cbsSenders].filter((s) => s.is_open()).reverse();
-    const target = (s: Sender) => (s.target as { address?: string } | undefined)?.address;
-    return open.find((s) => replyTo !== undefined && target(s) === replyTo) ?? open[0];
-  }
-
-  private earliest(): Date | undefined {
-    const times = [...this.claims.values()].map((c) => c.expires.getTime());
-    return times.length ? new Date(Math.min(...times)) : undefined;
+  /** In-band link faults: detaches this identity's links of one kind ($cbs: the connection's). */
+  private killLink(id: DeviceIdentity, which: string): boolean {
+    const [kind, dir] = which.split('-');
+    const links = [...this.routes]
+      .filter(([l, r]) => r.address.kind === kind && (dir === 'out') === l.is_sender())
+      .filter(([, r]) => kind === 'cbs' || r.device?.id.linkId === id.linkId)
+      .map(([l]) => l);
+    const description = `in-band fault: the hub detached the ${which} link`;
+    for (const l of links) l.close({ condition: 'amqp:link:detach-forced', description });
+    return links.length > 0;
   }
 
   /** Claims past their expiry (scenario clock): the links they authorized are closed. */
   private sweep(): void {
-    const now = this.ctx.now().getTime();
-    for (const c of [...this.claims.values()].filter((x) => x.expires.getTime() <= now)) {
-      this.claims.delete(c.key);
+    for (const c of this.cbs.expired(this.ctx.now())) {
       const description = `the CBS token for ${c.key} expired at ${c.expires.toISOString()}`;
       const links = [...this.routes].filter(([, r]) => r.via === c.key).map(([l]) => l);
       for (const l of links) l.close({ condition: 'amqp:unauthorized-access', description });
@@ -262,13 +228,13 @@ export class IotHubAmqp {
         reason: `${description} (scenario clock): ${links.length} link(s) closed with amqp:unauthorized-access`,
       });
     }
-    this.expiry.arm(this.earliest());
+    this.expiry.arm(this.cbs.earliest());
   }
 
   private detached(link: Link): void {
     const r = this.routes.get(link);
     this.routes.delete(link);
-    this.cbsSenders.delete(link as Sender);
+    this.cbs.removeSender(link as Sender);
     if (!r) return;
     r.closed?.();
     r.device?.linkClosed(link);
