@@ -103,7 +103,8 @@ export class AmqpServerConnection implements AmqpLink {
     this.wire();
     (this.connection as unknown as { accept(s: unknown): void }).accept(this.socket);
     this.stream.on('data', (chunk: Buffer) => this.feed(chunk));
-    this.stream.on('end', () => this.socket.emit('end'));
+    // The peer ended its side: AMQP cannot go on over a half-closed stream, so the hub ends its own.
+    this.stream.on('end', () => (this.socket.emit('end'), this.socket.finish()));
     this.stream.on('error', () => {}); // the driver reports TLS errors; 'close' follows
     this.stream.once('close', () => this.finish(this.closing ?? 'connection closed by the peer'));
     this.arm(OPEN_TIMEOUT_MS, () => this.fail(this.timeoutError(), true));
