@@ -126,7 +126,8 @@ export class AmqpServerConnection implements AmqpLink {
     } catch {
       // rhea refused (its state is broken): the stream ends without a close frame
     }
-    // rhea writes the close on the next tick; end after it, and do not wait long for the peer's close.
+    // rhea writes the close on the next tick: end after it (the peer's close is not awaited); a stream
+    // that does not finish is destroyed after the grace.
     setImmediate(() => this.socket.finish());
     this.arm(CLOSE_GRACE_MS, () => this.stream.destroy());
   }
