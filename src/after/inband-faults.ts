@@ -15,8 +15,9 @@
  *                          MQTT, which has no error reply, closes the connection and answers CONNECT with CONNACK 3
  *   InvokeMaxMessageQuota  likewise with HTTPS 403 (403002 IotHubQuotaExceeded), MQTT close + CONNACK 3
  *   InvokeAuthError        likewise with HTTPS 401 (401003 IotHubUnauthorized), MQTT close + CONNACK 5
- * Other types (the AMQP link faults, ShutDownAmqp) and faults that do not apply to the transport are
- * logged as ignored. Each act is a `notice` with `what: 'fault'`, as the scenario faults' late acts.
+ *   ShutDownAmqp           the AMQP connection is closed cleanly (AMQP close frame)
+ *   KillAmqp…Link…         the device's AMQP link of that kind is detached (amqp:link:detach-forced)
+ * Faults that do not apply to the transport are logged as ignored. Each act is a `notice` with `what: 'fault'`, as the scenario faults' late acts.
  * Delay and duration are real time (like the timeline's `delay`), so a bench sees them as written.
  *
  * Each transport lends an `InbandTarget` (how to kill, shut down, refuse now) and asks `refusal()`
@@ -51,11 +52,15 @@ export interface InbandRefusal {
 
 /** What a transport lends the fault for one connection; a missing method means "does not apply here". */
 export interface InbandTarget {
-  protocol: 'mqtt' | 'https';
+  protocol: 'mqtt' | 'https' | 'amqp' | 'amqp-ws';
   /** TCP reset of the connection. */
   kill(): void;
   /** Clean close of an MQTT connection. */
   shutdown?(): void;
+  /** Clean close of an AMQP connection. */
+  shutdownAmqp?(): void;
+  /** Detaches the device's AMQP links of one kind (an AMQP_LINK_FAULTS value); false when none is attached. */
+  killLink?(link: string): boolean;
   /** A refusal window opened: end what must end now (MQTT closes; HTTPS refuses the next requests). */
   refuseNow?(r: InbandRefusal, reason: string): void;
 }
@@ -68,6 +73,30 @@ interface Definition {
     target: InbandTarget,
     open: (r: Omit<InbandRefusal, 'until'>) => InbandRefusal,
   ): string | undefined;
+}
+
+/** IoT Hub's AMQP link faults: the link each one detaches (the hub's side: `*-in` the peer sends on, `*-out` the hub sends on). */
+export const AMQP_LINK_FAULTS: Record<string, string> = {
+  KillAmqpCBSLinkReq: 'cbs-in',
+  KillAmqpCBSLinkResp: 'cbs-out',
+  KillAmqpD2CLink: 'telemetry-in',
+  KillAmqpC2DLink: 'c2d-out',
+  KillAmqpTwinLinkReq: 'twin-in',
+  KillAmqpTwinLinkResp: 'twin-out',
+  KillAmqpMethodReqLink: 'methods-out',
+  KillAmqpMethodRespLink: 'methods-in',
+};
+
+function killingLink(link: string): Definition {
+  return {
+    explain: (f) => `detach the device's ${link} AMQP link ${f.delaySeconds} s after the message`,
+    act: (f, target) =>
+      target.killLink
+        ? target.killLink(link)
+          ? `detached the ${link} AMQP link (${f.closeReason})`
+          : `found no ${link} AMQP link to detach`
+        : undefined,
+  };
 }
 
 function refusing(http: InbandRefusal['http'], connack: number, words: string): Definition {
@@ -91,6 +120,12 @@ export const INBAND_FAULTS: Record<string, Definition> = {
     act: (f, target) =>
       target.shutdown ? (target.shutdown(), `closed the MQTT connection (${f.closeReason})`) : undefined,
   },
+  ShutDownAmqp: {
+    explain: (f) => `close the AMQP connection cleanly ${f.delaySeconds} s after the message`,
+    act: (f, target) =>
+      target.shutdownAmqp ? (target.shutdownAmqp(), `closed the AMQP connection (${f.closeReason})`) : undefined,
+  },
+  ...Object.fromEntries(Object.entries(AMQP_LINK_FAULTS).map(([type, link]) => [type, killingLink(link)])),
   InvokeThrottling: refusing({ status: 429, errorCode: 429001, code: 'ThrottlingException' }, 3, 'throttle the device'),
   InvokeMaxMessageQuota: refusing(
     { status: 403, errorCode: 403002, code: 'IotHubQuotaExceeded' },

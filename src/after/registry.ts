@@ -8,8 +8,9 @@ import { closeMode } from './close.js';
 import { mqttMode } from './mqtt/mode.js';
 import { httpsMode } from './https.js';
 import { forwardMode } from './forward.js';
+import { amqpMode } from './amqp/mode.js';
 
-export const AFTER_MODES: readonly AfterTlsMode[] = [holdMode, closeMode, mqttMode, httpsMode, forwardMode];
+export const AFTER_MODES: readonly AfterTlsMode[] = [holdMode, closeMode, mqttMode, httpsMode, forwardMode, amqpMode];
 
 const BY_NAME = new Map(AFTER_MODES.map((m) => [m.name, m]));
 

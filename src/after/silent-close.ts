@@ -20,7 +20,10 @@ export interface SilentCloseWatch {
   spoke(): void;
 }
 
-export function watchSilentClose(ctx: SessionContext, protocol: 'mqtt' | 'https'): SilentCloseWatch {
+export function watchSilentClose(
+  ctx: SessionContext,
+  protocol: 'mqtt' | 'https' | 'amqp' | 'amqp-ws',
+): SilentCloseWatch {
   const started = performance.now();
   const bytesAtHandshake = ctx.socket.bytesRead;
   // Read now: asking a TLS socket for its certificate after 'close' touches freed OpenSSL state

@@ -103,6 +103,7 @@ const FEEDBACK_KEPT = 1000;
 /** Feedback records waiting for the service side; the oldest go first when more than FEEDBACK_KEPT wait. */
 export class C2DFeedback {
   private records: C2DFeedbackRecord[] = [];
+  private readonly listeners = new Set<() => void>();
 
   /** `sweep` runs before each read, so messages that expired in queues nobody touched are counted. */
   constructor(private readonly sweep: () => void = () => {}) {}
@@ -110,6 +111,19 @@ export class C2DFeedback {
   add(r: C2DFeedbackRecord): void {
     this.records.push(r);
     if (this.records.length > FEEDBACK_KEPT) this.records.shift();
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Calls `listener` after each record added (a feedback receiver sends the next batch); returns the unsubscribe function. */
+  onRecord(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Puts records taken by `drain` back in front, in their order (a batch the feedback receiver released). */
+  restore(records: readonly C2DFeedbackRecord[]): void {
+    this.records.unshift(...records);
+    if (this.records.length > FEEDBACK_KEPT) this.records.splice(FEEDBACK_KEPT);
   }
 
   /** What is waiting, without taking it. */

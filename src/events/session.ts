@@ -29,6 +29,13 @@ const ACTIONS = [
   'tls-error',
   'ws-upgrade',
   'ws-close',
+  // AMQP: the peer's open, a CBS put-token, a link attached or detached, bad input, a feedback batch
+  'open',
+  'put-token',
+  'attach',
+  'detach',
+  'protocol-error',
+  'c2d-feedback',
 ] as const;
 
 export const SessionEvent = Type.Object(

@@ -8,9 +8,11 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import iothub from 'azure-iothub';
+import amqpBaseModule from 'azure-iothub/dist/common-amqp/amqp.js';
 import azureDevice from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
 import deviceHttp from 'azure-iot-device-http';
+import deviceAmqp from 'azure-iot-device-amqp';
 import provisioning from 'azure-iot-provisioning-device';
 import provMqtt from 'azure-iot-provisioning-device-mqtt';
 import provHttp from 'azure-iot-provisioning-device-http';
@@ -20,6 +22,7 @@ import symmetricKey from 'azure-iot-security-symmetric-key';
 import x509Security from 'azure-iot-security-x509';
 
 export const { Client, Message, ModuleClient } = azureDevice;
+const AmqpBase = amqpBaseModule.Amqp;
 /** The package's typings declare Http as a namespace; at run time it is the transport class. */
 const HttpTransport = deviceHttp.Http as unknown as new (auth: unknown) => { setOptions(o: unknown): void };
 export type DeviceClient = InstanceType<typeof azureDevice.Client>;
@@ -74,12 +77,21 @@ export async function provision(
   return (await client.register()) as unknown as { assignedHub: string; deviceId: string; status?: string };
 }
 
+/** The device SDK's transports, by the name hubtls gives them in session events (https is built apart). */
+const DEVICE_TRANSPORTS = {
+  mqtt: deviceMqtt.Mqtt,
+  'mqtt-ws': deviceMqtt.MqttWs,
+  amqp: deviceAmqp.Amqp,
+  'amqp-ws': deviceAmqp.AmqpWs,
+  https: undefined,
+} as const;
+
 export interface HubClientOptions {
   connectionString: string;
   ca: string;
   x509?: X509Pair;
-  transport?: 'mqtt' | 'https' | 'mqtt-ws';
-  /** HTTPS: `http.agent`; MQTT over WebSockets: `mqtt.webSocketAgent` (the SDK dials port 443 otherwise). */
+  transport?: keyof typeof DEVICE_TRANSPORTS;
+  /** HTTPS: `http.agent`; over WebSockets: `mqtt.webSocketAgent` / `amqp.webSocketAgent` (the SDK dials port 443 otherwise). */
   agent?: https.Agent;
 }
 
@@ -99,15 +111,15 @@ export async function hubClient(o: HubClientOptions): Promise<DeviceClient> {
     };
     return Client.fromConnectionString(o.connectionString, HttpWithOptions as never);
   }
-  const ws = o.transport === 'mqtt-ws';
-  const client = Client.fromConnectionString(o.connectionString, (ws ? deviceMqtt.MqttWs : deviceMqtt.Mqtt) as never);
-  await client.setOptions({ ...options, ...(ws && o.agent ? { mqtt: { webSocketAgent: o.agent } } : {}) } as never);
+  const client = Client.fromConnectionString(o.connectionString, DEVICE_TRANSPORTS[o.transport ?? 'mqtt'] as never);
+  const ws = o.transport === 'mqtt-ws' ? 'mqtt' : o.transport === 'amqp-ws' ? 'amqp' : undefined;
+  await client.setOptions({ ...options, ...(ws && o.agent ? { [ws]: { webSocketAgent: o.agent } } : {}) } as never);
   return client;
 }
 
 /**
- * The service SDK (`azure-iothub`) from a connection string, pointed at 127.0.0.1:port. Registry
- * and Client build their REST client in the constructor with a fresh keep-alive agent and offer no
+ * The service SDK (`azure-iothub`) from a connection string, pointed at 127.0.0.1:port (its AMQP
+ * transport at localhost:port, see serviceAmqpClient). Registry and Client build their REST client in the constructor with a fresh keep-alive agent and offer no
  * public option for a CA or an agent, so the test sets the REST client's options (`ca`, `http.agent`:
  * the same options the SDK's transports take) on that internal client. SNI and Host stay the hub name.
  */
@@ -119,7 +131,7 @@ export function serviceSdk(
   (agent as unknown as { createConnection: (x: tls.ConnectionOptions) => Duplex }).createConnection = (x) =>
     tls.connect({ ...x, host: '127.0.0.1', port: o.port });
   const registry = iothub.Registry.fromConnectionString(connectionString);
-  const client = iothub.Client.fromConnectionString(connectionString);
+  const client = serviceAmqpClient(connectionString, o);
   for (const sdk of [registry, client])
     (sdk as unknown as { _restApiClient: { setOptions(x: unknown): void } })._restApiClient.setOptions({
       ca: o.ca,
@@ -128,9 +140,32 @@ export function serviceSdk(
   return { registry, client };
 }
 
-/** A module client over MQTT from a module connection string (`…;DeviceId=d;ModuleId=m;SharedAccessKey=…`). */
-export async function moduleClient(connectionString: string, ca: string): Promise<ModuleClientType> {
-  const client = ModuleClient.fromConnectionString(connectionString, deviceMqtt.Mqtt as never);
+/** A module client over MQTT (or AMQP) from a module connection string (`…;DeviceId=d;ModuleId=m;SharedAccessKey=…`). */
+export async function moduleClient(connectionString: string, ca: string, amqp = false): Promise<ModuleClientType> {
+  const client = ModuleClient.fromConnectionString(
+    connectionString,
+    (amqp ? deviceAmqp.Amqp : deviceMqtt.Mqtt) as never,
+  );
   await client.setOptions({ ca } as never);
   return client;
+}
+
+type AmqpBaseConnect = (config: Record<string, unknown>, done: (err?: Error) => void) => void;
+
+/**
+ * The service SDK's `Client` on its own AMQP transport (`azure-iothub`'s `Amqp`), pointed at
+ * hubtls: Azure is always `{HostName}:5671` behind a public root, so the transport has no option for
+ * another port or a CA. Its AMQP layer (the SDK's own `common-amqp` Amqp, which the transport takes
+ * as its second constructor argument) gets the URI and the exported root at connect; the SAS token
+ * stays the one the connection string makes (sr = the hub name). SNI is `localhost`.
+ */
+export function serviceAmqpClient(connectionString: string, o: { ca: string; port: number }): iothub.Client {
+  const base = new AmqpBase(true) as unknown as { connect: AmqpBaseConnect };
+  const connect = base.connect.bind(base);
+  base.connect = (config, done) =>
+    connect({ ...config, uri: `amqps://localhost:${o.port}`, sslOptions: { ca: o.ca } }, done);
+  function HubtlsAmqp(config: unknown) {
+    return new iothub.Amqp(config as never, base as never);
+  }
+  return iothub.Client.fromConnectionString(connectionString, HubtlsAmqp as never);
 }
