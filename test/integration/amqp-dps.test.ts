@@ -113,19 +113,30 @@ function opened(c: Connection): Promise<Connection> {
 
 /** The condition the server closed the connection with. */
 function closedWith(c: Connection): Promise<string | undefined> {
-  return new Promise((resolve) => {
+  const closed = new Promise<string | undefined>((resolve) => {
     c.once('connection_error', (e: EventContext) => resolve((e.connection.error as { condition?: string })?.condition));
     c.once('disconnected', () => resolve(undefined));
   });
+  return within(closed, 'close from the server');
+}
+
+/** `p`, or a rejection naming `what` after `ms` (an upper bound, so a broken server fails fast). */
+function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** Attaches a receiver on `address` and resolves with the condition it was detached with. */
 function detachCondition(c: Connection, address: string): Promise<string | undefined> {
   const r = c.open_receiver(address);
-  return new Promise((resolve) => {
+  const detached = new Promise<string | undefined>((resolve) => {
     r.on('receiver_error', () => {});
     r.once('receiver_close', (e: EventContext) => resolve((e.receiver!.error as { condition?: string })?.condition));
   });
+  return within(detached, `detach of the link on '${address}'`);
 }
 
 /** Writes raw bytes under rhea and resolves with the condition of the close the server sends. */
