@@ -8,6 +8,7 @@
  */
 import t from 'tap';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { inspect } from 'node:util';
 import rhea, { type Connection, type EventContext } from 'rhea';
 import provisioning from 'azure-iot-provisioning-device';
@@ -18,6 +19,7 @@ import x509Security from 'azure-iot-security-x509';
 import { exportedTrust, randomKey } from '../helpers/devices.js';
 import { sharedStore } from '../helpers/pki.js';
 import { startAmqpDpsServer } from '../helpers/amqp-dps-server.js';
+import { disconnectOnClose } from '../../src/after/amqp/dps/guard.js';
 
 const ID_SCOPE = '0ne000A4D91';
 const DPS_HOST = 'global.azure-devices-provisioning.net';
@@ -256,4 +258,32 @@ t.test('DPS over AMQP with the Azure provisioning SDK and rhea', async (t) => {
     t.equal(await detachCondition(bystander, 'still/here'), 'amqp:not-found', 'the bystander connection still works');
     bystander.close();
   });
+});
+
+t.test('a stream destroyed under rhea (a drop) stops its heartbeat to the peer', async (t) => {
+  // rhea hears of a dead socket only by 'end' or 'error'; a peer asking for heartbeats kept a timer
+  // writing to the destroyed stream forever. `heartbeat_out` is rhea's timer (1.0.24).
+  let server: { heartbeat_out?: unknown } | undefined;
+  const streamClosed = new Promise<void>((resolve) => {
+    const listener = net.createServer((s) => {
+      const c = rhea.create_container();
+      c.sasl_server_mechanisms.enable_anonymous();
+      c.on('disconnected', () => {});
+      const conn = (c.create_connection({}) as unknown as { accept(s: net.Socket): Connection }).accept(s);
+      server = conn as unknown as { heartbeat_out?: unknown };
+      disconnectOnClose(conn, s);
+      c.on('connection_open', () => setImmediate(() => s.destroy()));
+      s.once('close', () => resolve());
+    });
+    listener.listen(0, '127.0.0.1', () => {
+      const client = rhea.create_container();
+      client.on('error', () => {});
+      client.on('disconnected', () => {});
+      const port = (listener.address() as net.AddressInfo).port;
+      client.connect({ host: '127.0.0.1', port, idle_time_out: 400, reconnect: false });
+    });
+    t.teardown(() => listener.close());
+  });
+  await within(streamClosed, 'server stream close');
+  t.equal(server?.heartbeat_out, undefined, 'no heartbeat timer left on the dropped connection');
 });

@@ -24,6 +24,7 @@ const CLOSE_GRACE_MS = 2000;
 interface RheaInternals {
   previous_input?: Buffer | null;
   _process(): void;
+  _disconnected(): void;
 }
 
 const AMQP = Buffer.from('AMQP');
@@ -82,4 +83,15 @@ export function endSoon(stream: Duplex): void {
   const timer = setTimeout(() => stream.destroy(), CLOSE_GRACE_MS);
   timer.unref();
   stream.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * rhea learns that its socket is gone from 'end' or 'error' only: a stream destroyed under it (a
+ * drop, a shutdown) left its heartbeat timer writing to the dead stream every idle_time_out / 2,
+ * forever (measured with a peer that asks for heartbeats). A 'close' it has not seen ends it too.
+ */
+export function disconnectOnClose(connection: Connection, stream: Duplex): void {
+  let seen = false;
+  connection.once('disconnected', () => (seen = true));
+  stream.once('close', () => seen || (connection as unknown as RheaInternals)._disconnected());
 }

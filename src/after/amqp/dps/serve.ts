@@ -12,7 +12,15 @@ import { DPS_DEFAULTS, type DpsSettings } from '../../dps-options.js';
 import { publishSession, type SessionFields } from '../../events.js';
 import type { AfterOptions, SessionContext } from '../../types.js';
 import { DpsAmqpAuth } from './auth.js';
-import { closeNow, endSoon, FRAMING_ERROR, guardInput, MAX_FRAME_SIZE, oversizedFrame } from './guard.js';
+import {
+  closeNow,
+  disconnectOnClose,
+  endSoon,
+  FRAMING_ERROR,
+  guardInput,
+  MAX_FRAME_SIZE,
+  oversizedFrame,
+} from './guard.js';
 import { DpsLinks } from './links.js';
 
 /** rhea's Connection.accept (server side) is missing from its typings. */
@@ -88,6 +96,7 @@ export function serveDpsAmqp(ctx: SessionContext, stream: Duplex, protocol: 'amq
   // Handled so rhea neither raises them as container errors nor writes to the console.
   for (const name of ['sender_error', 'receiver_error', 'session_error', 'connection_error', 'disconnected'])
     container.on(name, () => {});
+  disconnectOnClose(connection, stream);
   const checks = [() => oversizedFrame(connection), () => links.oversizedMessage()];
   guardInput(connection, stream, checks, (v) => fail(v.condition, v.reason, v.detail));
 }
