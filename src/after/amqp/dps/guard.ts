@@ -80,6 +80,11 @@ export function guardInput(
 /** Ends our side now; destroys the stream if the peer has not closed its side within the grace time. */
 export function endSoon(stream: Duplex): void {
   stream.end();
+  destroyUnlessClosed(stream);
+}
+
+/** After we closed the AMQP connection: a peer that never answers or hangs up loses the stream. */
+export function destroyUnlessClosed(stream: Duplex): void {
   const timer = setTimeout(() => stream.destroy(), CLOSE_GRACE_MS);
   timer.unref();
   stream.once('close', () => clearTimeout(timer));

@@ -14,6 +14,7 @@ import type { AfterOptions, SessionContext } from '../../types.js';
 import { DpsAmqpAuth } from './auth.js';
 import {
   closeNow,
+  destroyUnlessClosed,
   disconnectOnClose,
   endSoon,
   FRAMING_ERROR,
@@ -75,7 +76,9 @@ export function serveDpsAmqp(ctx: SessionContext, stream: Duplex, protocol: 'amq
     'connection_open',
     guarded((c) => {
       const refusal = auth.opened();
-      if (refusal) c.connection.close(refusal);
+      if (!refusal) return;
+      c.connection.close(refusal);
+      destroyUnlessClosed(stream);
     }),
   );
   container.on(
