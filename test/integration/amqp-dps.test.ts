@@ -8,7 +8,9 @@
  */
 import t from 'tap';
 import crypto from 'node:crypto';
+import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import { inspect } from 'node:util';
 import rhea, { type Connection, type EventContext } from 'rhea';
 import provisioning from 'azure-iot-provisioning-device';
@@ -84,6 +86,27 @@ function provisionAmqp(
   const transport = new provAmqp.Amqp(new AmqpBaseWithCa(ca) as never);
   const client = provisioning.ProvisioningDeviceClient.create(
     `127.0.0.1:${port}`,
+    ID_SCOPE,
+    transport as never,
+    security as never,
+  );
+  return client.register() as unknown as Promise<Provisioned>;
+}
+
+/**
+ * Over WebSockets the SDK always dials port 443 (`wss://{host}:443/$iothub/websocket`); its
+ * `webSocketAgent` transport option is how a user reaches another port: this agent dials ours.
+ */
+function provisionAmqpWs(wsPort: number, ca: string, registrationId: string, key: string): Promise<Provisioned> {
+  const agent = new https.Agent();
+  Object.assign(agent, {
+    createConnection: (o: tls.ConnectionOptions) => tls.connect({ ...o, host: '127.0.0.1', port: wsPort }),
+  });
+  const transport = new provAmqp.AmqpWs(new AmqpBaseWithCa(ca) as never);
+  transport.setTransportOptions({ webSocketAgent: agent } as never);
+  const security = new symmetricKey.SymmetricKeySecurityClient(registrationId, key);
+  const client = provisioning.ProvisioningDeviceClient.create(
+    '127.0.0.1',
     ID_SCOPE,
     transport as never,
     security as never,
@@ -186,6 +209,15 @@ t.test('DPS over AMQP with the Azure provisioning SDK and rhea', async (t) => {
     const connect = await dps.nextSession((e) => e.action === 'connect', from);
     t.match(connect.reason, /attested by its certificate: group line-2/);
     t.equal(dps.devices.get('amqp-camera-1')?.spec.auth.type, 'x509-ca');
+  });
+
+  await t.test('symmetric key over WebSockets (AmqpWs, subprotocol AMQPWSB10)', async (t) => {
+    const from = dps.events.length;
+    const r = await provisionAmqpWs(dps.wsPort, trust.g2, 'amqp-ws-sensor-1', deriveKey('amqp-ws-sensor-1'));
+    t.equal(r.deviceId, 'amqp-ws-sensor-1');
+    const st = await dps.nextSession((e) => e.action === 'dps-status', from);
+    t.equal(st.protocol, 'amqp-ws');
+    t.equal(st.status, 200);
   });
 
   await t.test('a wrong key: open, then close with amqp:unauthorized-access; the SDK fails', async (t) => {
