@@ -287,6 +287,21 @@ t.test('DPS over AMQP with the Azure provisioning SDK and rhea', async (t) => {
     big.open_sender(`${ID_SCOPE}/registrations/amqp-wire-1`).send({ body: Buffer.alloc(200_000, 0x7b) });
     t.equal(await bigClosed, 'amqp:link:message-size-exceeded', 'a 200 KB request in many frames');
 
+    const http = tls.connect({ host: '127.0.0.1', port: dps.port, ca: trust.g2, servername: DPS_HOST });
+    const answer: Buffer[] = [];
+    http.on('data', (b: Buffer) => answer.push(b));
+    http.once('secureConnect', () => http.write('GET / HTTP/1.1\r\nHost: dps\r\n\r\n'));
+    await within(new Promise((resolve) => http.once('close', resolve)), 'close after an HTTP request');
+    t.equal(
+      Buffer.concat(answer).toString('latin1'),
+      'AMQP\x00\x01\x00\x00',
+      'HTTP gets the AMQP 1.0 header, then the end',
+    );
+    t.ok(
+      await dps.nextSession((e) => e.action === 'disconnect' && /Invalid protocol header/.test(e.reason), from),
+      'and a session event',
+    );
+
     t.equal(await detachCondition(bystander, 'still/here'), 'amqp:not-found', 'the bystander connection still works');
     bystander.close();
   });

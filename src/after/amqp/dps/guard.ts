@@ -31,6 +31,14 @@ const AMQP = Buffer.from('AMQP');
 
 export const FRAMING_ERROR = 'amqp:connection:framing-error';
 
+/** AMQP 1.0's protocol header: what a server answers to a header it does not speak (spec 2.2). */
+export const AMQP_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
+
+/** rhea's errors for a first 8 bytes that are not an AMQP 1.0 (or SASL) protocol header. */
+export function isHeaderError(e: Error): boolean {
+  return /^(Invalid protocol header|Unsupported AMQP version|Invalid AMQP protocol id)/.test(e.message);
+}
+
 /** Closes the connection with `condition` now (the close frame is written before this returns). */
 export function closeNow(connection: Connection, condition: string, description: string): void {
   if (!connection.is_remote_open() || connection.is_closed()) return;

@@ -13,12 +13,14 @@ import { publishSession, type SessionFields } from '../../events.js';
 import type { AfterOptions, SessionContext } from '../../types.js';
 import { DpsAmqpAuth } from './auth.js';
 import {
+  AMQP_HEADER,
   closeNow,
   destroyUnlessClosed,
   disconnectOnClose,
   endSoon,
   FRAMING_ERROR,
   guardInput,
+  isHeaderError,
   MAX_FRAME_SIZE,
   oversizedFrame,
 } from './guard.js';
@@ -94,7 +96,11 @@ export function serveDpsAmqp(ctx: SessionContext, stream: Duplex, protocol: 'amq
     guarded((c) => links.message(c)),
   );
   // rhea ends the socket itself after these two (a frame it could not read or decode).
-  container.on('protocol_error', (e: Error) => fail(FRAMING_ERROR, `malformed AMQP input: ${e.message}`));
+  container.on('protocol_error', (e: Error) => {
+    // A peer that is not speaking AMQP 1.0 gets the header we speak, then the end (spec 2.2).
+    if (isHeaderError(e)) stream.write(AMQP_HEADER);
+    fail(FRAMING_ERROR, `malformed AMQP input: ${e.message}`);
+  });
   container.on('error', (e: Error) => fail('amqp:decode-error', `AMQP input rhea could not decode: ${e.message}`));
   // Handled so rhea neither raises them as container errors nor writes to the console.
   for (const name of ['sender_error', 'receiver_error', 'session_error', 'connection_error', 'disconnected'])
