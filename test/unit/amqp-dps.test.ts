@@ -1,16 +1,17 @@
 /**
  * DPS over AMQP without a socket: link addresses, request bodies as rhea decodes them, the answers
  * to register / operation status / bad requests from a real DeviceRegistry's DPS, and the
- * oversized-frame check on a rhea connection's pending input.
+ * oversized-frame check on a rhea connection's pending input, and what the guard stops on a stream.
  */
 import t from 'tap';
-import rhea from 'rhea';
+import { Duplex } from 'node:stream';
+import rhea, { type Connection } from 'rhea';
 import { DeviceRegistry } from '../../src/core/registry.js';
 import { compileDevices } from '../../src/core/compile.js';
 import { signSas } from '../../src/core/sas.js';
 import { answerRequest, type DpsRequest } from '../../src/after/amqp/dps/requests.js';
 import { bodyText, parseRegistration } from '../../src/after/amqp/dps/wire.js';
-import { MAX_FRAME_SIZE, oversizedFrame } from '../../src/after/amqp/dps/guard.js';
+import { acceptGuarded, MAX_FRAME_SIZE, oversizedFrame, type Violation } from '../../src/after/amqp/dps/guard.js';
 import { randomKey } from '../helpers/devices.js';
 
 const ID_SCOPE = '0ne0000C0DE';
@@ -115,4 +116,40 @@ t.test('oversized frames are seen in rhea pending input', async (t) => {
   t.equal(oversizedFrame(c), undefined, 'max-frame-size itself is allowed');
   pending(header(MAX_FRAME_SIZE + 1));
   t.match(oversizedFrame(c), { condition: 'amqp:connection:framing-error', detail: { size: MAX_FRAME_SIZE + 1 } });
+});
+
+t.test("a violation stops rhea and the guard, not the stream's other listeners", async (t) => {
+  const written: Buffer[] = [];
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, cb) {
+      written.push(chunk);
+      cb();
+    },
+  });
+  const other: Buffer[] = [];
+  stream.on('data', (b: Buffer) => other.push(b)); // e.g. a layer under the session counting bytes
+  const c = rhea.create_container();
+  c.sasl_server_mechanisms.enable_anonymous();
+  const seen: Violation[] = [];
+  const accept = () => (c.create_connection({}) as unknown as { accept(d: Duplex): Connection }).accept(stream);
+  acceptGuarded(
+    accept,
+    stream,
+    (conn) => [() => oversizedFrame(conn)],
+    (v) => seen.push(v),
+  );
+  t.equal(stream.listenerCount('data'), 3, 'the other layer, rhea, the guard');
+  const ended = new Promise((resolve) => stream.once('finish', resolve));
+  stream.push(Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0])); // AMQP 1.0 header, no SASL
+  stream.push(Buffer.from([0, 0x10, 0, 0, 2, 0, 0, 0, 1, 2, 3])); // a 1 MB frame begins
+  await ended;
+  t.match(seen, [{ condition: 'amqp:connection:framing-error', detail: { size: 0x100000 } }]);
+  t.equal(stream.listenerCount('data'), 1, 'only the other layer still listens');
+  t.equal(other.length, 2, 'it saw every chunk');
+  t.ok(
+    Buffer.concat(written).subarray(0, 8).equals(Buffer.from('AMQP\x00\x01\x00\x00', 'latin1')),
+    'rhea answered the header',
+  );
+  stream.destroy();
 });

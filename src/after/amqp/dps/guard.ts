@@ -64,25 +64,31 @@ export function oversizedFrame(connection: Connection): Violation | undefined {
 }
 
 /**
- * Runs `checks` after each chunk rhea read (this listener is registered after rhea's own); on the
- * first violation, stops reading into rhea, reports it (`onViolation` closes the connection) and
- * ends the stream.
+ * Starts rhea on `stream` and then runs `checks` after each chunk rhea read (this listener comes
+ * after rhea's own); on the first violation, stops feeding rhea (only rhea's listener and this one
+ * are removed: layers under the session may listen too), reports it (`onViolation` closes the
+ * connection) and ends the stream.
  */
-export function guardInput(
-  connection: Connection,
+export function acceptGuarded(
+  accept: () => Connection,
   stream: Duplex,
-  checks: Array<() => Violation | undefined>,
+  checks: (connection: Connection) => Array<() => Violation | undefined>,
   onViolation: (v: Violation) => void,
-): void {
+): Connection {
+  const before = stream.listeners('data');
+  const connection = accept();
+  const rhea = stream.listeners('data').filter((l) => !before.includes(l)) as Array<(chunk: Buffer) => void>;
+  const all = checks(connection);
   const watch = (): void => {
-    const v = checks.reduce<Violation | undefined>((found, check) => found ?? check(), undefined);
+    const v = all.reduce<Violation | undefined>((found, check) => found ?? check(), undefined);
     if (!v) return;
-    stream.removeAllListeners('data');
+    for (const l of [...rhea, watch]) stream.removeListener('data', l);
     (connection as unknown as RheaInternals).previous_input = null;
     onViolation(v);
     endSoon(stream);
   };
   stream.on('data', watch);
+  return connection;
 }
 
 /** Ends our side now; destroys the stream if the peer has not closed its side within the grace time. */

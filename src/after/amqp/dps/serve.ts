@@ -2,7 +2,7 @@
  * DPS over AMQP 1.0 (what azure-iot-provisioning-device-amqp speaks), on rhea as the server: one
  * rhea container per connection, so the SASL PLAIN judgement knows whose connection it judges.
  * SASL PLAIN (symmetric key) or no SASL / ANONYMOUS (X.509 by the TLS client certificate); links
- * and requests in links.ts; bad frames in guard.ts. `protocol` is 'amqp' on 5671, 'amqp-ws' inside
+ * and requests in links.ts; bad input and dead streams in guard.ts. `protocol` is 'amqp' on 5671, 'amqp-ws' inside
  * a WebSocket on 443 (the stream is then the WebSocket's). Whatever the peer sends, only its own
  * connection ends.
  */
@@ -13,13 +13,13 @@ import { publishSession, type SessionFields } from '../../events.js';
 import type { AfterOptions, SessionContext } from '../../types.js';
 import { DpsAmqpAuth } from './auth.js';
 import {
+  acceptGuarded,
   AMQP_HEADER,
   closeNow,
   destroyUnlessClosed,
   disconnectOnClose,
   endSoon,
   FRAMING_ERROR,
-  guardInput,
   isHeaderError,
   MAX_FRAME_SIZE,
   oversizedFrame,
@@ -53,8 +53,10 @@ export function serveDpsAmqp(ctx: SessionContext, stream: Duplex, protocol: 'amq
   const container = rhea.create_container({ id: `hubtls-dps-${ctx.conn}` });
   container.sasl_server_mechanisms.enable_plain((user: string, pass: string) => safe(() => auth.plain(user, pass)));
   container.sasl_server_mechanisms.enable_anonymous();
-  const connection = (container.create_connection(CONNECTION_OPTIONS) as unknown as Acceptable).accept(stream);
-  const fail = (condition: string, reason: string, detail: Record<string, unknown> = {}): void => {
+  const accept = () => (container.create_connection(CONNECTION_OPTIONS) as unknown as Acceptable).accept(stream);
+  const checks = (c: Connection) => [() => oversizedFrame(c), () => links.oversizedMessage()];
+  const connection = acceptGuarded(accept, stream, checks, (v) => fail(v.condition, v.reason, v.detail));
+  function fail(condition: string, reason: string, detail: Record<string, unknown> = {}): void {
     event({
       action: 'disconnect',
       ok: false,
@@ -62,7 +64,7 @@ export function serveDpsAmqp(ctx: SessionContext, stream: Duplex, protocol: 'amq
       detail: { condition, ...detail },
     });
     closeNow(connection, condition, reason);
-  };
+  }
   const guarded =
     (fn: (c: EventContext) => void) =>
     (c: EventContext): void => {
@@ -106,8 +108,6 @@ export function serveDpsAmqp(ctx: SessionContext, stream: Duplex, protocol: 'amq
   for (const name of ['sender_error', 'receiver_error', 'session_error', 'connection_error', 'disconnected'])
     container.on(name, () => {});
   disconnectOnClose(connection, stream);
-  const checks = [() => oversizedFrame(connection), () => links.oversizedMessage()];
-  guardInput(connection, stream, checks, (v) => fail(v.condition, v.reason, v.detail));
 }
 
 /** A judgement that throws refuses (SASL outcome auth) instead of reaching rhea's read loop. */
