@@ -198,6 +198,7 @@ t.test('DPS over AMQP with the Azure provisioning SDK and rhea', async (t) => {
     const reg = await dps.nextSession((e) => e.action === 'dps-register', from);
     t.equal(reg.protocol, 'amqp');
     t.equal(reg.status, 202);
+    t.match(reg.reason, /\(retry-after 0\)$/, "the endpoint's retryAfterSeconds");
     const st = await dps.nextSession((e) => e.action === 'dps-status', from);
     t.equal(st.status, 200);
     t.equal(st.detail?.assignedHub, 'myhub.azure-devices.net');
