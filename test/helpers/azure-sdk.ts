@@ -4,9 +4,7 @@
  * packages ship separate copies of azure-iot-common whose private fields make TypeScript refuse
  * to mix them, though they interoperate at run time.
  */
-import https from 'node:https';
-import tls from 'node:tls';
-import type { Duplex } from 'node:stream';
+import type https from 'node:https';
 import iothub from 'azure-iothub';
 import amqpBaseModule from 'azure-iothub/dist/common-amqp/amqp.js';
 import azureDevice from 'azure-iot-device';
@@ -20,6 +18,7 @@ import mqttBase from 'azure-iot-mqtt-base';
 import httpBase from 'azure-iot-http-base';
 import symmetricKey from 'azure-iot-security-symmetric-key';
 import x509Security from 'azure-iot-security-x509';
+import { portAgent } from './port-agent.js';
 
 export const { Client, Message, ModuleClient } = azureDevice;
 const AmqpBase = amqpBaseModule.Amqp;
@@ -119,19 +118,18 @@ export async function hubClient(o: HubClientOptions): Promise<DeviceClient> {
 
 /**
  * The service SDK (`azure-iothub`) from a connection string, pointed at 127.0.0.1:port (its AMQP
- * transport at localhost:port, see serviceAmqpClient). Registry and Client build their REST client in the constructor with a fresh keep-alive agent and offer no
+ * transport at localhost:amqpPort, default the same port, over WebSockets with `websocket`: see
+ * serviceAmqpClient). Registry and Client build their REST client in the constructor with a fresh keep-alive agent and offer no
  * public option for a CA or an agent, so the test sets the REST client's options (`ca`, `http.agent`:
  * the same options the SDK's transports take) on that internal client. SNI and Host stay the hub name.
  */
 export function serviceSdk(
   connectionString: string,
-  o: { ca: string; port: number },
+  o: { ca: string; port: number; amqpPort?: number; websocket?: boolean },
 ): { registry: iothub.Registry; client: iothub.Client } {
-  const agent = new https.Agent({ keepAlive: false });
-  (agent as unknown as { createConnection: (x: tls.ConnectionOptions) => Duplex }).createConnection = (x) =>
-    tls.connect({ ...x, host: '127.0.0.1', port: o.port });
+  const agent = portAgent(o.port);
   const registry = iothub.Registry.fromConnectionString(connectionString);
-  const client = serviceAmqpClient(connectionString, o);
+  const client = serviceAmqpClient(connectionString, { ...o, port: o.amqpPort ?? o.port });
   for (const sdk of [registry, client])
     (sdk as unknown as { _restApiClient: { setOptions(x: unknown): void } })._restApiClient.setOptions({
       ca: o.ca,
@@ -157,13 +155,25 @@ type AmqpBaseConnect = (config: Record<string, unknown>, done: (err?: Error) => 
  * hubtls: Azure is always `{HostName}:5671` behind a public root, so the transport has no option for
  * another port or a CA. Its AMQP layer (the SDK's own `common-amqp` Amqp, which the transport takes
  * as its second constructor argument) gets the URI and the exported root at connect; the SAS token
- * stays the one the connection string makes (sr = the hub name). SNI is `localhost`.
+ * stays the one the connection string makes (sr = the hub name). SNI is `localhost`. `websocket`:
+ * the URI is the one the SDK's `AmqpWs` builds (`wss://…/$iothub/websocket`, subprotocol AMQPWSB10),
+ * at the test port; `AmqpWs` itself differs from `Amqp` only in that URI and takes no AMQP layer.
  */
-export function serviceAmqpClient(connectionString: string, o: { ca: string; port: number }): iothub.Client {
+export function serviceAmqpClient(
+  connectionString: string,
+  o: { ca: string; port: number; websocket?: boolean },
+): iothub.Client {
   const base = new AmqpBase(true) as unknown as { connect: AmqpBaseConnect };
   const connect = base.connect.bind(base);
   base.connect = (config, done) =>
-    connect({ ...config, uri: `amqps://localhost:${o.port}`, sslOptions: { ca: o.ca } }, done);
+    connect(
+      {
+        ...config,
+        uri: o.websocket ? `wss://localhost:${o.port}/$iothub/websocket` : `amqps://localhost:${o.port}`,
+        sslOptions: { ca: o.ca },
+      },
+      done,
+    );
   function HubtlsAmqp(config: unknown) {
     return new iothub.Amqp(config as never, base as never);
   }

@@ -31,7 +31,8 @@ export function scenarioFile(doc: object): string {
 export async function startTestHub(
   t: Test,
   scenario: string | object,
-  opts: { handshakeTimeoutMs?: number; precheck?: boolean } = {},
+  /** `ephemeral`: every listener on a free port (scenarios with several ports; `hub.port(endpoint)` tells which). */
+  opts: { handshakeTimeoutMs?: number; precheck?: boolean; ephemeral?: boolean } = {},
 ): Promise<TestHub> {
   const file =
     typeof scenario === 'string'
@@ -53,7 +54,7 @@ export async function startTestHub(
     scenarioFile: file,
     certsDir: SHARED_DIR,
     bus,
-    overrides: { port: 0, noAdmin: true },
+    overrides: opts.ephemeral ? { ephemeral: true, noAdmin: true } : { port: 0, noAdmin: true },
     precheck: opts.precheck,
   });
   t.teardown(() => hub.close());

@@ -3,12 +3,10 @@
  * with a symmetric key (SASL PLAIN) and with an X.509 certificate (TLS client certificate, no SASL);
  * a wrong key is refused and the SDK sees an error. rhea used directly checks the wire: unknown
  * addresses and unattested registrations detach with AMQP's conditions, oversized and malformed
- * frames close only their own connection with a connection error. Until the `after: amqp` mode is
- * merged, the server is test/helpers/amqp-dps-server.ts (a real TLS server around serveDpsAmqp).
+ * frames close only their own connection with a connection error. The hub: test/helpers/amqp-dps-server.ts.
  */
 import t from 'tap';
 import crypto from 'node:crypto';
-import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { inspect } from 'node:util';
@@ -19,6 +17,7 @@ import amqpBase from 'azure-iot-amqp-base';
 import symmetricKey from 'azure-iot-security-symmetric-key';
 import x509Security from 'azure-iot-security-x509';
 import { randomKey } from '../helpers/devices.js';
+import { portAgent } from '../helpers/port-agent.js';
 import { sharedStore } from '../helpers/pki.js';
 import { startAmqpDpsServer } from '../helpers/amqp-dps-server.js';
 import { disconnectOnClose } from '../../src/after/amqp/dps/guard.js';
@@ -98,10 +97,7 @@ function provisionAmqp(
  * `webSocketAgent` transport option is how a user reaches another port: this agent dials ours.
  */
 function provisionAmqpWs(wsPort: number, ca: string, registrationId: string, key: string): Promise<Provisioned> {
-  const agent = new https.Agent();
-  Object.assign(agent, {
-    createConnection: (o: tls.ConnectionOptions) => tls.connect({ ...o, host: '127.0.0.1', port: wsPort }),
-  });
+  const agent = portAgent(wsPort);
   const transport = new provAmqp.AmqpWs(new AmqpBaseWithCa(ca) as never);
   transport.setTransportOptions({ webSocketAgent: agent } as never);
   const security = new symmetricKey.SymmetricKeySecurityClient(registrationId, key);

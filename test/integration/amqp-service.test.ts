@@ -6,7 +6,7 @@
  * when the token was renewed first). Raw bytes over TLS: a malformed frame, an oversized frame and a
  * wrong protocol header close only their own connection, with AMQP's error. The service SDK
  * (`azure-iothub` Client over AMQP) gets IoT Hub's errors for an unknown device, a message over
- * 64 KB and a bad policy key. A DPS endpoint closes AMQP with amqp:not-implemented.
+ * 64 KB and a bad policy key.
  */
 import t from 'tap';
 import tls from 'node:tls';
@@ -315,13 +315,5 @@ t.test('AMQP on the wire, and the service side', async (t) => {
       amqpError: { name: 'UnauthorizedError', message: /signature does not match .* policy 'iothubowner'/ },
     });
     await wrong.close().catch(() => {});
-  });
-
-  await t.test('a DPS endpoint closes AMQP with amqp:not-implemented', async (t) => {
-    const { conn, closed } = await connect(th, trust, 'global.azure-devices-provisioning.net');
-    t.equal((await closed)?.condition, 'amqp:not-implemented');
-    conn.close();
-    const open = await nextSession(th, (e) => e.action === 'open' && e.endpoint === 'dps');
-    t.match(open.reason, /DPS over AMQP is not served/);
   });
 });

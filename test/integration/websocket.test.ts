@@ -9,7 +9,6 @@
  * `mqtt.webSocketAgent`) takes them to the test port, as a port mapping would.
  */
 import t from 'tap';
-import https from 'node:https';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
@@ -19,6 +18,7 @@ import { startAdminUnderTest } from '../helpers/admin.js';
 import { exportedTrust, nextSession, randomKey } from '../helpers/devices.js';
 import { hubClient, Message, provision, serviceSdk } from '../helpers/azure-sdk.js';
 import { sharedStore } from '../helpers/pki.js';
+import { portAgent } from '../helpers/port-agent.js';
 import { mark } from '../helpers/events.js';
 import type { TestHub } from '../helpers/hub.js';
 import { WS_MAX_PAYLOAD } from '../../src/after/websocket/upgrade.js';
@@ -31,14 +31,6 @@ const OWNER_KEY = randomKey();
 const OWNER = `HostName=${HUB};SharedAccessKeyName=iothubowner;SharedAccessKey=${OWNER_KEY}`;
 
 type Answer = { send: (status: number, payload: unknown, cb: () => void) => void };
-
-/** What a port mapping does for a client that always dials 443: every connection goes to the test port. */
-function portAgent(port: number): https.Agent {
-  const agent = new https.Agent({ keepAlive: false });
-  (agent as unknown as { createConnection: (o: tls.ConnectionOptions) => Duplex }).createConnection = (o) =>
-    tls.connect({ ...o, host: '127.0.0.1', port });
-  return agent;
-}
 
 function scenario(keys: { sas: string; enroll: string }, camThumbprint: string) {
   return {

@@ -1,13 +1,7 @@
 /** What the WebSocket upgrade accepts, without sockets: path, method, subprotocol choice and the words of a refusal. */
 import t from 'tap';
 import { upgradeRefusal, WS_PATH } from '../../src/after/websocket/upgrade.js';
-import {
-  byKind,
-  offeredSubprotocols,
-  pickSubprotocol,
-  WS_SUBPROTOCOLS,
-} from '../../src/after/websocket/subprotocols.js';
-import type { SessionContext } from '../../src/after/types.js';
+import { offeredSubprotocols, pickSubprotocol, WS_SUBPROTOCOLS } from '../../src/after/websocket/subprotocols.js';
 
 t.test('Sec-WebSocket-Protocol is read as a list; the first one served wins', async (t) => {
   t.same(offeredSubprotocols(' foo ,mqtt,  AMQPWSB10'), ['foo', 'mqtt', 'AMQPWSB10']);
@@ -31,16 +25,4 @@ t.test('refusals name what was expected', async (t) => {
     reason: /asked for subprotocol stomp, wamp; expected Sec-WebSocket-Protocol mqtt/,
   });
   t.match(upgradeRefusal('GET', WS_PATH, []), { status: 400, reason: /asked for no subprotocol/ });
-});
-
-t.test('byKind runs the IoT Hub or the DPS responder by the endpoint kind, with the same arguments', async (t) => {
-  const calls: string[] = [];
-  const pick = byKind(
-    (_ctx, p: string) => calls.push(`hub ${p}`),
-    (_ctx, p: string) => calls.push(`dps ${p}`),
-  );
-  const ctx = (kind: 'iothub' | 'dps') => ({ endpoint: { kind } }) as SessionContext;
-  pick(ctx('iothub'), 'amqp-ws');
-  pick(ctx('dps'), 'amqp-ws');
-  t.same(calls, ['hub amqp-ws', 'dps amqp-ws']);
 });

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { SessionContext } from '../types.js';
 import type { DpsSettings } from '../dps-options.js';
 import { serveMqtt } from '../mqtt/serve.js';
+import { serveAmqp } from '../amqp/serve.js';
 
 /** The `protocol` of session events and device links for sessions inside a WebSocket. */
 export type WsProtocol = 'mqtt-ws' | 'amqp-ws';
@@ -29,18 +30,9 @@ export function speaks<P extends WsProtocol>(protocol: P, serve: WsServe<P>): Ws
   return { protocol, serve: (ctx, stream, dps) => serve(ctx, stream, protocol, dps) };
 }
 
-/** A responder's shape past the context: whatever arguments it takes after `ctx`. */
-type Responder<A extends unknown[]> = (ctx: SessionContext, ...rest: A) => void;
-
-/** For a protocol with separate IoT Hub and DPS responders: the one for the endpoint's kind. */
-export function byKind<A extends unknown[]>(iothub: Responder<A>, dps: Responder<A>): Responder<A> {
-  return (ctx, ...rest) => (ctx.endpoint.kind === 'dps' ? dps : iothub)(ctx, ...rest);
-}
-
 export const WS_SUBPROTOCOLS: Readonly<Record<string, WsSubprotocol>> = {
   mqtt: speaks('mqtt-ws', serveMqtt),
-  // With after: amqp merged (imports from ../amqp/serve.js, ../amqp/dps/serve.js):
-  // AMQPWSB10: speaks('amqp-ws', byKind(serveAmqp, serveDpsAmqp)),
+  AMQPWSB10: speaks('amqp-ws', serveAmqp),
 };
 
 /** The first subprotocol the client offers that is served here (the client lists its preference first). */
