@@ -5,6 +5,7 @@
 import { explain } from '../tls/policy/explain.js';
 import { alertName } from '../tls/wire/constants.js';
 import { recordOverflowHint } from '../tls/record-faults/explain.js';
+import { mflClosedHint } from '../tls/engines/mfl.js';
 import { insecureAcceptance } from '../tls/record-faults/verdict.js';
 import type { RecordFaults } from '../tls/record-faults/faults.js';
 import { HandshakeError, type Established } from '../tls/engines/types.js';
@@ -69,7 +70,8 @@ export function failedVerdict(
   const internal: EngineFailure = { kind: 'internal', message: (e as Error).message };
   const f = e instanceof HandshakeError ? e.failure : internal;
   const chain = material[d.keyType];
-  const hint = recordOverflowHint(f.alertReceived, d, recordFaults);
+  const closedAfterMfl = f.kind === 'peer-closed' && d.mfl?.mode === 'honour';
+  const hint = closedAfterMfl ? mflClosedHint(d.mfl!.requested) : recordOverflowHint(f.alertReceived, d, recordFaults);
   const root = chain?.rootName ?? '?';
   return failureOutcome(f, { engine, chainId: chain?.chainId ?? d.chain, root, hint, alertName });
 }
