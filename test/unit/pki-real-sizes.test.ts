@@ -49,7 +49,7 @@ t.test('every catalog CA that stands for a real one is within 5 % of its DER siz
   t.comment(`no real size on record (extensions only): ${unverified.map((c) => c.id).join(', ')}`);
 });
 
-t.test('leaves carry the real leaves\' extensions; sizes on record are met', async (t) => {
+t.test("leaves carry the real leaves' extensions; sizes on record are met", async (t) => {
   for (const kind of ['iothub', 'dps'] as const) {
     const spec = leafTemplate('g2', kind).spec(windowFor('valid', new Date()));
     const pem = await issue(spec);
