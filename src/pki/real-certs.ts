@@ -129,21 +129,22 @@ export const REAL_CAS: Readonly<Record<string, RealCert>> = {
 };
 
 /**
- * Leaves by kind. No public copy of today's *.azure-devices.net or *.azure-devices-provisioning.net
- * leaf was found (only the 2015 one, 1,654 bytes, issued by Microsoft IT SSL SHA2 with three SANs:
- * *.azure-devices.net, *.amqpws.azure-devices.net, *.su.management-azure-devices.net, in the Azure
- * IoT C SDK samples). The stand-ins carry what Microsoft-issued leaves carry today: AIA and CRL
- * distribution point at Microsoft's PKI, Microsoft's policy and template extensions, a 19-byte serial
- * and three embedded SCTs.
+ * Leaves by kind. The last public copy of the hub's leaf is the *.azure-devices.net certificate an
+ * `openssl s_client -showcerts` against a hub printed in February 2023 (Azure/azure-iot-explorer
+ * issue #604: issued by MSFT BALT RS256 CA, valid 2023-02-21…2023-07-21, 2,105 bytes DER). No public
+ * copy of a DPS leaf was found. The stand-ins carry what Microsoft-issued leaves carry: AIA and CRL
+ * distribution point at Microsoft's PKI, Microsoft's policy and template extensions, a 19-byte
+ * serial and three embedded SCTs.
  */
 export const REAL_LEAVES: Readonly<Record<LeafKind, RealCert>> = {
   iothub: {
+    realDerBytes: 2105,
     source:
-      'no public copy of the current leaf; SANs as the 2015 leaf (Azure IoT C SDK samples), extensions as Microsoft-issued leaves',
+      '*.azure-devices.net, issued by MSFT BALT RS256 CA (2023-02-21): openssl s_client -showcerts output in github.com/Azure/azure-iot-explorer issues/604',
     extras: leafExtras(),
   },
   dps: {
-    source: 'no public copy of the current leaf; extensions as Microsoft-issued leaves',
+    source: 'no public copy of a DPS leaf found; shaped as the hub leaf',
     extras: leafExtras(),
   },
 };
