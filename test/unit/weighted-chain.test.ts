@@ -68,3 +68,19 @@ t.test('a seed gives one sequence; the draws follow the weights', async (t) => {
   t.ok(share > 0.73 && share < 0.77, `weight 3 of 4 drawn ${(share * 100).toFixed(1)} % of the time`);
   t.same(draws(9, 200, [5]), Array(200).fill(0), 'one option is always drawn');
 });
+
+t.test('ChainDraw: seeded draws repeat, unseeded draws differ between runs', async (t) => {
+  const { ChainDraw } = await import('../../src/runtime/chain-draw.js');
+  const material = (chainId: string) => ({ chainId }) as unknown as import('../../src/pki/types.js').ChainMaterial;
+  const options = [
+    { material: material('g2'), weight: 1 },
+    { material: material('baltimore'), weight: 1 },
+  ];
+  const run = (seed?: number) => {
+    const d = new ChainDraw(options, seed);
+    return Array.from({ length: 64 }, () => d.next().chainId).join(',');
+  };
+  t.equal(run(42), run(42), 'seed 42: the same 64 draws');
+  t.not(run(), run(), 'no seed: another sequence each time');
+  t.equal(new ChainDraw(options, 1).first.chainId, 'g2', 'the first option stands for the endpoint before any draw');
+});
