@@ -73,8 +73,8 @@ export function failedVerdict(
   const closedAfterMfl = f.kind === 'peer-closed' && d.mfl?.mode === 'honour';
   const hint = closedAfterMfl ? mflClosedHint(d.mfl!.requested) : recordOverflowHint(f.alertReceived, d, recordFaults);
   const root = chain?.rootName ?? '?';
-  const verdict = failureOutcome(f, { engine, chainId: chain?.chainId ?? d.chain, root, hint, alertName });
-  return { ...verdict, ...(chain && { chain: servedChain(chain) }) };
+  // No `chain` field: it describes a completed handshake; a chain the client refused is named in the reason.
+  return failureOutcome(f, { engine, chainId: chain?.chainId ?? d.chain, root, hint, alertName });
 }
 
 /** The chain field of a handshake event: which chain this connection was served. */
