@@ -60,7 +60,9 @@ async function afterFlight(port: number, hello: Buffer, records: Buffer[], reset
     }),
   );
   if (reset) s.resetAndDestroy();
+  const bound = setTimeout(() => s.destroy(), 10_000); // upper bound only: a server that takes the record waits forever
   await closed;
+  clearTimeout(bound);
   return Buffer.concat(after ?? []);
 }
 
