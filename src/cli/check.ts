@@ -4,7 +4,7 @@ import { loadScenario } from '../scenario/load.js';
 import { compileScenario, type CompiledScenario } from '../scenario/compile.js';
 import { afterModeNames } from '../after/registry.js';
 import { chainFromFiles } from '../pki/resolve.js';
-import type { ChainSource } from '../pki/types.js';
+import { singleSources, type ChainSource } from '../pki/types.js';
 import { print, reportError } from './output.js';
 import { certsDirOption, maxScenarioBytesOption } from './options.js';
 
@@ -22,7 +22,8 @@ function fileChains(s: CompiledScenario): ChainFiles[] {
     ...s.timeline.flatMap((step) => step.actions.map((a) => (a.kind === 'chain' ? a.source : undefined))),
   ];
   const files = new Map<string, ChainFiles>();
-  for (const src of sources) if (src && 'files' in src) files.set(JSON.stringify(src.files), src.files);
+  for (const src of sources.flatMap((x) => (x ? singleSources(x) : [])))
+    if ('files' in src) files.set(JSON.stringify(src.files), src.files);
   return [...files.values()];
 }
 

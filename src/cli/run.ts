@@ -7,6 +7,8 @@ import { attachLogSink } from '../events/log-sink.js';
 import { say, reportError } from './output.js';
 import { parsePort, certsDirOption, maxScenarioBytesOption } from './options.js';
 import { isLoopback } from '../util/loopback.js';
+import { isWeighted } from '../pki/types.js';
+import { describeChainSource } from '../pki/resolve.js';
 import { bundledScenario } from '../util/package-root.js';
 import { bannerPolicy, hubHost, serviceConnectionString } from '../core/connection-strings.js';
 
@@ -30,12 +32,15 @@ function announce(hub: Hub): void {
   const rt = hub.runtime;
   for (const ep of rt.endpoints.list()) {
     const m = rt.endpoints.materialOf(ep.name);
-    const chain = m.rsa ?? m.ec!;
+    const first = m.rsa ?? m.ec!;
+    const root = `root "${first.rootName.replace(/.*CN=/, '')}"`;
+    // A mixed rollout names its mix: each connection draws one of its chains.
+    const chain = isWeighted(ep.chain) ? describeChainSource(ep.chain) : `${first.chainId} → ${root}`;
     const port = hub.port(ep.name);
     // The scheme a client would dial: it follows the endpoint's after-TLS mode, not the port.
     const scheme = ep.after === 'mqtt' ? 'mqtts' : ep.after === 'https' ? 'https' : 'tls';
     say(
-      `hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} ${scheme}://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.endpoints.profileOf(ep).id}  chain ${chain.chainId} → root "${chain.rootName.replace(/.*CN=/, '')}"`,
+      `hubtls ${ep.kind.padEnd(6)} ${ep.name.padEnd(8)} ${scheme}://${ep.host}:${port}  SNI ${ep.hostnames.join(',')}${ep.isDefault ? ' (default)' : ''}  profile ${rt.endpoints.profileOf(ep).id}  chain ${chain}`,
     );
   }
   say(`trust:  npx hubtls certs export --out ./hubtls-trust   (roots as PEM; --format der|c-header)`);

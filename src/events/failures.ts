@@ -32,7 +32,10 @@ export interface FailureContext {
   /** The chain we served and its root, for "client rejected our chain …". */
   chainId: string;
   root: string;
-  /** Appended to a peer alert's reason (record_overflow: why records were too large); '' for none. */
+  /**
+   * Appended to a peer alert's or a peer close's reason (record_overflow: why records were too large;
+   * a close after an honoured max_fragment_length: the known client limit); '' for none.
+   */
   hint: string;
   alertName: (n: number) => string;
 }
@@ -67,10 +70,10 @@ export const FAILURE_RULES: Record<FailureKind | 'chain-rejected', Rule> = {
   },
   'peer-closed': {
     outcome: 'HUBTLS_CLIENT_CLOSED',
-    reason: (f) =>
-      /ECONNRESET|EPIPE/.test(f.message)
+    reason: (f, c) =>
+      (/ECONNRESET|EPIPE/.test(f.message)
         ? `client reset the connection (TCP RST, ${f.message.match(/ECONNRESET|EPIPE/)![0]}) during the handshake without an alert: it gave up on the handshake (a client that cannot take our flight, e.g. mbedTLS 2.x and a Certificate split over records, does this)`
-        : 'client closed the connection during the handshake without an alert',
+        : 'client closed the connection during the handshake without an alert') + c.hint,
   },
   malformed: {
     outcome: 'HUBTLS_MALFORMED_HELLO',

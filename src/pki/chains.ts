@@ -181,7 +181,11 @@ const LEAF_DN: DnPart[] = [
  * real Azure leaves do not have these (the wrong-host fixture has neither).
  */
 export const LEAF_NAMES: Record<LeafKind, { cn: string; dns: string[] }> = {
-  iothub: { cn: '*.azure-devices.net', dns: ['*.azure-devices.net', '*.amqpws.azure-devices.net'] },
+  // The three names of the last public copy of the hub's leaf (2015, Azure IoT C SDK samples; see real-certs.ts).
+  iothub: {
+    cn: '*.azure-devices.net',
+    dns: ['*.azure-devices.net', '*.amqpws.azure-devices.net', '*.su.management-azure-devices.net'],
+  },
   dps: {
     cn: '*.azure-devices-provisioning.net',
     dns: ['*.azure-devices-provisioning.net', 'global.azure-devices-provisioning.net'],

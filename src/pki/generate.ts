@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { importSigningKey, spkiDer, webCryptoAlgorithm } from './keys.js';
 import type { CertSpec } from './specs.js';
+import { extraExtensions } from './extras.js';
 import type { DnPart } from './types.js';
 
 x509.cryptoProvider.set(crypto.webcrypto as Crypto);
@@ -27,7 +28,7 @@ export async function issueCertificate(
   const issuerName = issuer ? new x509.X509Certificate(issuer.certPem).subjectName : toName(spec.subject);
   const issuerSpki = issuer ? spkiDer(issuer.keyPem) : null;
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
+    serialNumber: randomSerial(spec.extras?.serialBytes),
     subject: toName(spec.subject),
     issuer: issuerName,
     notBefore: spec.notBefore,
@@ -40,9 +41,9 @@ export async function issueCertificate(
   return cert.toString('pem') + '\n';
 }
 
-/** Random positive 16-byte serial number (hex, high bit clear, first byte non-zero). */
-export function randomSerial(): string {
-  const bytes = crypto.randomBytes(16);
+/** Random positive serial number of `length` bytes (hex, high bit clear, first byte non-zero). */
+export function randomSerial(length = 16): string {
+  const bytes = crypto.randomBytes(length);
   bytes[0] = bytes[0]! & 0x7f || 0x01;
   return bytes.toString('hex');
 }
@@ -61,7 +62,7 @@ async function extensionsFor(
 ): Promise<x509.Extension[]> {
   const ext: x509.Extension[] = [await x509.SubjectKeyIdentifierExtension.create(spki)];
   if (issuerSpki) ext.push(await x509.AuthorityKeyIdentifierExtension.create(issuerSpki));
-  return [...roleExtensions(spec), ...ext];
+  return [...roleExtensions(spec), ...ext, ...extraExtensions(spec.extras)];
 }
 
 function roleExtensions(spec: CertSpec): x509.Extension[] {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { HubtlsError } from '../errors.js';
 import type { PkiStore } from './store.js';
-import type { ChainMaterial, ChainSource } from './types.js';
+import { isWeighted, type ChainMaterial, type ChainSource, type ServedChainSource } from './types.js';
 
 export interface ChainRequest {
   source: ChainSource;
@@ -111,7 +111,11 @@ export async function resolveChain(req: ChainRequest, pki: PkiStore): Promise<Ch
   };
 }
 
-/** A chain source in words: its catalog id, or `file:` and the certificate file. */
-export function describeChainSource(s: ChainSource): string {
+/** A chain source in words: its catalog id, `file:` and the certificate file, or the weighted mix. */
+export function describeChainSource(s: ServedChainSource): string {
+  if (isWeighted(s)) {
+    const mix = s.weighted.map((w) => `${describeChainSource(w.source)} ${w.weight}`).join(', ');
+    return `weighted(${mix}${s.seed === undefined ? '' : `; seed ${s.seed}`})`;
+  }
   return 'catalog' in s ? s.catalog : `file:${s.files.cert}`;
 }

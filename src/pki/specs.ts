@@ -5,6 +5,7 @@
 import { HubtlsError } from '../errors.js';
 import { findCa, STAND_IN_NOT_AFTER } from './catalog.js';
 import { getChain, LEAF_NAMES, leafSubject, LOCAL_NAMES, WRONG_HOST } from './chains.js';
+import { REAL_LEAVES, realCa, type CertExtras } from './real-certs.js';
 import type { CertRole, ChainDef, DnPart, KeyShape, KeyType, LeafKind, SigAlg, WindowStatus } from './types.js';
 
 export interface KeyRef {
@@ -23,6 +24,8 @@ export interface CertSpec {
   notBefore: Date;
   notAfter: Date;
   san?: { dns: string[]; ip: string[] };
+  /** The real certificate's extra extensions (AIA, CRL DP, policies, SCTs…), so the stand-in has its size. */
+  extras?: CertExtras;
 }
 
 /** A certificate that is re-issued per validity window with one key (leaves, device certs). */
@@ -51,6 +54,7 @@ export function caSpec(id: string): CertSpec {
     signature: ca.signature,
     notBefore: new Date(ca.notBefore),
     notAfter: new Date(STAND_IN_NOT_AFTER),
+    extras: realCa(id)?.extras,
   };
 }
 
@@ -118,6 +122,7 @@ export function leafTemplate(chainId: string, kind: LeafKind, generation = 1): W
     san: { dns: names.dns, ip: names.ip },
     issuerId: chain.leaf?.selfSigned ? null : chain.leafIssuerId,
     signature: leafSignature(chain, key.shape),
+    extras: REAL_LEAVES[kind].extras,
   };
   return {
     key,

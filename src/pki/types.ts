@@ -133,3 +133,22 @@ export type EndpointMaterial = Partial<Record<KeyType, ChainMaterial>>;
 
 /** Where an endpoint's chain comes from: a catalog chain id or the user's PEM files. */
 export type ChainSource = { catalog: string } | { files: { cert: string; key: string; ca?: string } };
+
+/**
+ * A mixed rollout: each connection is served one of these chains, drawn by weight from a PRNG
+ * (seeded: the same sequence on every run; unseeded: random). Azure served old and new chains side
+ * by side during its migrations.
+ */
+export interface WeightedChainSource {
+  weighted: Array<{ source: ChainSource; weight: number }>;
+  seed?: number;
+}
+
+/** What an endpoint (or a timeline step) serves: one chain, or several by weight. */
+export type ServedChainSource = ChainSource | WeightedChainSource;
+
+export const isWeighted = (s: ServedChainSource): s is WeightedChainSource => 'weighted' in s;
+
+/** The single chains a source serves (a weighted mix's options, else the source itself). */
+export const singleSources = (s: ServedChainSource): ChainSource[] =>
+  isWeighted(s) ? s.weighted.map((w) => w.source) : [s];

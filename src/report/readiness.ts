@@ -17,6 +17,22 @@ import { findCa } from '../pki/catalog.js';
 import { helloView } from '../serve/verdicts.js';
 import type { HelloView } from '../events/types.js';
 import type { OutcomeCode } from '../events/outcomes.js';
+import { MBEDTLS2_REASSEMBLY_LIMIT } from '../tls/engines/mfl.js';
+
+/** The known mbedTLS 2.x limit, in the words the hub's events use (for the qualification MFL case too). */
+export { MBEDTLS2_REASSEMBLY_LIMIT };
+
+/** How a real handshake with this ClientHello ended on a hub (a handshake event's fields). */
+export interface ObservedHandshake {
+  profile: string;
+  outcome: OutcomeCode;
+  mfl?: { requested: number; mode: 'honour' | 'ignore' };
+}
+
+/** A close or reset mid-handshake after the hub honoured the client's max_fragment_length: the mbedTLS 2.x limit. */
+export function closedAfterHonouredMfl(o: ObservedHandshake): boolean {
+  return o.outcome === 'HUBTLS_CLIENT_CLOSED' && o.mfl?.mode === 'honour';
+}
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
@@ -137,16 +153,32 @@ function acceptedWarnings(
   return warn;
 }
 
-function verdictFor(hello: ClientHelloSummary, profileId: string, at: Date): ProfileVerdict {
+/** What an observed close after an honoured MFL on this profile makes of the verdict, if there was one. */
+function observedFailure(hello: ClientHelloSummary, profileId: string, observed: ObservedHandshake[]): string[] {
+  const seen = observed.some((o) => o.profile === profileId && closedAfterHonouredMfl(o));
+  if (!seen) return [];
+  return [
+    `hung up mid-handshake after max_fragment_length ${hello.maxFragmentLength ?? '?'} was honoured (our Certificate came in several records): ${MBEDTLS2_REASSEMBLY_LIMIT}`,
+  ];
+}
+
+function verdictFor(
+  hello: ClientHelloSummary,
+  profileId: string,
+  at: Date,
+  observed: ObservedHandshake[] = [],
+): ProfileVerdict {
   const view = endpointFor(profileId, at);
   const d = decide(hello, policy(view));
   // Which hubtls engine would run it is an emulator detail, not part of what Azure does.
   const explanation = explain(d.code === 'HUBTLS_ACCEPTED' ? { ...d, engine: 'openssl' } : d);
   const base = { profile: profileId, title: view.profile.definition.title, outcome: d.code, explanation };
   if (d.code !== 'HUBTLS_ACCEPTED') return { ...base, verdict: 'fail', why: refusalReasons(hello, d, view) };
-  const why = acceptedWarnings(hello, d, view);
+  const failed = observedFailure(hello, profileId, observed);
+  const why = [...failed, ...acceptedWarnings(hello, d, view)];
   // An ignored MFL breaks a device with a small receive buffer; the chain note is information only.
-  const verdict: Verdict = why.some((w) => w.startsWith('requests max_fragment_length')) ? 'warn' : 'pass';
+  const warned = why.some((w) => w.startsWith('requests max_fragment_length'));
+  const verdict: Verdict = failed.length ? 'fail' : warned ? 'warn' : 'pass';
   return {
     ...base,
     verdict,
@@ -157,7 +189,7 @@ function verdictFor(hello: ClientHelloSummary, profileId: string, at: Date): Pro
   };
 }
 
-function findings(h: ClientHelloSummary): string[] {
+function findings(h: ClientHelloSummary, observed: ObservedHandshake[]): string[] {
   const out = [
     `offers ${h.versions.map(versionLabel).join(', ') || 'no known TLS version'}${h.explicitVersions ? ' (supported_versions)' : ''}`,
   ];
@@ -174,17 +206,26 @@ function findings(h: ClientHelloSummary): string[] {
     out.push(
       `requests max_fragment_length ${h.maxFragmentLength}: honoured only by the preview hubs (iothub-ecc-preview, iothub-tls13-preview)`,
     );
+  if (observed.some(closedAfterHonouredMfl))
+    out.push(`closed mid-handshake where its max_fragment_length was honoured: ${MBEDTLS2_REASSEMBLY_LIMIT}`);
   if (h.fallbackScsv) out.push('TLS_FALLBACK_SCSV: this is a fallback retry after a failed attempt');
   return out;
 }
 
-/** Every profile (or the named ones) against one ClientHello at scenario time `at`. */
-export function assessHello(hello: ClientHelloSummary, opts: { at?: Date; profiles?: string[] } = {}): HelloReadiness {
+/**
+ * Every profile (or the named ones) against one ClientHello at scenario time `at`; `observed`: how
+ * real handshakes with it ended on a hub, for what the ClientHello alone cannot tell.
+ */
+export function assessHello(
+  hello: ClientHelloSummary,
+  opts: { at?: Date; profiles?: string[]; observed?: ObservedHandshake[] } = {},
+): HelloReadiness {
+  const observed = opts.observed ?? [];
   const at = opts.at ?? new Date();
   const ids = opts.profiles ?? PROFILES.map((p) => p.id);
   return {
     hello: { ...helloView(hello), explicitVersions: hello.explicitVersions, extensions: hello.extensions },
-    findings: findings(hello),
-    verdicts: ids.map((id) => verdictFor(hello, id, at)),
+    findings: findings(hello, observed),
+    verdicts: ids.map((id) => verdictFor(hello, id, at, observed)),
   };
 }

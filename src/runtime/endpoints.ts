@@ -7,7 +7,8 @@ import type { PkiStore } from '../pki/store.js';
 import type { EventBus } from '../events/bus.js';
 import { effectiveProfile, resolveEndpointProfile, type EffectiveProfile } from '../profiles/effective.js';
 import { getProfile } from '../profiles/registry.js';
-import type { ChainSource, EndpointMaterial } from '../pki/types.js';
+import { isWeighted, type ChainMaterial, type EndpointMaterial, type ServedChainSource } from '../pki/types.js';
+import { ChainDraw } from './chain-draw.js';
 import type { EndpointView, MiniEngineCaps, PolicyState } from '../tls/policy/types.js';
 import type { ScenarioClock } from '../scenario/clock.js';
 import { describeChainSource, resolveChain } from '../pki/resolve.js';
@@ -25,6 +26,12 @@ export interface LiveEndpoint extends CompiledEndpoint {
 /** What PkiStore.prepare takes: one chain to have ready. */
 export type PrepareRequest = Parameters<PkiStore['prepare']>[0][number];
 
+/** An endpoint's chains as loaded: the material (first options) and the weighted draws. */
+interface Loaded {
+  material: EndpointMaterial;
+  draws: Partial<Record<'rsa' | 'ec', ChainDraw>>;
+}
+
 /** A reload's endpoint changes, loaded but not yet in force (see EndpointTable.stage). */
 export interface StagedEndpoints {
   changed: string[];
@@ -37,6 +44,8 @@ export class EndpointTable {
   /** Endpoints a reload removed: their open connections still look them up. */
   private readonly retired = new Map<string, LiveEndpoint>();
   private readonly material = new Map<string, EndpointMaterial>();
+  /** Endpoints serving a weighted chain: the draw per key type (the material above holds each first option). */
+  private readonly draws = new Map<string, Partial<Record<'rsa' | 'ec', ChainDraw>>>();
 
   constructor(
     endpoints: readonly CompiledEndpoint[],
@@ -75,12 +84,25 @@ export class EndpointTable {
     return m;
   }
 
+  /**
+   * What one connection serves: the endpoint's material, with a chain drawn for each weighted source
+   * (a mixed rollout). Each call is one draw.
+   */
+  drawMaterial(name: string): EndpointMaterial {
+    const m = this.materialOf(name);
+    const d = this.draws.get(name);
+    if (!d) return m;
+    return { ...m, ...(d.rsa && { rsa: d.rsa.next() }), ...(d.ec && { ec: d.ec.next() }) };
+  }
+
   /** The catalog chains every endpoint serves at the scenario's now (one PKI pass generates them all). */
   chainRequests(validAt: Date): PrepareRequest[] {
+    const ids = (src: ServedChainSource | undefined): string[] =>
+      !src ? [] : isWeighted(src) ? src.weighted.flatMap((w) => ids(w.source)) : 'catalog' in src ? [src.catalog] : [];
     return this.list().flatMap((ep) =>
-      [ep.chain, ep.eccChain].flatMap((src) =>
-        src && 'catalog' in src ? [{ chainId: src.catalog, kind: ep.kind, generation: ep.generation, validAt }] : [],
-      ),
+      [ep.chain, ep.eccChain]
+        .flatMap(ids)
+        .map((chainId) => ({ chainId, kind: ep.kind, generation: ep.generation, validAt })),
     );
   }
 
@@ -96,7 +118,7 @@ export class EndpointTable {
   }
 
   /** Serve another chain (root migration, defect fixture). Loaded first; the switch is atomic. */
-  async setChain(endpoint: string, source: ChainSource, keyType: 'rsa' | 'ec' = 'rsa'): Promise<void> {
+  async setChain(endpoint: string, source: ServedChainSource, keyType: 'rsa' | 'ec' = 'rsa'): Promise<void> {
     const ep = this.get(endpoint);
     if (keyType === 'ec') ep.eccChain = source;
     else ep.chain = source;
@@ -121,10 +143,11 @@ export class EndpointTable {
   /** Another issuing CA under the same root (g2 → g2-ca04): leaf and intermediate pins break, root trust holds. */
   async rotateIntermediate(endpoint: string, to?: string): Promise<void> {
     const ep = this.get(endpoint);
-    const from = 'catalog' in ep.chain ? ep.chain.catalog : undefined;
+    const from = !isWeighted(ep.chain) && 'catalog' in ep.chain ? ep.chain.catalog : undefined;
     const target = to ?? (from === undefined ? undefined : nextIntermediate(from));
     if (!target) {
-      const msg = `endpoint ${endpoint} serves ${from ?? 'a chain from PEM files'}, which has no known next issuing CA`;
+      const what = from ?? (isWeighted(ep.chain) ? 'a weighted mix of chains' : 'a chain from PEM files');
+      const msg = `endpoint ${endpoint} serves ${what}, which has no known next issuing CA`;
       throw new HubtlsError('HUBTLS_NO_ROTATION', msg, 'name the chain to rotate to, e.g. rotateIntermediate: g2-ca04');
     }
     ep.chain = { catalog: target };
@@ -150,16 +173,16 @@ export class EndpointTable {
   async stage(before: readonly CompiledEndpoint[], next: readonly CompiledEndpoint[]): Promise<StagedEndpoints> {
     const was = new Map(before.map((e) => [e.name, JSON.stringify(e)]));
     const changed = next.filter((e) => was.get(e.name) !== JSON.stringify(e)).map((e) => ({ ...e, generation: 1 }));
-    const staged = await Promise.all(changed.map(async (ep) => ({ ep, material: await this.loadMaterial(ep) })));
+    const staged = await Promise.all(changed.map(async (ep) => ({ ep, ...(await this.loadMaterial(ep)) })));
     const removed = [...was.keys()].filter((n) => !next.some((e) => e.name === n));
     const commit = () => {
       for (const n of removed) {
         this.retired.set(n, this.live.get(n)!);
         this.live.delete(n);
       }
-      for (const { ep, material } of staged) {
+      for (const { ep, material, draws } of staged) {
         this.live.set(ep.name, ep);
-        this.material.set(ep.name, material);
+        this.setMaterial(ep.name, material, draws);
         this.retired.delete(ep.name);
       }
     };
@@ -168,19 +191,42 @@ export class EndpointTable {
 
   /** (Re)loads one endpoint's chains after a change; the old material serves until this resolves. */
   private async reload(name: string): Promise<void> {
-    this.material.set(name, await this.loadMaterial(this.get(name)));
+    const { material, draws } = await this.loadMaterial(this.get(name));
+    this.setMaterial(name, material, draws);
+  }
+
+  private setMaterial(name: string, material: EndpointMaterial, draws: Loaded['draws']): void {
+    this.material.set(name, material);
+    if (draws.rsa || draws.ec) this.draws.set(name, draws);
+    else this.draws.delete(name);
   }
 
   /** Resolves an endpoint's chains at the current scenario time (nothing is swapped here). */
-  private async loadMaterial(ep: LiveEndpoint): Promise<EndpointMaterial> {
-    const req = { kind: ep.kind, generation: ep.generation, validAt: this.clock.now() };
+  private async loadMaterial(ep: LiveEndpoint): Promise<Loaded> {
     const [rsa, ec] = await Promise.all([
-      resolveChain({ ...req, source: ep.chain }, this.pki),
-      ep.eccChain ? resolveChain({ ...req, source: ep.eccChain }, this.pki) : Promise.resolve(undefined),
+      this.loadSource(ep, ep.chain),
+      ep.eccChain && this.loadSource(ep, ep.eccChain),
     ]);
-    const m: EndpointMaterial = rsa.keyType === 'ec' ? { ec: rsa } : { rsa };
-    if (ec) m.ec = ec;
-    return m;
+    const first = (x: ChainDraw | ChainMaterial) => (x instanceof ChainDraw ? x.first : x);
+    const main = first(rsa);
+    const material: EndpointMaterial = main.keyType === 'ec' ? { ec: main } : { rsa: main };
+    const draws: Loaded['draws'] = rsa instanceof ChainDraw ? { [main.keyType]: rsa } : {};
+    if (ec) material.ec = first(ec);
+    if (ec instanceof ChainDraw) draws.ec = ec;
+    return { material, draws };
+  }
+
+  /** One chain, or a draw over a weighted source's chains (all loaded now, so no connection waits). */
+  private async loadSource(ep: LiveEndpoint, source: ServedChainSource): Promise<ChainMaterial | ChainDraw> {
+    const req = { kind: ep.kind, generation: ep.generation, validAt: this.clock.now() };
+    if (!isWeighted(source)) return resolveChain({ ...req, source }, this.pki);
+    const options = await Promise.all(
+      source.weighted.map(async (w) => ({
+        material: await resolveChain({ ...req, source: w.source }, this.pki),
+        weight: w.weight,
+      })),
+    );
+    return new ChainDraw(options, source.seed);
   }
 
   private view(ep: LiveEndpoint, now: Date): EndpointView {

@@ -5,10 +5,19 @@
  * timeline compile: keeping it in compile.ts made an import cycle.
  */
 import { resolve } from 'node:path';
-import type { ChainSource } from '../pki/types.js';
-import type { ChainRefFile } from './schema.js';
+import type { ChainSource, ServedChainSource } from '../pki/types.js';
+import type { ChainRefFile, SingleChainRefFile } from './schema.js';
 
-export function chainSource(ref: ChainRefFile, baseDir: string): ChainSource {
+export function chainSource(ref: ChainRefFile, baseDir: string): ServedChainSource {
+  if (typeof ref !== 'string' && 'weighted' in ref)
+    return {
+      weighted: ref.weighted.map((w) => ({ source: singleSource(w.chain, baseDir), weight: w.weight })),
+      ...(ref.seed !== undefined && { seed: ref.seed }),
+    };
+  return singleSource(ref, baseDir);
+}
+
+function singleSource(ref: SingleChainRefFile, baseDir: string): ChainSource {
   if (typeof ref === 'string') return { catalog: ref };
   const at = (path: string) => resolve(baseDir, path);
   return { files: { cert: at(ref.cert), key: at(ref.key), ca: ref.ca && at(ref.ca) } };

@@ -3,7 +3,7 @@
  * CLI overrides applied, endpoints grouped by listener.
  */
 import { resolveEndpointProfile } from '../profiles/effective.js';
-import type { ChainSource } from '../pki/types.js';
+import type { ServedChainSource } from '../pki/types.js';
 import type { LoadedScenario } from './load.js';
 import type { EndpointFile } from './schema.js';
 import { chainSource } from './chain-source.js';
@@ -35,8 +35,8 @@ export interface CompiledEndpoint {
   isDefault: boolean;
   profile: string;
   minTlsVersion?: '1.2';
-  chain: ChainSource;
-  eccChain?: ChainSource;
+  chain: ServedChainSource;
+  eccChain?: ServedChainSource;
   clientCert: 'none' | 'request' | 'require';
   after: string;
   /** The after mode's own options, compiled by it (src/after/). */

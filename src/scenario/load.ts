@@ -177,6 +177,8 @@ function chainProblems(
   baseDir: string,
   ctx: ValidationContext,
 ): Located[] {
+  if (typeof ref !== 'string' && 'weighted' in ref)
+    return ref.weighted.flatMap((w, i) => chainProblems(w.chain, [...at, 'weighted', i, 'chain'], baseDir, ctx));
   if (typeof ref === 'string') {
     return ctx.chainIds.includes(ref)
       ? []

@@ -118,8 +118,44 @@ function collapse(
   });
 }
 
+/** How badly one anyOf branch misses a mapping: wrong type, then unknown fields, then any error. */
+function missScore(errors: ErrorObject[], at: string): number {
+  const here = (k: string) => errors.filter((e) => e.instancePath === at && e.keyword === k).length;
+  return here('type') * 1000 + here('additionalProperties') * 100 + errors.length;
+}
+
+/**
+ * For a mapping that matches no branch of an anyOf (a chain: catalog id, PEM files or a weighted
+ * mix), keep only the errors of the branch it was closest to: `{ weighted: … }` with a bad weight
+ * should hear about the weight, not that it is not a string and lacks `cert`. Ties keep all.
+ */
+function closestBranches(errors: ErrorObject[], doc: unknown): ErrorObject[] {
+  let out = errors;
+  for (const any of errors.filter((e) => e.keyword === 'anyOf')) {
+    const data = valueAt(doc, segments(any.instancePath));
+    if (!data || typeof data !== 'object' || Array.isArray(data) || !out.includes(any)) continue;
+    const prefix = `${any.schemaPath}/`;
+    const branches = new Map<string, ErrorObject[]>();
+    for (const e of out.filter((x) => x.schemaPath.startsWith(prefix))) {
+      const n = e.schemaPath.slice(prefix.length).split('/')[0]!;
+      branches.set(n, [...(branches.get(n) ?? []), e]);
+    }
+    const scored = [...branches.values()].map((b) => ({ b, score: missScore(b, any.instancePath) }));
+    const best = Math.min(...scored.map((x) => x.score));
+    if (scored.filter((x) => x.score === best).length !== 1) continue;
+    const drop = new Set(scored.filter((x) => x.score !== best).flatMap((x) => x.b));
+    drop.add(any);
+    out = out.filter((e) => !drop.has(e));
+  }
+  return out;
+}
+
 export function schemaProblems(doc: unknown): Array<Problem & { segs: Array<string | number> }> {
   if (validate(doc)) return [];
   // An if/then rule (fault params) reports its inner errors itself; its own "must match then" adds nothing.
-  return collapse((validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => toProblem(e, doc)));
+  const errors = closestBranches(
+    (validate.errors ?? []).filter((e) => e.keyword !== 'if'),
+    doc,
+  );
+  return collapse(errors.map((e) => toProblem(e, doc)));
 }

@@ -21,10 +21,40 @@ export const UserChain = Type.Object(
   { additionalProperties: false },
 );
 
-export const ChainRef = Type.Union([
+/** One chain: a catalog id or PEM files. */
+export const SingleChainRef = Type.Union([
   Type.String({ description: 'catalog chain id, see `hubtls certs list`' }),
   UserChain,
 ]);
+
+export const WeightedChain = Type.Object(
+  {
+    weighted: Type.Array(
+      Type.Object(
+        {
+          chain: SingleChainRef,
+          weight: Type.Number({ exclusiveMinimum: 0, description: 'relative weight, any positive number (e.g. 50)' }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, description: 'the chains served side by side; each connection draws one by weight' },
+    ),
+    seed: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 4294967295,
+        description: 'PRNG seed: the same seed gives the same sequence of chains; omitted: random',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'a mixed rollout: old and new chains served side by side, chosen per connection by weight',
+  },
+);
+
+/** What an endpoint or a timeline step serves: one chain, or a weighted mix (mixed rollout). */
+export const ChainRef = Type.Union([SingleChainRef, WeightedChain]);
 
 const TimelineStep = timelineStep(ChainRef);
 
@@ -152,6 +182,7 @@ export const Scenario = Type.Object(
 export type ScenarioFile = Static<typeof Scenario>;
 export type EndpointFile = Static<typeof Endpoint>;
 export type ChainRefFile = Static<typeof ChainRef>;
+export type SingleChainRefFile = Static<typeof SingleChainRef>;
 export type ExpectFile = Static<typeof Expect>;
 export type StepFile = Static<typeof TimelineStep>;
 export type { FaultUseFile } from '../faults/schema.js';

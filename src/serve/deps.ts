@@ -27,7 +27,7 @@ export function listenerDeps(rt: RuntimeParts, s: ServeSettings): ListenerDeps {
     ...s,
     policyState: (names) => endpoints.policyState(names),
     endpoint: (name) => endpoints.get(name),
-    material: (name) => endpoints.materialOf(name),
+    material: (name) => endpoints.drawMaterial(name),
     admit: (socket) => s.limits.admit(socket),
     admitToEndpoint: (name) =>
       s.limits.admitToEndpoint(name, endpoints.get(name).maxConnections, connections.open(name)),

@@ -177,10 +177,12 @@ export class ConnectionFlow {
     return [{ type: 'alert', alert: d.alert, recordVersion: p.recordVersion }, ...this.report(verdict)];
   }
 
-  private handshake(d: Accepted): FlowCommand {
+  private handshake(policy: Accepted): FlowCommand {
     const p = this.pending!;
-    const ep = this.deps.endpoint(d.endpoint);
-    const served = this.deps.material(d.endpoint);
+    const ep = this.deps.endpoint(policy.endpoint);
+    const served = this.deps.material(policy.endpoint); // one draw per connection for a weighted chain
+    const drawn = served[policy.keyType]?.chainId;
+    const d = policy.chain && drawn ? { ...policy, chain: drawn } : policy;
     const { material, key } = p.faults?.material(served) ?? { material: served, key: '' };
     const engine = this.pickEngine(d);
     const only = d.chain ? d.keyType : undefined; // pre-check off: both chains, OpenSSL alone picks

@@ -5,11 +5,12 @@
 import { explain } from '../tls/policy/explain.js';
 import { alertName } from '../tls/wire/constants.js';
 import { recordOverflowHint } from '../tls/record-faults/explain.js';
+import { mflClosedHint } from '../tls/engines/mfl.js';
 import { insecureAcceptance } from '../tls/record-faults/verdict.js';
 import type { RecordFaults } from '../tls/record-faults/faults.js';
 import { HandshakeError, type Established } from '../tls/engines/types.js';
 import type { Accepted, Decision } from '../tls/policy/types.js';
-import type { EndpointMaterial } from '../pki/types.js';
+import type { ChainMaterial, EndpointMaterial } from '../pki/types.js';
 import type { HandshakeEvent, HelloView } from '../events/types.js';
 import { failureOutcome, type EngineFailure } from '../events/failures.js';
 import type { ClientHelloSummary } from '../tls/clienthello.js';
@@ -48,7 +49,7 @@ export function acceptedVerdict(
     outcome: 'HUBTLS_ACCEPTED',
     reason: explain(d) + instead,
     negotiated: { version: est.version, suite: est.suite, alpn: est.alpn },
-    chain: chain && { id: chain.chainId, keyType: chain.keyType, leafSha256: chain.leafSha256, root: chain.rootName },
+    chain: chain && servedChain(chain),
     clientCert: est.peerCert && {
       subject: est.peerCert.subject.replace(/\n/g, ', '),
       sha1: est.peerCert.sha1,
@@ -69,10 +70,20 @@ export function failedVerdict(
   const internal: EngineFailure = { kind: 'internal', message: (e as Error).message };
   const f = e instanceof HandshakeError ? e.failure : internal;
   const chain = material[d.keyType];
-  const hint = recordOverflowHint(f.alertReceived, d, recordFaults);
+  const closedAfterMfl = f.kind === 'peer-closed' && d.mfl?.mode === 'honour';
+  const hint = closedAfterMfl ? mflClosedHint(d.mfl!.requested) : recordOverflowHint(f.alertReceived, d, recordFaults);
   const root = chain?.rootName ?? '?';
+  // No `chain` field: it describes a completed handshake; a chain the client refused is named in the reason.
   return failureOutcome(f, { engine, chainId: chain?.chainId ?? d.chain, root, hint, alertName });
 }
+
+/** The chain field of a handshake event: which chain this connection was served. */
+const servedChain = (c: ChainMaterial) => ({
+  id: c.chainId,
+  keyType: c.keyType,
+  leafSha256: c.leafSha256,
+  root: c.rootName,
+});
 
 /** The ClientHello as events and reports show it. */
 export function helloView(h: ClientHelloSummary): HelloView {

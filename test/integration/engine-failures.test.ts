@@ -69,3 +69,18 @@ t.test('openssl engine: a client that resets mid-handshake is HUBTLS_CLIENT_CLOS
   t.equal(h.outcome, 'HUBTLS_CLIENT_CLOSED');
   t.match(h.reason, /^client reset the connection \(TCP RST, ECONNRESET\) during the handshake without an alert/);
 });
+
+t.test('mini engine: a client that resets mid-handshake is HUBTLS_CLIENT_CLOSED too', async (t) => {
+  // max_fragment_length on a profile that ignores it routes to the mini engine (as mbedTLS 2.x asking for 1024 would)
+  const th = await startTestHub(t, oneEndpoint('iothub-2025', { clientCert: 'none', after: 'close' }));
+  const hello = await captureOpensslHello(['-servername', 'myhub.azure-devices.net', '-tls1_2', '-maxfraglen', '1024']);
+  const s = net.connect(th.port, '127.0.0.1');
+  s.on('error', () => {});
+  await once(s, 'connect');
+  s.write(hello.raw);
+  await once(s, 'data'); // the mini engine's flight: it now waits for the client's
+  s.resetAndDestroy();
+  const h = await th.nextHandshake();
+  t.same([h.engine, h.outcome, h.alertSent], ['mini', 'HUBTLS_CLIENT_CLOSED', undefined]);
+  t.match(h.reason, /^client reset the connection \(TCP RST, ECONNRESET\) during the handshake without an alert/);
+});

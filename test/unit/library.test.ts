@@ -61,3 +61,11 @@ t.test('each library story says what a device sees and is proven by an integrati
     t.ok(integration.includes(`scenarios/${file}`), `${file} is loaded by a test in test/integration/`);
   }
 });
+
+t.test('every library scenario has an expect: block, so `hubtls test` grades it (issue 16)', async (t) => {
+  const { parse } = await import('yaml');
+  for (const file of scenarios) {
+    const doc = parse(readFileSync(`scenarios/${file}`, 'utf8')) as { expect?: Record<string, unknown> };
+    t.ok(doc.expect && Object.keys(doc.expect).length > 0, `${file} has expectations`);
+  }
+});

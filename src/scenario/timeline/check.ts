@@ -122,16 +122,21 @@ function duplicateIds(steps: readonly StepFile[]): Located[] {
   });
 }
 
+/** A chain reference as rotation messages name it (a catalog id has a known next CA; the others do not). */
+function servedWords(ref: ChainRefFile): string {
+  if (typeof ref === 'string') return ref;
+  return 'weighted' in ref ? 'a weighted mix of chains' : 'your PEM files';
+}
+
 /** Follows each endpoint's RSA chain through the steps: a rotation without a target needs a known next CA. */
 function rotationProblems(doc: ScenarioFile): Located[] {
   const names = doc.endpoints.map((e) => e.name);
-  const chain = new Map(doc.endpoints.map((e) => [e.name, typeof e.chain === 'string' ? e.chain : 'your PEM files']));
+  const chain = new Map(doc.endpoints.map((e) => [e.name, servedWords(e.chain)]));
   const out: Located[] = [];
   (doc.timeline ?? []).forEach((step, i) => {
     const eps = stepEndpoints(step, names).filter((e) => chain.has(e));
     for (const key of actionKeys(step)) {
-      if (key === 'chain')
-        for (const e of eps) chain.set(e, typeof step.chain === 'string' ? step.chain : 'your PEM files');
+      if (key === 'chain') for (const e of eps) chain.set(e, servedWords(step.chain!));
       if (key !== 'rotateIntermediate') continue;
       for (const e of eps) {
         const to = step.rotateIntermediate === true ? nextIntermediate(chain.get(e)!) : step.rotateIntermediate!;

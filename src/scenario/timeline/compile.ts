@@ -4,7 +4,7 @@
  */
 import type { StepFile } from '../schema.js';
 import { chainSource } from '../chain-source.js';
-import type { ChainSource } from '../../pki/types.js';
+import type { ServedChainSource } from '../../pki/types.js';
 import { ACTION_KEYS, TRIGGER_KEYS } from './schema.js';
 
 export type Trigger =
@@ -14,7 +14,7 @@ export type Trigger =
   | { kind: 'admin' };
 
 export type Action =
-  | { kind: 'chain'; endpoints: string[]; source: ChainSource; keyType: 'rsa' | 'ec' }
+  | { kind: 'chain'; endpoints: string[]; source: ServedChainSource; keyType: 'rsa' | 'ec' }
   | { kind: 'rotateLeaf'; endpoints: string[] }
   | { kind: 'rotateIntermediate'; endpoints: string[]; to?: string }
   | { kind: 'profile'; endpoints: string[]; profile: string }

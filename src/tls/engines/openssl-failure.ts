@@ -4,6 +4,8 @@
  * bytes were not well-formed TLS rather than a refusal.
  */
 import type { EngineFailure } from '../../events/failures.js';
+import { ALERT } from '../wire/constants.js';
+import { OPENSSL_OVERSIZED_RECORD, mflOverflow } from './mfl.js';
 
 /** Fragments of OpenSSL library reasons ("wrong version number", "bad extension", …) meaning malformed input. */
 const MALFORMED_REASONS = [
@@ -38,14 +40,19 @@ function malformed(reason: string): boolean {
   return MALFORMED_REASONS.some((fragment) => r.includes(fragment));
 }
 
-/** The failure for an 'error' from a server TLSSocket during the handshake. */
-export function opensslFailure(err: unknown): EngineFailure {
+/**
+ * The failure for an 'error' from a server TLSSocket. `mflLimit`: the max_fragment_length this
+ * connection honoured; OpenSSL then refuses a longer client record with record_overflow.
+ */
+export function opensslFailure(err: unknown, mflLimit?: number): EngineFailure {
   // A TCP reset is the client leaving, not OpenSSL refusing: "read ECONNRESET" blamed our side.
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ECONNRESET' || code === 'EPIPE')
     return { kind: 'peer-closed', message: `peer reset the connection during the handshake (${code})` };
   const { received, reason } = readError(err);
   if (received) return { kind: 'peer-alert', alertReceived: received, message: reason };
+  if (mflLimit !== undefined && reason.toLowerCase().includes(OPENSSL_OVERSIZED_RECORD))
+    return { kind: 'refused', alertSent: ALERT.recordOverflow, message: mflOverflow(undefined, mflLimit) };
   return { kind: malformed(reason) ? 'malformed' : 'refused', message: reason };
 }
 

@@ -63,12 +63,12 @@ function established(t: tls.TLSSocket, plan: HandshakePlan): Established {
  * Node's CLIENT_RENEG_LIMIT still counts the attempts: the 4th within 10 minutes is
  * ERR_TLS_SESSION_ATTACK, fatal like any other error.
  */
-function watchEstablished(t: tls.TLSSocket): void {
+function watchEstablished(t: tls.TLSSocket, mflLimit: number | undefined): void {
   t.disableRenegotiation();
   t.on('_tlsError', (err: Error & { code?: string }) => {
     if (err.code === 'ERR_TLS_RENEGOTIATION_DISABLED') return emitTlsSignal(t, { kind: 'renegotiation-refused' });
     if (t.destroyed) return; // destroy(err) passes the same error through here again
-    emitTlsSignal(t, { kind: 'fatal', failure: opensslFailure(err) });
+    emitTlsSignal(t, { kind: 'fatal', failure: opensslFailure(err, mflLimit) });
     t.destroy(err);
   });
 }
@@ -83,7 +83,8 @@ export const opensslEngine: Engine = {
         requestCert: plan.clientCert !== 'none',
         rejectUnauthorized: plan.clientCert === 'require',
       });
-      const fail = (err: unknown) => reject(new HandshakeError(opensslFailure(err)));
+      const mflLimit = plan.decision.mfl?.requested; // OpenSSL always honours a requested MFL
+      const fail = (err: unknown) => reject(new HandshakeError(opensslFailure(err, mflLimit)));
       // Both listeners go once the handshake is done: building an Error (and its stack) on every
       // later close cost measurable CPU per connection for a promise long settled.
       const closed = () => reject(new HandshakeError(OPENSSL_PEER_CLOSED));
@@ -91,7 +92,7 @@ export const opensslEngine: Engine = {
       t.once('close', closed);
       t.once('secure', () => {
         t.off('error', fail).off('close', closed);
-        watchEstablished(t);
+        watchEstablished(t, mflLimit);
         resolve(established(t, plan));
       });
     });

@@ -106,7 +106,7 @@ export class ServerHandshake {
     flight.push(serverHelloDone());
     for (const m of flight) this.record(m);
     this.io.version = this.cfg.version;
-    if (honour) this.io.writeLimit = this.hello.mfl!.bytes;
+    if (honour) this.io.writeLimit = this.io.readLimit = this.hello.mfl!.bytes;
     this.io.write(ContentType.handshake, Buffer.concat(flight));
     return honour ? this.hello.mfl!.bytes : undefined;
   }

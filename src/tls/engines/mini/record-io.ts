@@ -5,7 +5,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { BadRecordMac, NullProtection, type Protection } from './protection.js';
-import { TlsAlertError } from './failure.js';
+import { TlsAlertError, refuse } from './failure.js';
+import { mflOverflow } from '../mfl.js';
 import { ALERT, ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT } from '../../wire/constants.js';
 import { RecordBuffer, frameRecord, splitFragments, type RecordShaper, type TlsRecord } from '../../wire/records.js';
 
@@ -25,6 +26,8 @@ export class RecordIO {
   version = 0x0301;
   /** Plaintext bytes per record we send: 2^14, or the negotiated max_fragment_length. */
   writeLimit = MAX_PLAINTEXT;
+  /** Plaintext bytes per record the peer may send: 2^14, or the max_fragment_length we honoured (it binds both sides). */
+  readLimit = MAX_PLAINTEXT;
   shaper: RecordShaper = (_t, d, limit) => splitFragments(d, limit);
   private readonly records = new RecordBuffer();
   /** Raw records, opened only when consumed: the read protection changes at ChangeCipherSpec. */
@@ -62,6 +65,7 @@ export class RecordIO {
   private openRecord(r: TlsRecord): PlainRecord {
     const data = this.openPayload(r.type, r.body);
     if (data.length > MAX_PLAINTEXT) throw overflow(`record plaintext of ${data.length} bytes exceeds 2^14`);
+    if (data.length > this.readLimit) throw refuse(mflOverflow(data.length, this.readLimit), ALERT.recordOverflow);
     return { type: r.type, version: r.version, data: Buffer.from(data) };
   }
 
