@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   certs: async () => (await import('./certs.js')).registerCertsCommand,
   inspect: async () => (await import('./inspect.js')).registerInspectCommand,
   test: async () => (await import('./test.js')).registerTestCommand,
+  qualify: async () => (await import('./qualify.js')).registerQualifyCommand,
   schema: async () => (await import('./schema.js')).registerSchemaCommand,
   faults: async () => (await import('./faults.js')).registerFaultsCommand,
   'connection-string': async () => (await import('./connection-string.js')).registerConnectionStringCommand,

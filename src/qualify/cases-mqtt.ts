@@ -1,0 +1,140 @@
+/**
+ * The MQTT cases: the device connects with HUBTLS_DEVICE_CONNECTION_STRING and the case's control
+ * makes the hub misbehave the way IoT Hub can (drop, outage, withheld acknowledgements, refusal);
+ * graders measure what the device did about it.
+ */
+import * as g from './grade-mqtt.js';
+import { mqttConnects } from './recording.js';
+import type { CaseHub, QualifyCase, Recording } from './types.js';
+
+const RETRY_DOC =
+  'learn.microsoft.com/azure/iot-develop/concepts-manage-device-reconnections (exponential backoff with jitter)';
+const MQTT_DOC = 'learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub (MQTT 3.1.1 support and deviations)';
+const hub = { profile: 'iothub-2025', chain: 'g2', eccChain: 'ecc-g3' };
+
+/** Runs `act` the first time only (control runs again on every event and tick). */
+function once(h: CaseHub, step: string, act: () => void): void {
+  if (h.done.has(step)) return;
+  h.done.add(step);
+  act();
+}
+
+/** Once, when the device's first MQTT CONNECT is accepted. */
+function onFirstConnect(rec: Recording, h: CaseHub, act: () => void): void {
+  if (h.done.has('connected') || mqttConnects(rec).length === 0) return;
+  h.done.add('connected');
+  act();
+}
+
+/** Once, `waitMs` after the first matching session event, unless `settled` says the device already acted. */
+function dropAfter(rec: Recording, h: CaseHub, now: number, first: { t: number } | undefined, waitMs: number): void {
+  if (!first || h.done.has('dropped') || now - first.t < waitMs) return;
+  h.done.add('dropped');
+  h.drop();
+}
+
+const qos1 = (rec: Recording) =>
+  rec.sessions.filter((s) => s.action === 'telemetry' && (s.detail as { qos?: number } | undefined)?.qos === 1);
+const subscribes = (rec: Recording) => rec.sessions.filter((s) => s.action === 'subscribe');
+
+export const MQTT_CASES: QualifyCase[] = [
+  {
+    id: 'mqtt-backoff',
+    group: 'mqtt',
+    title: 'reconnects with exponential backoff and jitter during an outage',
+    proves: 'after the hub drops it and refuses connections, the waits between attempts grow exponentially with jitter',
+    azure: 'IoT Hub drops connections on upgrades and failovers; Microsoft requires exponential backoff with jitter',
+    source: RETRY_DOC,
+    endpoint: { ...hub, faults: [{ id: 'outage', fault: 'reset-after-hello', active: false }] },
+    limitMs: 30_000,
+    control: (rec, h) => onFirstConnect(rec, h, () => (h.startFault('outage'), h.drop())),
+    enough: (rec) => g.waitsAfterDrop(rec).attempts.length >= 6,
+    grade: g.gradeBackoff,
+  },
+  {
+    id: 'mqtt-reconnect-wait',
+    group: 'mqtt',
+    title: 'waits at least 1 s before reconnecting after a good session ends',
+    proves: 'a device whose session the hub closes does not reconnect at once',
+    azure: 'a hub that restarts meets its whole fleet at once unless devices wait (with jitter) before reconnecting',
+    source: RETRY_DOC,
+    endpoint: hub,
+    limitMs: 20_000,
+    control: (rec, h) => onFirstConnect(rec, h, () => h.drop()),
+    enough: (rec) => g.waitsAfterDrop(rec).attempts.length >= 1,
+    grade: g.gradeReconnectWait,
+  },
+  {
+    id: 'mqtt-puback-retry',
+    group: 'mqtt',
+    title: 'republishes QoS 1 with the same packet id and DUP when PUBACK is withheld',
+    proves:
+      'an unacknowledged QoS 1 telemetry message is retransmitted (same packet id, DUP=1), not lost or duplicated',
+    azure:
+      'IoT Hub acknowledges QoS 1 PUBLISH with PUBACK; a connection lost before it leaves the message unacknowledged',
+    source: MQTT_DOC,
+    endpoint: hub,
+    limitMs: 30_000,
+    control: (rec, h, now) => {
+      once(h, 'withhold', () => h.withhold('puback', 1));
+      const [first, again] = qos1(rec);
+      if (!again) dropAfter(rec, h, now, first, 2000);
+    },
+    enough: (rec) => qos1(rec).length >= 2,
+    grade: g.gradePubackRetry,
+  },
+  {
+    id: 'mqtt-suback-retry',
+    group: 'mqtt',
+    title: 'retries SUBSCRIBE when SUBACK is withheld',
+    proves: 'a subscription without SUBACK is sent again (on the connection or after reconnecting)',
+    azure:
+      'cloud-to-device messages, methods and twin updates reach only a device whose SUBSCRIBE IoT Hub acknowledged',
+    source: MQTT_DOC,
+    endpoint: hub,
+    limitMs: 30_000,
+    control: (rec, h, now) => {
+      once(h, 'withhold', () => h.withhold('suback', 1));
+      const subs = subscribes(rec);
+      const filter = (s: (typeof subs)[number]) => (s.detail as { filter?: string } | undefined)?.filter;
+      if (!subs.slice(1).some((s) => filter(s) === filter(subs[0]!))) dropAfter(rec, h, now, subs[0], 2000);
+    },
+    enough: (rec) => {
+      const [first, ...rest] = subscribes(rec);
+      const f = (s: typeof first) => (s?.detail as { filter?: string } | undefined)?.filter;
+      return first !== undefined && rest.some((s) => f(s) === f(first));
+    },
+    grade: g.gradeSubackRetry,
+  },
+  {
+    id: 'mqtt-pingresp',
+    group: 'mqtt',
+    title: 'notices a missing PINGRESP and reconnects within 1.5× keep-alive',
+    proves: 'the device detects a dead connection by its keep-alive instead of waiting for TCP',
+    azure: 'IoT Hub answers PINGREQ; a half-open connection (NAT timeout, load balancer) answers nothing',
+    source: MQTT_DOC,
+    endpoint: hub,
+    limitMs: 60_000,
+    control: (_rec, h) => {
+      once(h, 'withhold', () => h.withhold('pingresp', 1_000));
+    },
+    enough: (rec) => {
+      const ping = rec.sessions.find((s) => (s.detail as { withheld?: string } | undefined)?.withheld === 'pingresp');
+      return ping !== undefined && rec.handshakes.some((x) => x.t > ping.t);
+    },
+    grade: g.gradePingresp,
+  },
+  {
+    id: 'mqtt-connack5',
+    group: 'mqtt',
+    title: 'does not hammer the hub after CONNACK 5 (not authorized)',
+    proves: 'a device with a wrong or expired credential stops or backs off instead of reconnecting in a loop',
+    azure: 'IoT Hub answers a bad SAS token or certificate with CONNACK 5 and throttles hubs whose devices hammer it',
+    source: 'learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling (connections per second)',
+    endpoint: hub,
+    credentials: 'sas-wrong-key',
+    limitMs: 12_000,
+    enough: (rec) => rec.sessions.filter((s) => s.action === 'connect' && s.status === 5).length >= 8,
+    grade: g.gradeNoHammer,
+  },
+];

@@ -1,0 +1,202 @@
+/**
+ * Graders for the MQTT cases: pure functions from a Recording to a grade. Times are the hub's
+ * (ms since the device command started); a connection attempt starts at its handshake verdict less
+ * the handshake's duration, so the device's own waiting time is measured, not the hub's work.
+ */
+import { ms, noConnection, startOf, type Hs } from './recording.js';
+import type { Graded, Recording } from './types.js';
+
+const BACKOFF_FIX =
+  'reconnect with exponential backoff and random jitter (the Azure SDKs: ExponentialBackOffWithJitter, 100 ms doubling up to 10 s, jitter -50%/+25%)';
+
+/** Attempts after the first drop and the device's wait before each (from the drop, then from the previous failure). */
+export function waitsAfterDrop(rec: Recording): { drop?: number; attempts: Hs[]; waits: number[] } {
+  const drop = rec.drops[0];
+  if (drop === undefined) return { attempts: [], waits: [] };
+  const attempts = rec.handshakes.filter((h) => startOf(h) >= drop);
+  const waits = attempts.map((h, i) => startOf(h) - (i === 0 ? drop : attempts[i - 1]!.t));
+  return { drop, attempts, waits: waits.map((w) => Math.max(0, Math.round(w))) };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const geoMean = (xs: number[]) => Math.exp(mean(xs.map((x) => Math.log(x))));
+const cv = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2))) / mean(xs);
+
+/** Pure judgement of a series of reconnect waits (ms): constant and linear fail, exact exponential warns. */
+export function judgeWaits(waits: number[]): Graded {
+  const shown = `waits before each reconnect: ${waits.map(ms).join(', ')}`;
+  // SDKs may retry once at once; judge the series after that first retry when there is enough of it.
+  const ws = waits.length >= 4 ? waits.slice(1) : waits;
+  if (ws.length < 3) {
+    const slow = ws.every((w) => w >= 1000);
+    return slow
+      ? { grade: 'pass', evidence: [shown, 'few, slow reconnects: growth and jitter not judged'] }
+      : { grade: 'warn', evidence: [shown, 'too few reconnects to judge the backoff'], fix: BACKOFF_FIX };
+  }
+  const floor = ws.map((w) => Math.max(w, 10));
+  const ratios = floor.slice(1).map((w, i) => w / floor[i]!);
+  const growth = geoMean(ratios);
+  const ratioWords = `growth ×${growth.toFixed(2)} per attempt (ratios ${ratios.map((r) => r.toFixed(2)).join(', ')})`;
+  if (Math.max(...floor) / Math.min(...floor) < 1.5)
+    return { grade: 'fail', evidence: [shown, `constant reconnect loop (~${ms(mean(ws))})`], fix: BACKOFF_FIX };
+  if (growth < 1.6) return { grade: 'fail', evidence: [shown, `not exponential: ${ratioWords}`], fix: BACKOFF_FIX };
+  if (cv(ratios) < 0.05)
+    return {
+      grade: 'warn',
+      evidence: [shown, `exponential without jitter: ${ratioWords}`],
+      fix: 'add random jitter to each backoff, so a fleet dropped together does not reconnect in lockstep',
+    };
+  return { grade: 'pass', evidence: [shown, `exponential with jitter: ${ratioWords}`] };
+}
+
+export function gradeBackoff(rec: Recording): Graded {
+  const { drop, waits } = waitsAfterDrop(rec);
+  if (rec.handshakes.length === 0) return noConnection();
+  if (drop === undefined)
+    return {
+      grade: 'fail',
+      evidence: ['the device never completed an MQTT CONNECT'],
+      fix: 'connect with the credentials in HUBTLS_DEVICE_CONNECTION_STRING',
+    };
+  if (waits.length === 0)
+    return { grade: 'fail', evidence: [`dropped at ${ms(drop)}; the device never reconnected`], fix: BACKOFF_FIX };
+  return judgeWaits(waits);
+}
+
+/** After a good session ends, the first reconnect waits at least 1 s. */
+export function gradeReconnectWait(rec: Recording): Graded {
+  const { drop, waits } = waitsAfterDrop(rec);
+  if (rec.handshakes.length === 0) return noConnection();
+  if (drop === undefined) return { grade: 'fail', evidence: ['the device never completed an MQTT CONNECT'] };
+  if (waits.length === 0)
+    return { grade: 'fail', evidence: [`dropped at ${ms(drop)}; no reconnect`], fix: BACKOFF_FIX };
+  const w = waits[0]!;
+  const evidence = [`dropped at ${ms(drop)}, reconnected ${ms(w)} later`];
+  return w >= 1000
+    ? { grade: 'pass', evidence }
+    : {
+        grade: 'fail',
+        evidence,
+        fix: 'wait at least 1 s (plus jitter) before the first reconnect, so a hub restart is not met by the whole fleet at once',
+      };
+}
+
+interface PubDetail {
+  messageId?: number;
+  dup?: boolean;
+  qos?: number;
+}
+const pubOf = (d: unknown) => (d ?? {}) as PubDetail;
+
+/** Republishes an unacknowledged QoS 1 message with the same packet id and DUP set. */
+export function gradePubackRetry(rec: Recording): Graded {
+  const pubs = rec.sessions.filter((s) => s.action === 'telemetry');
+  const first = pubs.find((s) => pubOf(s.detail).qos === 1);
+  if (!first)
+    return pubs.length
+      ? { grade: 'na', evidence: [`${pubs.length} telemetry message(s), none at QoS 1`] }
+      : { grade: 'fail', evidence: ['the device sent no telemetry'], fix: 'send a telemetry message at QoS 1' };
+  const id = pubOf(first.detail).messageId;
+  const head = `PUBLISH packet id ${id} at ${ms(first.t)}: PUBACK withheld`;
+  const drop = rec.drops.length ? [`connection dropped at ${ms(rec.drops[0]!)}`] : [];
+  const later = pubs.filter((s) => s.t > first.t && pubOf(s.detail).qos === 1);
+  const same = later.find((s) => pubOf(s.detail).messageId === id);
+  if (same && pubOf(same.detail).dup)
+    return { grade: 'pass', evidence: [head, ...drop, `republished with packet id ${id} and DUP at ${ms(same.t)}`] };
+  const fix =
+    'keep unacknowledged QoS 1 PUBLISHes and resend them with the same packet id and DUP=1 on reconnect (MQTT 3.1.1 §4.4)';
+  if (same)
+    return {
+      grade: 'fail',
+      evidence: [head, ...drop, `republished with packet id ${id} at ${ms(same.t)} but without DUP`],
+      fix,
+    };
+  const other = later[0];
+  if (other)
+    return {
+      grade: 'fail',
+      evidence: [
+        head,
+        ...drop,
+        `next QoS 1 PUBLISH at ${ms(other.t)} has packet id ${pubOf(other.detail).messageId}, DUP ${pubOf(other.detail).dup ? 1 : 0}: not a retransmission`,
+      ],
+      fix,
+    };
+  return { grade: 'fail', evidence: [head, ...drop, 'the message was never sent again'], fix };
+}
+
+/** Resends SUBSCRIBE when its SUBACK does not come (on the connection or after reconnecting). */
+export function gradeSubackRetry(rec: Recording): Graded {
+  const subs = rec.sessions.filter((s) => s.action === 'subscribe');
+  const first = subs[0];
+  if (!first)
+    return {
+      grade: 'fail',
+      evidence: ['the device subscribed to nothing'],
+      fix: 'subscribe to devices/{id}/messages/devicebound/#',
+    };
+  const filter = (first.detail as { filter?: string } | undefined)?.filter;
+  const again = subs.find((s) => s.t > first.t && (s.detail as { filter?: string } | undefined)?.filter === filter);
+  const head = `SUBSCRIBE ${filter} at ${ms(first.t)}: SUBACK withheld`;
+  const drop = rec.drops.length ? [`connection dropped at ${ms(rec.drops[0]!)}`] : [];
+  if (again)
+    return { grade: 'pass', evidence: [head, ...drop, `subscribed again at ${ms(again.t)} (conn ${again.conn})`] };
+  return {
+    grade: 'fail',
+    evidence: [head, ...drop, 'never subscribed again'],
+    fix: 'treat a SUBSCRIBE without SUBACK as failed: resend it after a timeout and on every reconnect',
+  };
+}
+
+/** Notices a missing PINGRESP: closes and reconnects within 1.5 × its keep-alive of the PINGREQ. */
+export function gradePingresp(rec: Recording): Graded {
+  const connect = rec.sessions.find((s) => s.action === 'connect' && s.ok);
+  const keepalive = Number((connect?.detail as { keepalive?: number } | undefined)?.keepalive ?? 0);
+  if (!connect) return { grade: 'fail', evidence: ['the device never completed an MQTT CONNECT'] };
+  if (!keepalive) return { grade: 'na', evidence: ['the device asked for no keep-alive (0)'] };
+  const ping = rec.sessions.find(
+    (s) => s.action === 'request' && (s.detail as { withheld?: string })?.withheld === 'pingresp',
+  );
+  if (!ping)
+    return {
+      grade: 'fail',
+      evidence: [`keep-alive ${keepalive} s, but no PINGREQ came`],
+      fix: 'send PINGREQ when idle for the keep-alive',
+    };
+  const limit = keepalive * 1500;
+  const gone = rec.sessions.find((s) => s.action === 'disconnect' && s.conn === ping.conn);
+  const next = rec.handshakes.find((h) => startOf(h) > ping.t);
+  const head = `keep-alive ${keepalive} s; PINGREQ at ${ms(ping.t)}, PINGRESP withheld`;
+  const fix = `close and reconnect when no PINGRESP comes within the keep-alive (limit: ${ms(limit)} after the PINGREQ)`;
+  if (gone && /keep-alive expired/.test(gone.reason))
+    return {
+      grade: 'fail',
+      evidence: [head, `the hub closed the silent connection at ${ms(gone.t)}; the device never noticed`],
+      fix,
+    };
+  if (!next)
+    return {
+      grade: 'fail',
+      evidence: [head, gone ? `closed at ${ms(gone.t)}, no reconnect` : 'the device kept the connection'],
+      fix,
+    };
+  const after = startOf(next) - ping.t;
+  const evidence = [head, `reconnected ${ms(after)} after the PINGREQ (conn ${next.conn})`];
+  return after <= limit ? { grade: 'pass', evidence } : { grade: 'fail', evidence, fix };
+}
+
+/** After CONNACK 5 (not authorized) the device does not hammer the hub. */
+export function gradeNoHammer(rec: Recording): Graded {
+  const refused = rec.sessions.filter((s) => s.action === 'connect' && !s.ok && s.status === 5);
+  if (rec.handshakes.length === 0) return noConnection();
+  if (refused.length === 0) return { grade: 'fail', evidence: ['no MQTT CONNECT reached the hub'] };
+  const gaps = refused.slice(1).map((s, i) => Math.round(s.t - refused[i]!.t));
+  const evidence = [
+    `${refused.length} CONNECT(s) refused with CONNACK 5${gaps.length ? `, ${gaps.map(ms).join(', ')} apart` : ''}`,
+  ];
+  if (refused.length <= 2) return { grade: 'pass', evidence };
+  const fix =
+    'stop (or back off to minutes) after CONNACK 5: a wrong or expired credential does not fix itself; renew the SAS token or certificate first';
+  if (gaps.some((g) => g < 1000) && refused.length >= 4) return { grade: 'fail', evidence, fix };
+  return judgeWaits(gaps).grade === 'pass' ? { grade: 'pass', evidence } : { grade: 'warn', evidence, fix };
+}

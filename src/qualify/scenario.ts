@@ -1,0 +1,50 @@
+/** The scenario a case runs on, as a document: one IoT Hub endpoint on a free port, the case's device registered. */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { QualifyCase } from './types.js';
+
+export const HUB_HOST = 'myhub.azure-devices.net';
+
+export interface CaseScenario {
+  file: string;
+  /** The key the hub holds for the device. */
+  key: string;
+}
+
+export function caseScenarioDoc(c: QualifyCase, deviceId: string, key: string): Record<string, unknown> {
+  const { after, ...ep } = c.endpoint;
+  return {
+    name: `qualify-${c.id}`,
+    description: c.title,
+    listen: { host: '127.0.0.1', port: 0 },
+    endpoints: [
+      {
+        name: 'hub',
+        kind: 'iothub',
+        // "localhost": the Azure SDKs dial GatewayHostName=localhost:PORT and send it as SNI.
+        hostnames: ['*.azure-devices.net', 'localhost'],
+        default: true,
+        ...ep,
+        after: { mode: 'mqtt', ...after },
+      },
+    ],
+    devices: [{ id: deviceId, auth: 'sas', primaryKey: key }],
+    ...(c.timeline ? { timeline: c.timeline } : {}),
+  };
+}
+
+/** Writes the case's scenario (JSON is YAML) into a fresh temp folder. */
+export function writeCaseScenario(c: QualifyCase, deviceId: string): CaseScenario {
+  const key = randomBytes(32).toString('base64');
+  const dir = mkdtempSync(path.join(os.tmpdir(), `hubtls-qualify-${c.id}-`));
+  const file = path.join(dir, `${c.id}.yaml`);
+  writeFileSync(file, JSON.stringify(caseScenarioDoc(c, deviceId, key), null, 2));
+  return { file, key };
+}
+
+/** The device connection string a case hands out: the SDK form, with GatewayHostName naming the free port. */
+export function connectionString(deviceId: string, key: string, port: number): string {
+  return `HostName=${HUB_HOST};DeviceId=${deviceId};SharedAccessKey=${key};GatewayHostName=localhost:${port}`;
+}
