@@ -2,7 +2,7 @@
 /**
  * hubtls — a TLS test endpoint that behaves like Azure IoT Hub and DPS at the TLS layer.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { reportError } from './output.js';
 
 type Register = (program: Command) => unknown;
@@ -34,7 +34,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 const program = new Command('hubtls')
   .description('TLS test endpoint and proxy that behaves like Azure IoT Hub and DPS')
   .showHelpAfterError()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  // Commander has printed the message; a usage error exits 2 (as documented for test and qualify), help 0.
+  .exitOverride();
 
 async function main(): Promise<void> {
   const wanted = COMMANDS[process.argv[2] ?? ''];
@@ -43,5 +45,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.exitCode = reportError(e);
+  process.exitCode = e instanceof CommanderError ? (e.exitCode === 0 ? 0 : 2) : reportError(e);
 });

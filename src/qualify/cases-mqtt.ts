@@ -19,11 +19,11 @@ function once(h: CaseHub, step: string, act: () => void): void {
   act();
 }
 
-/** Once, when the device's first MQTT CONNECT is accepted. */
-function onFirstConnect(rec: Recording, h: CaseHub, act: () => void): void {
-  if (h.done.has('connected') || mqttConnects(rec).length === 0) return;
-  h.done.add('connected');
-  act();
+/** Once, a good session after the device's first accepted MQTT CONNECT: 1 s later (its open() has completed). */
+function afterGoodSession(rec: Recording, h: CaseHub, now: number, act: () => void): void {
+  const first = mqttConnects(rec)[0];
+  if (!first || now - first.t < 1000) return;
+  once(h, 'good-session', act);
 }
 
 /** Once, `waitMs` after the first matching session event, unless `settled` says the device already acted. */
@@ -47,8 +47,8 @@ export const MQTT_CASES: QualifyCase[] = [
     source: RETRY_DOC,
     endpoint: { ...hub, faults: [{ id: 'outage', fault: 'reset-after-hello', active: false }] },
     limitMs: 30_000,
-    control: (rec, h) => onFirstConnect(rec, h, () => (h.startFault('outage'), h.drop())),
-    enough: (rec) => g.waitsAfterDrop(rec).attempts.length >= 6,
+    control: (rec, h, now) => afterGoodSession(rec, h, now, () => (h.startFault('outage'), h.drop())),
+    enough: (rec) => g.waitsAfterDrop(rec).attempts.length >= 8,
     grade: g.gradeBackoff,
   },
   {
@@ -60,7 +60,7 @@ export const MQTT_CASES: QualifyCase[] = [
     source: RETRY_DOC,
     endpoint: hub,
     limitMs: 20_000,
-    control: (rec, h) => onFirstConnect(rec, h, () => h.drop()),
+    control: (rec, h, now) => afterGoodSession(rec, h, now, () => h.drop()),
     enough: (rec) => g.waitsAfterDrop(rec).attempts.length >= 1,
     grade: g.gradeReconnectWait,
   },

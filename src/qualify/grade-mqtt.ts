@@ -19,14 +19,25 @@ export function waitsAfterDrop(rec: Recording): { drop?: number; attempts: Hs[];
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const geoMean = (xs: number[]) => Math.exp(mean(xs.map((x) => Math.log(x))));
 const cv = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2))) / mean(xs);
+
+/** Growth per attempt: exp of the least-squares slope of log(wait) over the attempt index. */
+export function growthFactor(ws: number[]): number {
+  const ys = ws.map((w) => Math.log(Math.max(w, 10)));
+  const xm = (ws.length - 1) / 2;
+  const ym = mean(ys);
+  const num = ys.reduce((a, y, i) => a + (i - xm) * (y - ym), 0);
+  const den = ys.reduce((a, _y, i) => a + (i - xm) ** 2, 0);
+  return Math.exp(num / den);
+}
+
+/** The part of the series a backoff is judged on: the last 4 waits (SDKs start slowly: an immediate retry, a floor). */
+const tailOf = (waits: number[]) => (waits.length >= 6 ? waits.slice(-4) : waits.length >= 4 ? waits.slice(1) : waits);
 
 /** Pure judgement of a series of reconnect waits (ms): constant and linear fail, exact exponential warns. */
 export function judgeWaits(waits: number[]): Graded {
   const shown = `waits before each reconnect: ${waits.map(ms).join(', ')}`;
-  // SDKs may retry once at once; judge the series after that first retry when there is enough of it.
-  const ws = waits.length >= 4 ? waits.slice(1) : waits;
+  const ws = tailOf(waits);
   if (ws.length < 3) {
     const slow = ws.every((w) => w >= 1000);
     return slow
@@ -35,18 +46,18 @@ export function judgeWaits(waits: number[]): Graded {
   }
   const floor = ws.map((w) => Math.max(w, 10));
   const ratios = floor.slice(1).map((w, i) => w / floor[i]!);
-  const growth = geoMean(ratios);
-  const ratioWords = `growth ×${growth.toFixed(2)} per attempt (ratios ${ratios.map((r) => r.toFixed(2)).join(', ')})`;
+  const growth = growthFactor(ws);
+  const words = `last ${ws.length} waits grow ×${growth.toFixed(2)} per attempt (ratios ${ratios.map((r) => r.toFixed(2)).join(', ')})`;
   if (Math.max(...floor) / Math.min(...floor) < 1.5)
     return { grade: 'fail', evidence: [shown, `constant reconnect loop (~${ms(mean(ws))})`], fix: BACKOFF_FIX };
-  if (growth < 1.6) return { grade: 'fail', evidence: [shown, `not exponential: ${ratioWords}`], fix: BACKOFF_FIX };
+  if (growth < 1.5) return { grade: 'fail', evidence: [shown, `not exponential: ${words}`], fix: BACKOFF_FIX };
   if (cv(ratios) < 0.05)
     return {
       grade: 'warn',
-      evidence: [shown, `exponential without jitter: ${ratioWords}`],
+      evidence: [shown, `exponential without jitter: ${words}`],
       fix: 'add random jitter to each backoff, so a fleet dropped together does not reconnect in lockstep',
     };
-  return { grade: 'pass', evidence: [shown, `exponential with jitter: ${ratioWords}`] };
+  return { grade: 'pass', evidence: [shown, `exponential with jitter: ${words}`] };
 }
 
 export function gradeBackoff(rec: Recording): Graded {
