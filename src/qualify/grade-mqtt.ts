@@ -19,45 +19,44 @@ export function waitsAfterDrop(rec: Recording): { drop?: number; attempts: Hs[];
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const cv = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2))) / mean(xs);
+const cv = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2))) / Math.abs(mean(xs));
 
-/** Growth per attempt: exp of the least-squares slope of log(wait) over the attempt index. */
-export function growthFactor(ws: number[]): number {
-  const ys = ws.map((w) => Math.log(Math.max(w, 10)));
-  const xm = (ws.length - 1) / 2;
-  const ym = mean(ys);
-  const num = ys.reduce((a, y, i) => a + (i - xm) * (y - ym), 0);
-  const den = ys.reduce((a, _y, i) => a + (i - xm) ** 2, 0);
-  return Math.exp(num / den);
+/** Means of the first, middle and last third of a series: robust to jitter, which moves single waits a lot. */
+export function thirds(ws: number[]): [number, number, number] {
+  const k = Math.floor(ws.length / 3);
+  return [mean(ws.slice(0, k)), mean(ws.slice(k, ws.length - k)), mean(ws.slice(-k))];
 }
 
-/** The part of the series a backoff is judged on: the last 4 waits (SDKs start slowly: an immediate retry, a floor). */
-const tailOf = (waits: number[]) => (waits.length >= 6 ? waits.slice(-4) : waits.length >= 4 ? waits.slice(1) : waits);
-
-/** Pure judgement of a series of reconnect waits (ms): constant and linear fail, exact exponential warns. */
+/**
+ * Pure judgement of a series of reconnect waits (ms). The series after the first wait (SDKs retry
+ * once at once) is cut in thirds: constant when the last third is not 1.5 × the first; exponential
+ * when the last third is at least 1.7 × the middle one (linear growth d, 2d, 3d… stays under 5/3); no
+ * jitter when the increments between waits grow by a steady factor (exact a + b·2^k backoff).
+ */
 export function judgeWaits(waits: number[]): Graded {
   const shown = `waits before each reconnect: ${waits.map(ms).join(', ')}`;
-  const ws = tailOf(waits);
-  if (ws.length < 3) {
-    const slow = ws.every((w) => w >= 1000);
+  const ws = waits.slice(1).map((w) => Math.max(w, 1));
+  if (ws.length < 6) {
+    const slow = waits.every((w) => w >= 1000);
     return slow
       ? { grade: 'pass', evidence: [shown, 'few, slow reconnects: growth and jitter not judged'] }
       : { grade: 'warn', evidence: [shown, 'too few reconnects to judge the backoff'], fix: BACKOFF_FIX };
   }
-  const floor = ws.map((w) => Math.max(w, 10));
-  const ratios = floor.slice(1).map((w, i) => w / floor[i]!);
-  const growth = growthFactor(ws);
-  const words = `last ${ws.length} waits grow ×${growth.toFixed(2)} per attempt (ratios ${ratios.map((r) => r.toFixed(2)).join(', ')})`;
-  if (Math.max(...floor) / Math.min(...floor) < 1.5)
-    return { grade: 'fail', evidence: [shown, `constant reconnect loop (~${ms(mean(ws))})`], fix: BACKOFF_FIX };
-  if (growth < 1.5) return { grade: 'fail', evidence: [shown, `not exponential: ${words}`], fix: BACKOFF_FIX };
-  if (cv(ratios) < 0.05)
+  const [a, b, c] = thirds(ws);
+  const words = `mean wait by thirds ${ms(a)} → ${ms(b)} → ${ms(c)}`;
+  if (c < 1.5 * a) return { grade: 'fail', evidence: [shown, `constant reconnect loop (${words})`], fix: BACKOFF_FIX };
+  if (c < 1.7 * b)
+    return { grade: 'fail', evidence: [shown, `grows, but not exponentially (${words})`], fix: BACKOFF_FIX };
+  const steps = ws.slice(1).map((w, i) => w - ws[i]!);
+  const stepRatios = steps.slice(1).map((d, i) => d / steps[i]!);
+  const steady = steps.every((d) => d > 0) && cv(stepRatios) < 0.15;
+  if (steady)
     return {
       grade: 'warn',
-      evidence: [shown, `exponential without jitter: ${words}`],
+      evidence: [shown, `exponential without jitter (${words}; each step ×${mean(stepRatios).toFixed(2)})`],
       fix: 'add random jitter to each backoff, so a fleet dropped together does not reconnect in lockstep',
     };
-  return { grade: 'pass', evidence: [shown, `exponential with jitter: ${words}`] };
+  return { grade: 'pass', evidence: [shown, `exponential with jitter (${words})`] };
 }
 
 export function gradeBackoff(rec: Recording): Graded {

@@ -1,0 +1,266 @@
+/**
+ * The qualification graders without a hub: recorded event sequences in, grades out. Each sequence
+ * is what the hub publishes for a device behaving one way (the integration test drives real ones).
+ */
+import t from 'tap';
+import type { HandshakeEvent, SessionEvent } from '../../src/events/types.js';
+import type { At, Recording } from '../../src/qualify/types.js';
+import {
+  judgeWaits,
+  gradeBackoff,
+  gradePubackRetry,
+  gradePingresp,
+  gradeNoHammer,
+} from '../../src/qualify/grade-mqtt.js';
+import { gradeChainChange, gradeRefuses, gradeSuites, gradeEccOnly } from '../../src/qualify/grade-tls.js';
+import { CASES, pickCases } from '../../src/qualify/registry.js';
+
+const G2 = { id: 'g2', keyType: 'rsa', leafSha256: 'aa'.repeat(32), root: 'DigiCert Global Root G2' };
+const GCM = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256';
+
+function hs(conn: number, t: number, outcome: HandshakeEvent['outcome'], more: Partial<HandshakeEvent> = {}) {
+  const hello = {
+    versions: ['TLSv1.2' as const],
+    suites: [GCM],
+    groups: [],
+    sigalgs: [],
+    alpn: [],
+    ja3: '',
+    ja4: '',
+    bytes: 200,
+  };
+  return {
+    type: 'handshake',
+    conn,
+    listener: 'l',
+    peer: 'p',
+    outcome,
+    reason: outcome,
+    durationMs: 10,
+    t,
+    hello,
+    ...more,
+  } as At<HandshakeEvent>;
+}
+function ss(conn: number, t: number, action: SessionEvent['action'], more: Partial<SessionEvent> = {}) {
+  return {
+    type: 'session',
+    conn,
+    endpoint: 'hub',
+    peer: 'p',
+    protocol: 'mqtt',
+    action,
+    ok: true,
+    reason: action,
+    t,
+    ...more,
+  } as At<SessionEvent>;
+}
+function rec(parts: Partial<Recording>): Recording {
+  return {
+    handshakes: [],
+    verdicts: [],
+    sessions: [],
+    drops: [],
+    open: 0,
+    device: { exitCode: 0, stoppedByCase: true, timedOut: false },
+    ...parts,
+  };
+}
+
+t.test('backoff series: constant and linear fail, exact doubling warns, jittered doubling passes', async (t) => {
+  const jittered = (w: number, i: number) => Math.round(w * (0.7 + ((i * 37) % 10) / 20));
+  t.match(judgeWaits(Array(10).fill(100)), { grade: 'fail', evidence: [/100 ms/, /constant reconnect loop/] });
+  t.match(judgeWaits([100, 110, 95, 105, 98, 102, 107, 93, 101, 99]), {
+    grade: 'fail',
+    evidence: [String, /constant/],
+  });
+  t.match(judgeWaits([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => 1000 * k)), {
+    grade: 'fail',
+    evidence: [String, /grows, but not exponentially/],
+  });
+  t.match(judgeWaits([0, 100, 200, 400, 800, 1600, 3200, 6400]), {
+    grade: 'warn',
+    evidence: [String, /without jitter/],
+  });
+  t.match(
+    judgeWaits([0, 101, 103, 107, 115, 131, 163, 227, 355, 611]),
+    { grade: 'warn' },
+    'a floor plus exact doubling',
+  );
+  t.match(judgeWaits([0, 100, 200, 400, 800, 1600, 3200, 6400].map(jittered)), {
+    grade: 'pass',
+    evidence: [String, /with jitter/],
+  });
+  // The Azure SDK for Node, measured: an immediate first retry, then 100 ms + (2^(x-1) - 1) × rand(0..25 ms).
+  t.match(judgeWaits([5, 106, 117, 168, 266, 216, 394, 637, 1450, 2100]), {
+    grade: 'pass',
+    evidence: [String, /with jitter/],
+  });
+  t.match(judgeWaits([2000, 5000]), { grade: 'pass' }, 'few but slow reconnects pass unjudged');
+  t.match(judgeWaits([50, 60]), { grade: 'warn' });
+});
+
+t.test('backoff case: waits are measured from the drop, then from each failed attempt', async (t) => {
+  const starts = [1000, 1100, 1300, 1700, 2500, 4100, 7300, 13700];
+  const attempts = starts.map((at, i) => hs(i + 2, at + 10, 'HUBTLS_FAULT_INJECTED'));
+  const r = gradeBackoff(rec({ handshakes: [hs(1, 50, 'HUBTLS_ACCEPTED'), ...attempts], drops: [1000] }));
+  t.match(r, {
+    grade: 'warn',
+    evidence: [
+      /waits before each reconnect: 0 ms, 90 ms, 190 ms, 390 ms, 790 ms, 1590 ms, 3190 ms, 6390 ms/,
+      /without jitter/,
+    ],
+  });
+  t.match(gradeBackoff(rec({ handshakes: [hs(1, 50, 'HUBTLS_ACCEPTED')], drops: [1000] })), {
+    grade: 'fail',
+    evidence: [/never reconnected/],
+  });
+});
+
+t.test('PUBACK withheld: same id with DUP passes; without DUP or with a new id fails, naming the ids', async (t) => {
+  const pub = (conn: number, at: number, messageId: number, dup: boolean) =>
+    ss(conn, at, 'telemetry', { detail: { qos: 1, messageId, dup } });
+  const first = pub(1, 300, 7, false);
+  t.match(gradePubackRetry(rec({ sessions: [first, pub(2, 2600, 7, true)], drops: [2500] })), {
+    grade: 'pass',
+    evidence: [/packet id 7 .*withheld/, /dropped at 2500 ms/, /packet id 7 and DUP at 2600 ms/],
+  });
+  t.match(gradePubackRetry(rec({ sessions: [first, pub(2, 2600, 7, false)] })), {
+    grade: 'fail',
+    evidence: [String, /without DUP/],
+    fix: /DUP=1/,
+  });
+  t.match(gradePubackRetry(rec({ sessions: [first, pub(2, 2600, 1, false)] })), {
+    grade: 'fail',
+    evidence: [String, /packet id 1, DUP 0: not a retransmission/],
+  });
+  t.match(gradePubackRetry(rec({ sessions: [first] })), { grade: 'fail', evidence: [String, /never sent again/] });
+  t.match(gradePubackRetry(rec({ sessions: [ss(1, 300, 'telemetry', { detail: { qos: 0 } })] })), { grade: 'na' });
+});
+
+t.test('missing PINGRESP: the device must close and reconnect itself within 1.5 × keep-alive', async (t) => {
+  const connect = ss(1, 100, 'connect', { detail: { keepalive: 2 } });
+  const ping = ss(1, 2100, 'request', { detail: { withheld: 'pingresp' } });
+  t.match(
+    gradePingresp(
+      rec({
+        sessions: [connect, ping, ss(1, 3100, 'disconnect', { reason: 'connection closed' })],
+        handshakes: [hs(1, 90, 'HUBTLS_ACCEPTED'), hs(2, 4100, 'HUBTLS_ACCEPTED')],
+      }),
+    ),
+    {
+      grade: 'pass',
+      evidence: [/keep-alive 2 s/, /reconnected 1990 ms after the PINGREQ/],
+    },
+  );
+  const hubClosed = ss(1, 5100, 'disconnect', { ok: false, reason: 'device hubtls-device closed: keep-alive expired' });
+  t.match(
+    gradePingresp(
+      rec({
+        sessions: [connect, ping, hubClosed],
+        handshakes: [hs(1, 90, 'HUBTLS_ACCEPTED'), hs(2, 5300, 'HUBTLS_ACCEPTED')],
+      }),
+    ),
+    {
+      grade: 'fail',
+      evidence: [String, /the hub closed the silent connection .* never noticed/],
+    },
+  );
+});
+
+t.test('CONNACK 5: giving up passes, a fast loop fails', async (t) => {
+  const refused = (n: number, gap: number) =>
+    Array.from({ length: n }, (_, i) => ss(i + 1, 100 + i * gap, 'connect', { ok: false, status: 5 }));
+  const handshakes = [hs(1, 50, 'HUBTLS_ACCEPTED')];
+  t.match(gradeNoHammer(rec({ handshakes, sessions: refused(2, 20) })), { grade: 'pass' });
+  t.match(gradeNoHammer(rec({ handshakes, sessions: refused(8, 110) })), {
+    grade: 'fail',
+    evidence: [/8 CONNECT\(s\) refused with CONNACK 5, 110 ms/],
+    fix: /CONNACK 5/,
+  });
+});
+
+t.test('refusing a defective certificate: alert passes, silent close warns, completing fails', async (t) => {
+  const grade = gradeRefuses('an expired leaf', 'notAfter');
+  t.match(
+    grade(rec({ handshakes: [hs(1, 30, 'HUBTLS_CLIENT_REJECTED_CHAIN', { alertReceived: 'certificate_expired' })] })),
+    {
+      grade: 'pass',
+      evidence: [/alert certificate_expired/, String],
+    },
+  );
+  const silent = rec({
+    handshakes: [hs(1, 30, 'HUBTLS_ACCEPTED')],
+    verdicts: [
+      {
+        type: 'verdict',
+        conn: 1,
+        outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN',
+        handshakeOutcome: 'HUBTLS_ACCEPTED',
+        inferred: true,
+        reason: 'silent',
+        t: 40,
+      },
+    ],
+  });
+  t.match(grade(silent), { grade: 'warn', evidence: [/without a TLS alert/, /inferred/], fix: /fatal alert/ });
+  t.match(grade(rec({ handshakes: [hs(1, 30, 'HUBTLS_ACCEPTED')], sessions: [ss(1, 50, 'connect')] })), {
+    grade: 'fail',
+    evidence: [/completed the handshake with an expired leaf and sent MQTT CONNECT/, String],
+    fix: /notAfter/,
+  });
+  t.match(grade(rec({})), { grade: 'fail', evidence: [/no TLS connection/] });
+});
+
+t.test('suites: none of the eight fails, extras warn (TLS 1.3 suites and SCSV do not count)', async (t) => {
+  const offer = (suites: string[]) =>
+    rec({
+      handshakes: [hs(1, 30, 'HUBTLS_REFUSED_CIPHER', { hello: { ...hs(1, 0, 'HUBTLS_ACCEPTED').hello!, suites } })],
+    });
+  t.match(gradeSuites(offer(['TLS_RSA_WITH_AES_128_CBC_SHA'])), {
+    grade: 'fail',
+    evidence: [/0 of Azure's eight/, String],
+  });
+  t.match(gradeSuites(offer([GCM, 'TLS_RSA_WITH_AES_128_CBC_SHA'])), {
+    grade: 'warn',
+    evidence: [String, /1 Azure never accepts: TLS_RSA_WITH_AES_128_CBC_SHA/],
+  });
+  t.match(gradeSuites(offer(['TLS_AES_128_GCM_SHA256', GCM, 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV'])), { grade: 'pass' });
+  t.match(
+    gradeEccOnly(offer([GCM])),
+    { grade: 'na' },
+    'a device that offers RSA suites is not graded on the ECC chain',
+  );
+});
+
+t.test('chain change: both sides of the change must complete', async (t) => {
+  const grade = gradeChainChange('migration to G2', 'trust G2');
+  const before = hs(1, 30, 'HUBTLS_ACCEPTED', { chain: { ...G2, id: 'baltimore' } });
+  t.match(grade(rec({ handshakes: [before, hs(2, 900, 'HUBTLS_ACCEPTED', { chain: G2 })] })), {
+    grade: 'pass',
+    evidence: [/baltimore/, /conn 2 accepted on chain g2/],
+  });
+  t.match(
+    grade(rec({ handshakes: [before, hs(2, 900, 'HUBTLS_CLIENT_REJECTED_CHAIN', { alertReceived: 'unknown_ca' })] })),
+    {
+      grade: 'fail',
+      evidence: [String, /after the migration to G2: conn 2 .*unknown_ca/],
+      fix: 'trust G2',
+    },
+  );
+  t.match(grade(rec({ handshakes: [before] })), { grade: 'fail', evidence: [/never reconnected/] });
+});
+
+t.test(
+  'the case registry: unique ids, each with its Azure source; --cases picks in order and names unknown ids',
+  async (t) => {
+    t.equal(new Set(CASES.map((c) => c.id)).size, CASES.length);
+    for (const c of CASES) t.ok(c.source && c.azure && c.proves, `${c.id} says what it proves and why`);
+    t.same(
+      pickCases(['mqtt-backoff', 'tls-connect']).map((c) => c.id),
+      ['mqtt-backoff', 'tls-connect'],
+    );
+    t.throws(() => pickCases(['tls-nope']), /unknown case tls-nope/);
+  },
+);
