@@ -91,6 +91,12 @@ export function gradeReconnectWait(rec: Recording): Graded {
       };
 }
 
+/** The hub's record of an acknowledgement it withheld (src/after/mqtt/withhold.ts). */
+function withheldAck(rec: Recording, kind: string): { t: number; messageId?: number } | undefined {
+  const e = rec.sessions.find((s) => (s.detail as { withheld?: string } | undefined)?.withheld === kind);
+  return e && { t: e.t, messageId: (e.detail as { messageId?: number }).messageId };
+}
+
 interface PubDetail {
   messageId?: number;
   dup?: boolean;
@@ -106,10 +112,13 @@ export function gradePubackRetry(rec: Recording): Graded {
     return pubs.length
       ? { grade: 'na', evidence: [`${pubs.length} telemetry message(s), none at QoS 1`] }
       : { grade: 'fail', evidence: ['the device sent no telemetry'], fix: 'send a telemetry message at QoS 1' };
-  const id = pubOf(first.detail).messageId;
-  const head = `PUBLISH packet id ${id} at ${ms(first.t)}: PUBACK withheld`;
+  const withheld = withheldAck(rec, 'puback');
+  if (!withheld) return { grade: 'na', evidence: ['the hub withheld no PUBACK (nothing to retransmit)'] };
+  const id = withheld.messageId;
+  const held = pubs.find((s) => pubOf(s.detail).messageId === id && s.t <= withheld.t) ?? first;
+  const head = `PUBLISH packet id ${id} at ${ms(held.t)}: PUBACK withheld`;
   const drop = rec.drops.length ? [`connection dropped at ${ms(rec.drops[0]!)}`] : [];
-  const later = pubs.filter((s) => s.t > first.t && pubOf(s.detail).qos === 1);
+  const later = pubs.filter((s) => s.t > withheld.t && pubOf(s.detail).qos === 1);
   const same = later.find((s) => pubOf(s.detail).messageId === id);
   if (same && pubOf(same.detail).dup)
     return { grade: 'pass', evidence: [head, ...drop, `republished with packet id ${id} and DUP at ${ms(same.t)}`] };
@@ -145,6 +154,7 @@ export function gradeSubackRetry(rec: Recording): Graded {
       evidence: ['the device subscribed to nothing'],
       fix: 'subscribe to devices/{id}/messages/devicebound/#',
     };
+  if (!withheldAck(rec, 'suback')) return { grade: 'na', evidence: ['the hub withheld no SUBACK'] };
   const filter = (first.detail as { filter?: string } | undefined)?.filter;
   const again = subs.find((s) => s.t > first.t && (s.detail as { filter?: string } | undefined)?.filter === filter);
   const head = `SUBSCRIBE ${filter} at ${ms(first.t)}: SUBACK withheld`;

@@ -21,6 +21,7 @@ const S_CLIENT =
 const VERIFYING = S_CLIENT.replace('</dev/null', '-verify_return_error -verify_hostname "$HUBTLS_HOSTNAME" </dev/null');
 const SDK_DEVICE = `${process.execPath} test/fixtures/qualify/sdk-device.mjs`;
 const BAD_DEVICE = `${process.execPath} test/fixtures/qualify/bad-device.mjs`;
+const MQTTJS_DEVICE = `${process.execPath} test/fixtures/qualify/mqttjs-device.mjs`;
 
 async function options(client: string, caseTimeoutMs?: number): Promise<QualifyOptions> {
   const pki = await sharedStore();
@@ -137,3 +138,23 @@ t.test('a bad device (reconnects at once, forgets unacknowledged messages) fails
     problems: [/keep-alive 1 s; PINGREQ at \d+ ms/, /reconnected \d+ ms after the PINGREQ/],
   });
 });
+
+t.test(
+  'PUBACK withheld: mqtt.js resends with the same packet id but no DUP (fail); with DUP set it passes',
+  async (t) => {
+    const plain = await one('mqtt-puback-retry', MQTTJS_DEVICE, 10_000);
+    t.match(plain, {
+      status: 'fail',
+      problems: [
+        /PUBLISH packet id (\d+) .*withheld/,
+        /dropped/,
+        /republished with packet id \d+ at \d+ ms but without DUP/,
+      ],
+    });
+    const dup = await one('mqtt-puback-retry', `${MQTTJS_DEVICE} dup`, 10_000);
+    t.match(dup, {
+      status: 'pass',
+      problems: [/PUBACK withheld/, /dropped/, /republished with packet id \d+ and DUP/],
+    });
+  },
+);

@@ -122,21 +122,33 @@ t.test('PUBACK withheld: same id with DUP passes; without DUP or with a new id f
   const pub = (conn: number, at: number, messageId: number, dup: boolean) =>
     ss(conn, at, 'telemetry', { detail: { qos: 1, messageId, dup } });
   const first = pub(1, 300, 7, false);
-  t.match(gradePubackRetry(rec({ sessions: [first, pub(2, 2600, 7, true)], drops: [2500] })), {
+  const held = ss(1, 300, 'request', { detail: { withheld: 'puback', messageId: 7 } });
+  t.match(gradePubackRetry(rec({ sessions: [first, held, pub(2, 2600, 7, true)], drops: [2500] })), {
     grade: 'pass',
     evidence: [/packet id 7 .*withheld/, /dropped at 2500 ms/, /packet id 7 and DUP at 2600 ms/],
   });
-  t.match(gradePubackRetry(rec({ sessions: [first, pub(2, 2600, 7, false)] })), {
+  t.match(gradePubackRetry(rec({ sessions: [first, held, pub(2, 2600, 7, false)] })), {
     grade: 'fail',
     evidence: [String, /without DUP/],
     fix: /DUP=1/,
   });
-  t.match(gradePubackRetry(rec({ sessions: [first, pub(2, 2600, 1, false)] })), {
+  t.match(gradePubackRetry(rec({ sessions: [first, held, pub(2, 2600, 1, false)] })), {
     grade: 'fail',
     evidence: [String, /packet id 1, DUP 0: not a retransmission/],
   });
-  t.match(gradePubackRetry(rec({ sessions: [first] })), { grade: 'fail', evidence: [String, /never sent again/] });
+  t.match(gradePubackRetry(rec({ sessions: [first, held] })), {
+    grade: 'fail',
+    evidence: [String, /never sent again/],
+  });
   t.match(gradePubackRetry(rec({ sessions: [ss(1, 300, 'telemetry', { detail: { qos: 0 } })] })), { grade: 'na' });
+  t.match(
+    gradePubackRetry(rec({ sessions: [first, pub(2, 2600, 7, true)] })),
+    {
+      grade: 'na',
+      evidence: [/withheld no PUBACK/],
+    },
+    'no pass unless the hub really withheld the PUBACK',
+  );
 });
 
 t.test('missing PINGRESP: the device must close and reconnect itself within 1.5 × keep-alive', async (t) => {
