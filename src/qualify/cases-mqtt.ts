@@ -125,6 +125,24 @@ export const MQTT_CASES: QualifyCase[] = [
     grade: g.gradePingresp,
   },
   {
+    id: 'mqtt-sas-renewal',
+    group: 'mqtt',
+    title: 'renews its SAS token before expiry',
+    proves:
+      'the device reconnects with a new token before the old one expires (judged when its token lives under the time limit)',
+    azure: 'IoT Hub closes an MQTT connection when its SAS token expires; the device must reconnect with a new token',
+    source: 'learn.microsoft.com/azure/iot-hub/authenticate-authorize-sas (security tokens, expiry)',
+    endpoint: hub,
+    limitMs: 60_000,
+    enough: (rec) => {
+      const ok = mqttConnects(rec);
+      const closed = rec.sessions.some((s) => s.action === 'disconnect' && /SAS token expired/.test(s.reason));
+      const refused = rec.sessions.filter((s) => s.action === 'connect' && !s.ok).length;
+      return ok.length >= 2 || (closed && refused >= 3);
+    },
+    grade: g.gradeSasRenewal,
+  },
+  {
     id: 'mqtt-connack5',
     group: 'mqtt',
     title: 'does not hammer the hub after CONNACK 5 (not authorized)',

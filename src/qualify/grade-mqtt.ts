@@ -3,7 +3,7 @@
  * (ms since the device command started); a connection attempt starts at its handshake verdict less
  * the handshake's duration, so the device's own waiting time is measured, not the hub's work.
  */
-import { ms, noConnection, startOf, type Hs } from './recording.js';
+import { mqttConnects, ms, noConnection, startOf, type Hs } from './recording.js';
 import type { Graded, Recording } from './types.js';
 
 const BACKOFF_FIX =
@@ -219,4 +219,61 @@ export function gradeNoHammer(rec: Recording): Graded {
     'stop (or back off to minutes) after CONNACK 5: a wrong or expired credential does not fix itself; renew the SAS token or certificate first';
   if (gaps.some((g) => g < 1000) && refused.length >= 4) return { grade: 'fail', evidence, fix };
   return judgeWaits(gaps).grade === 'pass' ? { grade: 'pass', evidence } : { grade: 'warn', evidence, fix };
+}
+
+interface ConnectDetail {
+  sasExpiry?: string;
+  sasValidMs?: number;
+}
+const cd = (d: unknown) => (d ?? {}) as ConnectDetail;
+
+/**
+ * Renews its SAS token before expiry: a new CONNECT with a later token before the hub closes the
+ * connection at the old token's expiry passes; recovering after the close warns; reusing the
+ * expired token (CONNACK 5) or not coming back fails. A token that outlives the case: na.
+ */
+export function gradeSasRenewal(rec: Recording): Graded {
+  const ok = mqttConnects(rec).filter((s) => cd(s.detail).sasValidMs !== undefined);
+  const first = ok[0];
+  if (!first) return { grade: 'fail', evidence: ['the device never completed an MQTT CONNECT with a SAS token'] };
+  const { sasExpiry, sasValidMs } = cd(first.detail);
+  const expiresAt = first.t + sasValidMs!;
+  const head = `token of conn ${first.conn} valid until ${sasExpiry} (${Math.round(sasValidMs! / 1000)} s after CONNECT)`;
+  const renewed = ok.find((s) => s.t > first.t && cd(s.detail).sasExpiry! > sasExpiry!);
+  if (renewed && renewed.t <= expiresAt)
+    return {
+      grade: 'pass',
+      evidence: [
+        head,
+        `reconnected with a new token (until ${cd(renewed.detail).sasExpiry}) ${ms(expiresAt - renewed.t)} before expiry`,
+      ],
+    };
+  const closed = rec.sessions.find(
+    (s) => s.action === 'disconnect' && s.conn === first.conn && /SAS token expired/.test(s.reason),
+  );
+  if (!closed)
+    return {
+      grade: 'na',
+      evidence: [
+        head,
+        'the token outlived the case: give the device a token lifetime under the case time limit (e.g. 20 s) to judge renewal',
+      ],
+    };
+  const fix =
+    'renew the SAS token before it expires (the Azure SDKs reconnect with a new token at 80% of its lifetime)';
+  const evidence = [head, `the hub closed the connection at expiry (${ms(closed.t)})`];
+  if (renewed)
+    return {
+      grade: 'warn',
+      evidence: [...evidence, `reconnected with a new token ${ms(renewed.t - closed.t)} later`],
+      fix,
+    };
+  const refused = rec.sessions.filter((s) => s.action === 'connect' && !s.ok && s.t > closed.t);
+  if (refused.length)
+    return {
+      grade: 'fail',
+      evidence: [...evidence, `${refused.length} CONNECT(s) refused afterwards: ${refused[0]!.reason}`],
+      fix,
+    };
+  return { grade: 'fail', evidence: [...evidence, 'the device did not come back'], fix };
 }

@@ -99,6 +99,14 @@ t.test('the Azure IoT device SDK for Node passes the backoff, SUBACK retry and C
   t.match(backoff.problems, [/waits before each reconnect: (\d+ ms, ){9}\d+ ms/, /exponential with jitter/]);
   const suback = await one('mqtt-suback-retry', SDK_DEVICE, 10_000);
   t.equal(suback.status, 'pass', suback.problems.join('\n') + suback.output);
+  const sas = await one('mqtt-sas-renewal', `${SDK_DEVICE} 5`, 10_000);
+  t.match(sas, {
+    status: 'pass',
+    problems: [
+      /token of conn \d+ valid until .*\(\d s after CONNECT\)/,
+      /reconnected with a new token .* before expiry/,
+    ],
+  });
   const connack5 = await one('mqtt-connack5', SDK_DEVICE, 2000);
   t.equal(connack5.status, 'pass', connack5.problems.join('\n'));
   t.match(connack5.problems, [/^[12] CONNECT\(s\) refused with CONNACK 5/]);
@@ -127,6 +135,16 @@ t.test('a bad device (reconnects at once, forgets unacknowledged messages) fails
       /connection dropped/,
       /has packet id \d+, DUP 0: not a retransmission/,
       /^fix: .*DUP=1/,
+    ],
+  });
+  const sas = await one('mqtt-sas-renewal', `${BAD_DEVICE} 60 3`, 10_000);
+  t.match(sas, {
+    status: 'fail',
+    problems: [
+      String,
+      /the hub closed the connection at expiry/,
+      /CONNECT\(s\) refused afterwards: SAS token expired/,
+      /^fix: renew/,
     ],
   });
   const connack5 = await one('mqtt-connack5', BAD_DEVICE, 10_000);

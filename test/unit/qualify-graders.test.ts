@@ -6,6 +6,7 @@ import t from 'tap';
 import type { HandshakeEvent, SessionEvent } from '../../src/events/types.js';
 import type { At, Recording } from '../../src/qualify/types.js';
 import {
+  gradeSasRenewal,
   judgeWaits,
   gradeBackoff,
   gradePubackRetry,
@@ -179,6 +180,32 @@ t.test('missing PINGRESP: the device must close and reconnect itself within 1.5 
       evidence: [String, /the hub closed the silent connection .* never noticed/],
     },
   );
+});
+
+t.test('SAS renewal: before expiry passes, after the hub closed warns, reusing the expired token fails', async (t) => {
+  const connect = (conn: number, at: number, until: string, validMs: number) =>
+    ss(conn, at, 'connect', { detail: { sasExpiry: until, sasValidMs: validMs } });
+  const first = connect(1, 100, '2030-01-01T00:00:10.000Z', 10_000);
+  const expired = ss(1, 10_100, 'disconnect', {
+    reason: 'device d closed: SAS token expired at 2030-01-01T00:00:10.000Z',
+  });
+  t.match(gradeSasRenewal(rec({ sessions: [first, connect(2, 8100, '2030-01-01T00:00:18.000Z', 10_000)] })), {
+    grade: 'pass',
+    evidence: [/valid until 2030-01-01T00:00:10.000Z \(10 s after CONNECT\)/, /new token .* 2000 ms before expiry/],
+  });
+  t.match(
+    gradeSasRenewal(rec({ sessions: [first, expired, connect(2, 10_300, '2030-01-01T00:00:20.000Z', 10_000)] })),
+    {
+      grade: 'warn',
+      evidence: [String, /closed the connection at expiry/, /200 ms later/],
+    },
+  );
+  const refused = ss(2, 10_300, 'connect', { ok: false, status: 5, reason: 'SAS token expired' });
+  t.match(gradeSasRenewal(rec({ sessions: [first, expired, refused] })), {
+    grade: 'fail',
+    evidence: [String, String, /1 CONNECT\(s\) refused/],
+  });
+  t.match(gradeSasRenewal(rec({ sessions: [first] })), { grade: 'na' }, 'a token that outlives the case is not judged');
 });
 
 t.test('CONNACK 5: giving up passes, a fast loop fails', async (t) => {

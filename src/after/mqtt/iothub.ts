@@ -17,6 +17,7 @@ import { MqttC2D } from './c2d.js';
 import { mqttInbandTarget } from './inband.js';
 import type { MqttBehaviour, MqttSession } from './session.js';
 import { takeWithheld, type WithheldAck } from './withhold.js';
+import { armTokenExpiry, sasExpiry } from './token-expiry.js';
 import { bodyText, encodeProperties, parseQuery } from './topics.js';
 
 export const CONNACK = {
@@ -43,6 +44,7 @@ export class IotHubMqtt implements MqttBehaviour {
   private moduleId?: string;
   private link?: DeviceLink;
   private c2d?: MqttC2D;
+  private disarmExpiry?: () => void;
 
   /** The link id the service reaches this connection by: the device id, or `{device}/{module}`. */
   private get linkId(): string {
@@ -102,6 +104,8 @@ export class IotHubMqtt implements MqttBehaviour {
       );
     this.link = this.makeLink();
     this.ctx.devices.links.attach(this.linkId, this.link);
+    const expiry = v.method === 'sas' || v.method === 'policy' ? sasExpiry(creds.sas) : undefined;
+    if (expiry) this.disarmExpiry = armTokenExpiry(this.ctx, expiry, (r) => this.session.close(r));
     this.ctx.devices.touch(u.deviceId);
     this.event({
       action: 'connect',
@@ -112,6 +116,9 @@ export class IotHubMqtt implements MqttBehaviour {
         auth: v.method,
         hubHost: u.hubHost,
         keepalive: p.keepalive,
+        ...(expiry
+          ? { sasExpiry: new Date(expiry * 1000).toISOString(), sasValidMs: expiry * 1000 - +this.ctx.now() }
+          : {}),
         ...(u.moduleId ? { moduleId: u.moduleId } : {}),
       },
     });
@@ -287,6 +294,7 @@ export class IotHubMqtt implements MqttBehaviour {
   }
 
   closed(reason: string, violation: boolean): void {
+    this.disarmExpiry?.();
     if (this.link) this.ctx.devices.links.detach(this.linkId, this.link);
     this.c2d?.stop();
     if (!this.link && !violation) return; // a refused CONNECT was reported already
