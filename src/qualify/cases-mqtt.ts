@@ -78,7 +78,7 @@ export const MQTT_CASES: QualifyCase[] = [
     control: (rec, h, now) => {
       once(h, 'withhold', () => h.withhold('puback', 1));
       const [first, again] = qos1(rec);
-      if (!again) dropAfter(rec, h, now, first, 2000);
+      if (!again) dropAfter(rec, h, now, first, 1500);
     },
     enough: (rec) => qos1(rec).length >= 2,
     grade: g.gradePubackRetry,
@@ -97,7 +97,7 @@ export const MQTT_CASES: QualifyCase[] = [
       once(h, 'withhold', () => h.withhold('suback', 1));
       const subs = subscribes(rec);
       const filter = (s: (typeof subs)[number]) => (s.detail as { filter?: string } | undefined)?.filter;
-      if (!subs.slice(1).some((s) => filter(s) === filter(subs[0]!))) dropAfter(rec, h, now, subs[0], 2000);
+      if (!subs.slice(1).some((s) => filter(s) === filter(subs[0]!))) dropAfter(rec, h, now, subs[0], 1500);
     },
     enough: (rec) => {
       const [first, ...rest] = subscribes(rec);
@@ -141,6 +141,21 @@ export const MQTT_CASES: QualifyCase[] = [
       return ok.length >= 2 || (closed && refused >= 3);
     },
     grade: g.gradeSasRenewal,
+  },
+  {
+    id: 'mqtt-throttle',
+    group: 'mqtt',
+    title: 'backs off while throttled (CONNACK 3)',
+    proves:
+      'a throttled device (connection closed, CONNECT refused with CONNACK 3 for 20 s) does not reconnect in a loop',
+    azure:
+      'IoT Hub throttles (429 / CONNACK 3) past the per-unit connection and message rates; the SDKs then wait 10 s or more',
+    source: 'learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling',
+    endpoint: hub,
+    limitMs: 30_000,
+    control: (rec, h, now) => afterGoodSession(rec, h, now, () => h.throttle(20)),
+    enough: (rec) => g.waitsAfterDrop(rec).attempts.length >= 10,
+    grade: g.gradeThrottle,
   },
   {
     id: 'mqtt-connack5',

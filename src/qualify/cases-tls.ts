@@ -149,6 +149,29 @@ export const TLS_CASES: QualifyCase[] = [
     grade: g.gradeLargeChain,
   },
   {
+    id: 'tls-16k-records',
+    group: 'tls',
+    title: 'receives 16 KB records (the hub ignores max_fragment_length)',
+    proves: 'a 60 KB cloud-to-device message, sent in full 16 KB TLS records, is received and acknowledged',
+    azure:
+      'IoT Hub ignores the max_fragment_length extension and sends records up to 16 KB; C2D messages go up to 64 KB',
+    source: 'learn.microsoft.com/azure/iot-hub/iot-hub-tls-support (TLS configuration: max fragment length)',
+    endpoint: today,
+    limitMs: 20_000,
+    control: (rec, h) => {
+      const subscribed = rec.sessions.some((s) => s.action === 'subscribe' && s.ok && /devicebound/.test(s.reason));
+      if (!subscribed || h.done.has('c2d')) return;
+      h.done.add('c2d');
+      h.sendC2D(60_000);
+    },
+    enough: (rec) =>
+      rec.sessions.some(
+        (s) =>
+          s.action === 'c2d-complete' || (s.action === 'disconnect' && rec.sessions.some((c) => c.action === 'c2d')),
+      ),
+    grade: g.gradeFullRecords,
+  },
+  {
     id: 'tls-ecc-only',
     group: 'tls',
     title: 'takes the ECC chain when it offers ECDSA suites only',

@@ -277,3 +277,14 @@ export function gradeSasRenewal(rec: Recording): Graded {
     };
   return { grade: 'fail', evidence: [...evidence, 'the device did not come back'], fix };
 }
+
+/** Backs off while throttled (CONNACK 3): no constant loop; staying away for the whole case passes. */
+export function gradeThrottle(rec: Recording): Graded {
+  const { drop, waits } = waitsAfterDrop(rec);
+  if (drop === undefined) return { grade: 'fail', evidence: ['the device never completed an MQTT CONNECT'] };
+  const refused = rec.sessions.filter((s) => s.action === 'connect' && !s.ok && s.status === 3).length;
+  const head = `throttled from ${ms(drop)} (CONNACK 3 for the window), ${refused} CONNECT(s) refused`;
+  if (waits.length === 0) return { grade: 'pass', evidence: [head, 'the device stayed away for the rest of the case'] };
+  const judged = judgeWaits(waits);
+  return { ...judged, evidence: [head, ...judged.evidence] };
+}

@@ -177,3 +177,34 @@ export function gradeTls13(rec: Recording): Graded {
     fix: fixFor(finalOutcome(rec, first).outcome),
   };
 }
+
+/**
+ * Receives full 16 KB records: a cloud-to-device message of several records is acknowledged
+ * (PUBACK) on the connection that received it. na when the device takes no C2D messages.
+ */
+export function gradeFullRecords(rec: Recording): Graded {
+  const sent = rec.sessions.find((s) => s.action === 'c2d');
+  const mfl = rec.handshakes.find((h) => h.hello?.maxFragmentLength)?.hello?.maxFragmentLength;
+  const asked = mfl
+    ? `the device asked for max_fragment_length ${mfl}, which IoT Hub ignores`
+    : 'no max_fragment_length asked';
+  if (!sent) {
+    const subscribed = rec.sessions.some((s) => s.action === 'subscribe' && /devicebound/.test(s.reason));
+    return subscribed
+      ? { grade: 'fail', evidence: [asked, 'the message was never delivered'] }
+      : { grade: 'na', evidence: [asked, 'the device did not subscribe to cloud-to-device messages'] };
+  }
+  const bytes = `${(sent.detail as { messageId?: string } | undefined)?.messageId ?? ''}`;
+  const head = `${sent.reason} at ${Math.round(sent.t)} ms (in 16 KB TLS records); ${asked}`;
+  const done = rec.sessions.find((s) => s.action === 'c2d-complete' && s.conn === sent.conn);
+  if (done) return { grade: 'pass', evidence: [head, `acknowledged (PUBACK) at ${Math.round(done.t)} ms`] };
+  const gone = rec.sessions.find((s) => s.action === 'disconnect' && s.conn === sent.conn);
+  return {
+    grade: 'fail',
+    evidence: [
+      head,
+      gone ? `the connection ended at ${Math.round(gone.t)} ms: ${gone.reason}` : `message ${bytes} never acknowledged`,
+    ],
+    fix: 'give the TLS stack a 16 KB receive buffer (mbedTLS MBEDTLS_SSL_IN_CONTENT_LEN 16384): IoT Hub ignores max_fragment_length and sends full records',
+  };
+}

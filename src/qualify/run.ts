@@ -12,6 +12,7 @@ import type { PkiStore } from '../pki/store.js';
 import type { ScenarioRun } from '../report/scenario-test.js';
 import { deviceEnv, runDevice, type TrustFiles } from '../report/device.js';
 import { withholdAcks } from '../after/mqtt/withhold.js';
+import { openRefusal } from '../after/inband-faults.js';
 import { connectionString, writeCaseScenario } from './scenario.js';
 import { settled } from './recording.js';
 import type { CaseHub, Graded, QualifyCase, Recording } from './types.js';
@@ -57,6 +58,12 @@ function caseHub(hub: Hub, deviceId: string, rec: Recording, clock: () => number
     drop: () => (rec.drops.push(clock()), hub.runtime.connections.drop('hub')),
     withhold: (kind, count) => withholdAcks(hub.runtime.devices, deviceId, kind, count),
     startFault: (id) => void hub.runtime.faults.start(id),
+    throttle: (seconds) => {
+      openRefusal(hub.runtime.devices, deviceId, 'InvokeThrottling', seconds);
+      rec.drops.push(clock());
+      hub.runtime.connections.drop('hub');
+    },
+    sendC2D: (bytes) => void hub.runtime.devices.sendC2D(deviceId, Buffer.alloc(bytes, 'x')),
   };
 }
 

@@ -40,6 +40,10 @@ export interface CaseHub {
   drop(): void;
   /** Withholds the next `count` acknowledgements of a kind to the case's device. */
   withhold(kind: 'puback' | 'suback' | 'pingresp', count: number): void;
+  /** Throttles the device for `seconds` (CONNECT answered with CONNACK 3) and drops its connection. */
+  throttle(seconds: number): void;
+  /** Queues a cloud-to-device message of `bytes` bytes for the device. */
+  sendC2D(bytes: number): void;
   /** Starts one of the endpoint's declared faults (CaseEndpoint.faults) by id. */
   startFault(id: string): void;
 }

@@ -7,13 +7,20 @@ import type { HandshakeEvent, SessionEvent } from '../../src/events/types.js';
 import type { At, Recording } from '../../src/qualify/types.js';
 import {
   gradeSasRenewal,
+  gradeThrottle,
   judgeWaits,
   gradeBackoff,
   gradePubackRetry,
   gradePingresp,
   gradeNoHammer,
 } from '../../src/qualify/grade-mqtt.js';
-import { gradeChainChange, gradeRefuses, gradeSuites, gradeEccOnly } from '../../src/qualify/grade-tls.js';
+import {
+  gradeChainChange,
+  gradeFullRecords,
+  gradeRefuses,
+  gradeSuites,
+  gradeEccOnly,
+} from '../../src/qualify/grade-tls.js';
 import { CASES, pickCases } from '../../src/qualify/registry.js';
 
 const G2 = { id: 'g2', keyType: 'rsa', leafSha256: 'aa'.repeat(32), root: 'DigiCert Global Root G2' };
@@ -206,6 +213,46 @@ t.test('SAS renewal: before expiry passes, after the hub closed warns, reusing t
     evidence: [String, String, /1 CONNECT\(s\) refused/],
   });
   t.match(gradeSasRenewal(rec({ sessions: [first] })), { grade: 'na' }, 'a token that outlives the case is not judged');
+});
+
+t.test(
+  '16 KB records: the C2D message acknowledged passes; the connection ending before its PUBACK fails',
+  async (t) => {
+    const sub = ss(1, 100, 'subscribe', { reason: 'granted subscription to devices/d/messages/devicebound/#' });
+    const c2d = ss(1, 200, 'c2d', { reason: 'cloud-to-device message m1 (60000 bytes) sent to d' });
+    const mfl = [
+      hs(1, 50, 'HUBTLS_ACCEPTED', { hello: { ...hs(1, 0, 'HUBTLS_ACCEPTED').hello!, maxFragmentLength: 1024 } }),
+    ];
+    t.match(gradeFullRecords(rec({ handshakes: mfl, sessions: [sub, c2d, ss(1, 230, 'c2d-complete')] })), {
+      grade: 'pass',
+      evidence: [/60000 bytes.*max_fragment_length 1024, which IoT Hub ignores/, /acknowledged \(PUBACK\) at 230 ms/],
+    });
+    const gone = ss(1, 240, 'disconnect', { ok: false, reason: 'device d closed: connection closed' });
+    t.match(gradeFullRecords(rec({ handshakes: mfl, sessions: [sub, c2d, gone] })), {
+      grade: 'fail',
+      evidence: [String, /connection ended at 240 ms/],
+      fix: /16 KB receive buffer/,
+    });
+    t.match(gradeFullRecords(rec({ handshakes: mfl, sessions: [] })), { grade: 'na' });
+  },
+);
+
+t.test('throttled: a constant loop against CONNACK 3 fails; staying away passes', async (t) => {
+  const starts = [1100, 1220, 1340, 1460, 1580, 1700, 1820, 1940];
+  const handshakes = [hs(1, 50, 'HUBTLS_ACCEPTED'), ...starts.map((at, i) => hs(i + 2, at + 10, 'HUBTLS_ACCEPTED'))];
+  const refused = starts.map((at, i) => ss(i + 2, at + 20, 'connect', { ok: false, status: 3 }));
+  t.match(gradeThrottle(rec({ handshakes, sessions: refused, drops: [1000] })), {
+    grade: 'fail',
+    evidence: [
+      /throttled from 1000 ms .*8 CONNECT\(s\) refused/,
+      /waits before each reconnect/,
+      /constant reconnect loop/,
+    ],
+  });
+  t.match(gradeThrottle(rec({ handshakes: handshakes.slice(0, 1), drops: [1000] })), {
+    grade: 'pass',
+    evidence: [String, /stayed away/],
+  });
 });
 
 t.test('CONNACK 5: giving up passes, a fast loop fails', async (t) => {
