@@ -288,3 +288,38 @@ export function gradeThrottle(rec: Recording): Graded {
   const judged = judgeWaits(waits);
   return { ...judged, evidence: [head, ...judged.evidence] };
 }
+
+/**
+ * A second instance with the device's identity connects; the hub closes the device's connection
+ * (IoT Hub closes the older of two). The device comes back (pass after at least 1 s; at once
+ * warns: two instances that reconnect at once close each other in a loop).
+ */
+export function gradeSecondConnection(rec: Recording): Graded {
+  const [first] = mqttConnects(rec);
+  const at = rec.drops[0];
+  if (!first || at === undefined) return { grade: 'fail', evidence: ['the device never completed an MQTT CONNECT'] };
+  const closed = rec.sessions.find(
+    (s) => s.action === 'disconnect' && s.conn === first.conn && /connected again/.test(s.reason),
+  );
+  const later = mqttConnects(rec).filter((s) => s.t > at && s.conn !== first.conn);
+  const twin = later[0];
+  const back = later.find((s) => s !== twin && s.conn !== twin?.conn);
+  const head = `a second connection with the device's identity at ${ms(at)}${closed ? `; the hub closed the device's conn ${first.conn} at ${ms(closed.t)}` : ''}`;
+  if (!closed)
+    return { grade: 'fail', evidence: [head, "the device's connection was not closed (it had already gone?)"] };
+  if (!back)
+    return {
+      grade: 'fail',
+      evidence: [head, 'the device did not reconnect'],
+      fix: 'reconnect when the hub closes the connection',
+    };
+  const wait = back.t - closed.t;
+  const evidence = [head, `the device reconnected ${ms(wait)} later (conn ${back.conn})`];
+  return wait >= 1000
+    ? { grade: 'pass', evidence }
+    : {
+        grade: 'warn',
+        evidence,
+        fix: 'wait (1 s or more, with jitter) before reconnecting: two instances with one identity that reconnect at once close each other in a loop',
+      };
+}

@@ -13,7 +13,9 @@ import type { ScenarioRun } from '../report/scenario-test.js';
 import { deviceEnv, runDevice, type TrustFiles } from '../report/device.js';
 import { withholdAcks } from '../after/mqtt/withhold.js';
 import { openRefusal } from '../after/inband-faults.js';
-import { connectionString, writeCaseScenario } from './scenario.js';
+import { readFileSync } from 'node:fs';
+import { connectionString, HUB_HOST, writeCaseScenario } from './scenario.js';
+import { connectTwin } from './twin.js';
 import { settled } from './recording.js';
 import type { CaseHub, Graded, QualifyCase, Recording } from './types.js';
 
@@ -52,7 +54,16 @@ function record(rec: Recording, e: HubEvent, t: number): void {
   else if (e.type === 'session') rec.sessions.push({ ...e, t });
 }
 
-function caseHub(hub: Hub, deviceId: string, rec: Recording, clock: () => number): CaseHub {
+interface CaseDevice {
+  deviceId: string;
+  key: string;
+  ca: string;
+  /** Close functions of what the case opened (the second instance). */
+  opened: Array<() => void>;
+}
+
+function caseHub(hub: Hub, dev: CaseDevice, rec: Recording, clock: () => number): CaseHub {
+  const { deviceId } = dev;
   return {
     done: new Set(),
     drop: () => (rec.drops.push(clock()), hub.runtime.connections.drop('hub')),
@@ -62,6 +73,14 @@ function caseHub(hub: Hub, deviceId: string, rec: Recording, clock: () => number
       openRefusal(hub.runtime.devices, deviceId, 'InvokeThrottling', seconds);
       rec.drops.push(clock());
       hub.runtime.connections.drop('hub');
+    },
+    connectTwin: () => {
+      rec.drops.push(clock());
+      const twin = { port: hub.port('hub'), hubHost: HUB_HOST, deviceId, key: dev.key, ca: dev.ca };
+      connectTwin(twin).then(
+        (close) => dev.opened.push(close),
+        () => {},
+      );
     },
     sendC2D: (bytes) => void hub.runtime.devices.sendC2D(deviceId, Buffer.alloc(bytes, 'x')),
   };
@@ -124,10 +143,12 @@ export async function runCase(c: QualifyCase, o: QualifyOptions): Promise<Qualif
     const limitMs = Math.min(c.limitMs, o.caseTimeoutMs ?? Infinity);
     const start = performance.now();
     const clock = () => performance.now() - start;
-    const ctl = caseHub(hub, deviceId, rec, clock);
+    const dev = { deviceId, key: sc.key, ca: readFileSync(o.trust.bundle, 'utf8'), opened: [] as Array<() => void> };
+    const ctl = caseHub(hub, dev, rec, clock);
     const w = watch(c, hub, rec, ctl, clock, limitMs);
     const device = await runDevice(o.client, env, limitMs + 5000, w.stopped);
     w.end();
+    dev.opened.forEach((close) => close());
     await settle(hub, rec, clock);
     rec.device = { exitCode: device.exitCode, stoppedByCase: device.signal === 'SIGTERM', timedOut: device.timedOut };
     const graded = c.grade(rec);

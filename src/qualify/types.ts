@@ -44,6 +44,8 @@ export interface CaseHub {
   throttle(seconds: number): void;
   /** Queues a cloud-to-device message of `bytes` bytes for the device. */
   sendC2D(bytes: number): void;
+  /** Opens a second MQTT connection with the device's identity (the hub then closes the device's); records the time in `drops`. */
+  connectTwin(): void;
   /** Starts one of the endpoint's declared faults (CaseEndpoint.faults) by id. */
   startFault(id: string): void;
 }

@@ -163,7 +163,12 @@ t.test('a bad device (reconnects at once, forgets unacknowledged messages) fails
 
 // mqtt.js 5 resends unacknowledged messages on reconnect with the same packet id but without DUP
 // (measured: the case fails it, "republished … but without DUP"); a store that sets DUP passes.
-t.test('PUBACK withheld: a device that resends with the same packet id and DUP passes', async (t) => {
+t.test('mqtt.js with its own 1 s reconnect: PUBACK retry with a DUP-setting store, second connection', async (t) => {
+  const second = await one('mqtt-second-connection', MQTTJS_DEVICE, 10_000);
+  t.match(second, {
+    status: 'pass',
+    problems: [/the hub closed the device's conn \d+ at \d+ ms/, /reconnected \d+ ms later/],
+  });
   const dup = await one('mqtt-puback-retry', `${MQTTJS_DEVICE} dup`, 10_000);
   t.match(dup, {
     status: 'pass',

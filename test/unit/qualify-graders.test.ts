@@ -8,6 +8,7 @@ import type { At, Recording } from '../../src/qualify/types.js';
 import {
   gradeSasRenewal,
   gradeThrottle,
+  gradeSecondConnection,
   judgeWaits,
   gradeBackoff,
   gradePubackRetry,
@@ -252,6 +253,28 @@ t.test('throttled: a constant loop against CONNACK 3 fails; staying away passes'
   t.match(gradeThrottle(rec({ handshakes: handshakes.slice(0, 1), drops: [1000] })), {
     grade: 'pass',
     evidence: [String, /stayed away/],
+  });
+});
+
+t.test('second connection: the device comes back after the hub closed it; at once warns, never fails', async (t) => {
+  const mine = ss(1, 100, 'connect');
+  const twin = ss(2, 1020, 'connect');
+  const closed = ss(1, 1030, 'disconnect', {
+    reason: 'device d closed: device d connected again (conn 2); IoT Hub closes the older connection (400027)',
+  });
+  const seq = (back: number) => rec({ sessions: [mine, twin, closed, ss(3, back, 'connect')], drops: [1000] });
+  t.match(gradeSecondConnection(seq(2100)), {
+    grade: 'pass',
+    evidence: [/at 1000 ms; the hub closed the device's conn 1 at 1030 ms/, /reconnected 1070 ms later \(conn 3\)/],
+  });
+  t.match(gradeSecondConnection(seq(1045)), {
+    grade: 'warn',
+    evidence: [String, /15 ms later/],
+    fix: /close each other in a loop/,
+  });
+  t.match(gradeSecondConnection(rec({ sessions: [mine, twin, closed], drops: [1000] })), {
+    grade: 'fail',
+    evidence: [String, /did not reconnect/],
   });
 });
 
