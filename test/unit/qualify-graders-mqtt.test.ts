@@ -1,10 +1,9 @@
 /**
- * The qualification graders without a hub: recorded event sequences in, grades out. Each sequence
- * is what the hub publishes for a device behaving one way (the integration test drives real ones).
+ * The MQTT qualification graders without a hub: recorded event sequences in, grades out. Each
+ * sequence is what the hub publishes for a device behaving one way (test/integration/qualify.test.ts
+ * drives real ones).
  */
 import t from 'tap';
-import type { HandshakeEvent, SessionEvent } from '../../src/events/types.js';
-import type { At, Recording } from '../../src/qualify/types.js';
 import {
   gradeSasRenewal,
   gradeThrottle,
@@ -15,67 +14,7 @@ import {
   gradePingresp,
   gradeNoHammer,
 } from '../../src/qualify/grade-mqtt.js';
-import {
-  gradeChainChange,
-  gradeFullRecords,
-  gradeRefuses,
-  gradeSuites,
-  gradeEccOnly,
-} from '../../src/qualify/grade-tls.js';
-import { CASES, pickCases } from '../../src/qualify/registry.js';
-
-const G2 = { id: 'g2', keyType: 'rsa', leafSha256: 'aa'.repeat(32), root: 'DigiCert Global Root G2' };
-const GCM = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256';
-
-function hs(conn: number, t: number, outcome: HandshakeEvent['outcome'], more: Partial<HandshakeEvent> = {}) {
-  const hello = {
-    versions: ['TLSv1.2' as const],
-    suites: [GCM],
-    groups: [],
-    sigalgs: [],
-    alpn: [],
-    ja3: '',
-    ja4: '',
-    bytes: 200,
-  };
-  return {
-    type: 'handshake',
-    conn,
-    listener: 'l',
-    peer: 'p',
-    outcome,
-    reason: outcome,
-    durationMs: 10,
-    t,
-    hello,
-    ...more,
-  } as At<HandshakeEvent>;
-}
-function ss(conn: number, t: number, action: SessionEvent['action'], more: Partial<SessionEvent> = {}) {
-  return {
-    type: 'session',
-    conn,
-    endpoint: 'hub',
-    peer: 'p',
-    protocol: 'mqtt',
-    action,
-    ok: true,
-    reason: action,
-    t,
-    ...more,
-  } as At<SessionEvent>;
-}
-function rec(parts: Partial<Recording>): Recording {
-  return {
-    handshakes: [],
-    verdicts: [],
-    sessions: [],
-    drops: [],
-    open: 0,
-    device: { exitCode: 0, stoppedByCase: true, timedOut: false },
-    ...parts,
-  };
-}
+import { hs, rec, ss } from '../helpers/qualify-events.js';
 
 t.test('backoff series: constant and linear fail, exact doubling warns, jittered doubling passes', async (t) => {
   const jittered = (w: number, i: number) => Math.round(w * (0.7 + ((i * 37) % 10) / 20));
@@ -216,28 +155,6 @@ t.test('SAS renewal: before expiry passes, after the hub closed warns, reusing t
   t.match(gradeSasRenewal(rec({ sessions: [first] })), { grade: 'na' }, 'a token that outlives the case is not judged');
 });
 
-t.test(
-  '16 KB records: the C2D message acknowledged passes; the connection ending before its PUBACK fails',
-  async (t) => {
-    const sub = ss(1, 100, 'subscribe', { reason: 'granted subscription to devices/d/messages/devicebound/#' });
-    const c2d = ss(1, 200, 'c2d', { reason: 'cloud-to-device message m1 (60000 bytes) sent to d' });
-    const mfl = [
-      hs(1, 50, 'HUBTLS_ACCEPTED', { hello: { ...hs(1, 0, 'HUBTLS_ACCEPTED').hello!, maxFragmentLength: 1024 } }),
-    ];
-    t.match(gradeFullRecords(rec({ handshakes: mfl, sessions: [sub, c2d, ss(1, 230, 'c2d-complete')] })), {
-      grade: 'pass',
-      evidence: [/60000 bytes.*max_fragment_length 1024, which IoT Hub ignores/, /acknowledged \(PUBACK\) at 230 ms/],
-    });
-    const gone = ss(1, 240, 'disconnect', { ok: false, reason: 'device d closed: connection closed' });
-    t.match(gradeFullRecords(rec({ handshakes: mfl, sessions: [sub, c2d, gone] })), {
-      grade: 'fail',
-      evidence: [String, /connection ended at 240 ms/],
-      fix: /16 KB receive buffer/,
-    });
-    t.match(gradeFullRecords(rec({ handshakes: mfl, sessions: [] })), { grade: 'na' });
-  },
-);
-
 t.test('throttled: a constant loop against CONNACK 3 fails; staying away passes', async (t) => {
   const starts = [1100, 1220, 1340, 1460, 1580, 1700, 1820, 1940];
   const handshakes = [hs(1, 50, 'HUBTLS_ACCEPTED'), ...starts.map((at, i) => hs(i + 2, at + 10, 'HUBTLS_ACCEPTED'))];
@@ -289,87 +206,3 @@ t.test('CONNACK 5: giving up passes, a fast loop fails', async (t) => {
     fix: /CONNACK 5/,
   });
 });
-
-t.test('refusing a defective certificate: alert passes, silent close warns, completing fails', async (t) => {
-  const grade = gradeRefuses('an expired leaf', 'notAfter');
-  t.match(
-    grade(rec({ handshakes: [hs(1, 30, 'HUBTLS_CLIENT_REJECTED_CHAIN', { alertReceived: 'certificate_expired' })] })),
-    {
-      grade: 'pass',
-      evidence: [/alert certificate_expired/, String],
-    },
-  );
-  const silent = rec({
-    handshakes: [hs(1, 30, 'HUBTLS_ACCEPTED')],
-    verdicts: [
-      {
-        type: 'verdict',
-        conn: 1,
-        outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN',
-        handshakeOutcome: 'HUBTLS_ACCEPTED',
-        inferred: true,
-        reason: 'silent',
-        t: 40,
-      },
-    ],
-  });
-  t.match(grade(silent), { grade: 'warn', evidence: [/without a TLS alert/, /inferred/], fix: /fatal alert/ });
-  t.match(grade(rec({ handshakes: [hs(1, 30, 'HUBTLS_ACCEPTED')], sessions: [ss(1, 50, 'connect')] })), {
-    grade: 'fail',
-    evidence: [/completed the handshake with an expired leaf and sent MQTT CONNECT/, String],
-    fix: /notAfter/,
-  });
-  t.match(grade(rec({})), { grade: 'fail', evidence: [/no TLS connection/] });
-});
-
-t.test('suites: none of the eight fails, extras warn (TLS 1.3 suites and SCSV do not count)', async (t) => {
-  const offer = (suites: string[]) =>
-    rec({
-      handshakes: [hs(1, 30, 'HUBTLS_REFUSED_CIPHER', { hello: { ...hs(1, 0, 'HUBTLS_ACCEPTED').hello!, suites } })],
-    });
-  t.match(gradeSuites(offer(['TLS_RSA_WITH_AES_128_CBC_SHA'])), {
-    grade: 'fail',
-    evidence: [/0 of Azure's eight/, String],
-  });
-  t.match(gradeSuites(offer([GCM, 'TLS_RSA_WITH_AES_128_CBC_SHA'])), {
-    grade: 'warn',
-    evidence: [String, /1 Azure never accepts: TLS_RSA_WITH_AES_128_CBC_SHA/],
-  });
-  t.match(gradeSuites(offer(['TLS_AES_128_GCM_SHA256', GCM, 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV'])), { grade: 'pass' });
-  t.match(
-    gradeEccOnly(offer([GCM])),
-    { grade: 'na' },
-    'a device that offers RSA suites is not graded on the ECC chain',
-  );
-});
-
-t.test('chain change: both sides of the change must complete', async (t) => {
-  const grade = gradeChainChange('migration to G2', 'trust G2');
-  const before = hs(1, 30, 'HUBTLS_ACCEPTED', { chain: { ...G2, id: 'baltimore' } });
-  t.match(grade(rec({ handshakes: [before, hs(2, 900, 'HUBTLS_ACCEPTED', { chain: G2 })] })), {
-    grade: 'pass',
-    evidence: [/baltimore/, /conn 2 accepted on chain g2/],
-  });
-  t.match(
-    grade(rec({ handshakes: [before, hs(2, 900, 'HUBTLS_CLIENT_REJECTED_CHAIN', { alertReceived: 'unknown_ca' })] })),
-    {
-      grade: 'fail',
-      evidence: [String, /after the migration to G2: conn 2 .*unknown_ca/],
-      fix: 'trust G2',
-    },
-  );
-  t.match(grade(rec({ handshakes: [before] })), { grade: 'fail', evidence: [/never reconnected/] });
-});
-
-t.test(
-  'the case registry: unique ids, each with its Azure source; --cases picks in order and names unknown ids',
-  async (t) => {
-    t.equal(new Set(CASES.map((c) => c.id)).size, CASES.length);
-    for (const c of CASES) t.ok(c.source && c.azure && c.proves, `${c.id} says what it proves and why`);
-    t.same(
-      pickCases(['mqtt-backoff', 'tls-connect']).map((c) => c.id),
-      ['mqtt-backoff', 'tls-connect'],
-    );
-    t.throws(() => pickCases(['tls-nope']), /unknown case tls-nope/);
-  },
-);
