@@ -89,6 +89,44 @@ t.test('openssl s_client without verification fails the untrusted-root case with
   t.match(warned, { status: 'warn', problems: [/of Azure's eight/, /Azure never accepts: .*TLS_DHE_RSA/, /^fix: /] });
 });
 
+// A device that reconnects: s_client in a loop (the chain-change cases drop the first connection).
+const loop = (ca: string) =>
+  `while true; do ${S_CLIENT.replace('"$HUBTLS_CA"', `"$${ca}"`).replace('</dev/null', '-verify_return_error </dev/null >/dev/null 2>&1')}; sleep 0.2; done`;
+
+t.test(
+  'chain changes: trusting G2 and Baltimore survives migration and rotations; G2 alone fails the migration',
+  async (t) => {
+    if (!needTool(t, 'openssl', 'openssl')) return;
+    for (const id of ['tls-g2-migration', 'tls-leaf-rotation', 'tls-intermediate-rotation']) {
+      const r = await one(id, loop('HUBTLS_CA_LEGACY'));
+      t.match(
+        r,
+        {
+          status: 'pass',
+          problems: [
+            /^before: chain \S+ \(leaf [0-9a-f]{12}…\)$/,
+            /: conn \d+ accepted on chain \S+ \(leaf [0-9a-f]{12}…\)$/,
+          ],
+        },
+        id,
+      );
+    }
+    const g2only = await one('tls-g2-migration', loop('HUBTLS_CA'));
+    t.match(g2only, {
+      status: 'fail',
+      problems: [
+        /before the migration to G2: .*alert unknown_ca .*chain baltimore/,
+        /^fix: trust DigiCert Global Root G2 and keep Baltimore/,
+      ],
+    });
+    const ecc = await one(
+      'tls-ecc-only',
+      `${S_CLIENT.replace('</dev/null', '-cipher ECDHE-ECDSA-AES128-GCM-SHA256 -tls1_2 </dev/null')}`,
+    );
+    t.match(ecc, { status: 'pass', problems: [/TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, chain ecc-g3/] });
+  },
+);
+
 t.test(
   'the Azure IoT device SDK for Node passes backoff, SUBACK retry, SAS renewal, 16 KB records, CONNACK 5',
   async (t) => {
