@@ -14,6 +14,7 @@ import { junitXml } from '../report/junit.js';
 import { killRunningDevices } from '../report/device.js';
 import { CASES, pickCases } from '../qualify/registry.js';
 import { runCase, type QualifyRun } from '../qualify/run.js';
+import type { DeviceAuth } from '../qualify/scenario.js';
 import { print, say } from './output.js';
 import { certsDirOption, parseSeconds } from './options.js';
 import {
@@ -34,12 +35,18 @@ interface QualifyFlags {
   format: ResultFormat;
   out?: string;
   caseTimeout?: number;
+  auth: DeviceAuth;
   certs: string;
 }
 
 export function caseList(): string {
   const width = Math.max(...CASES.map((c) => c.id.length));
   return CASES.map((c) => `${c.id.padEnd(width)}  ${c.title}`).join('\n');
+}
+
+function parseAuth(v: string): DeviceAuth {
+  if (v !== 'sas' && v !== 'x509') throw new InvalidArgumentError(`"${v}" is not sas or x509`);
+  return v;
 }
 
 function parseFormat(v: string): ResultFormat {
@@ -70,7 +77,8 @@ export async function runQualify(f: QualifyFlags & { client: string }): Promise<
   const runs: QualifyRun[] = [];
   for (const c of cases) {
     progress.start(c.id);
-    const r = await runCase(c, { client: f.client, pki, trust, caseTimeoutMs: f.caseTimeout && f.caseTimeout * 1000 });
+    const caseTimeoutMs = f.caseTimeout && f.caseTimeout * 1000;
+    const r = await runCase(c, { client: f.client, pki, trust, auth: f.auth, caseTimeoutMs });
     runs.push(r);
     progress.done(r);
   }
@@ -117,6 +125,12 @@ export function registerQualifyCommand(program: Command): void {
     )
     .option('--list', 'print the case ids, one line each, and exit')
     .option('--cases <ids>', 'comma-separated case ids to run (default: all)', parseIds)
+    .option(
+      '--auth <sas|x509>',
+      'how the device authenticates: sas (HUBTLS_DEVICE_CONNECTION_STRING with a key) or x509 (HUBTLS_DEVICE_CERT / HUBTLS_DEVICE_KEY, CA-signed)',
+      parseAuth,
+      'sas',
+    )
     .option('--junit <file>', 'write JUnit XML here')
     .option('--format <format>', `output format: ${RESULT_FORMATS.join(', ')}`, parseFormat, 'table')
     .option('--out <file>', 'with --format markdown: write the report here')

@@ -138,7 +138,8 @@ export const MQTT_CASES: QualifyCase[] = [
       const ok = mqttConnects(rec);
       const closed = rec.sessions.some((s) => s.action === 'disconnect' && /SAS token expired/.test(s.reason));
       const refused = rec.sessions.filter((s) => s.action === 'connect' && !s.ok).length;
-      return ok.length >= 2 || (closed && refused >= 3);
+      const x509 = (ok[0]?.detail as { auth?: string } | undefined)?.auth?.startsWith('x509') ?? false;
+      return x509 || ok.length >= 2 || (closed && refused >= 3);
     },
     grade: g.gradeSasRenewal,
   },

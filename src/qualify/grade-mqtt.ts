@@ -233,6 +233,9 @@ const cd = (d: unknown) => (d ?? {}) as ConnectDetail;
  * expired token (CONNACK 5) or not coming back fails. A token that outlives the case: na.
  */
 export function gradeSasRenewal(rec: Recording): Graded {
+  const auth = (mqttConnects(rec)[0]?.detail as { auth?: string } | undefined)?.auth;
+  if (auth?.startsWith('x509'))
+    return { grade: 'na', evidence: [`the device authenticates with X.509 (${auth}): no token to renew`] };
   const ok = mqttConnects(rec).filter((s) => cd(s.detail).sasValidMs !== undefined);
   const first = ok[0];
   if (!first) return { grade: 'fail', evidence: ['the device never completed an MQTT CONNECT with a SAS token'] };

@@ -14,7 +14,7 @@ import { deviceEnv, runDevice, type TrustFiles } from '../report/device.js';
 import { withholdAcks } from '../after/mqtt/withhold.js';
 import { openRefusal } from '../after/inband-faults.js';
 import { readFileSync } from 'node:fs';
-import { connectionString, HUB_HOST, writeCaseScenario } from './scenario.js';
+import { connectionString, HUB_HOST, writeCaseScenario, type DeviceAuth } from './scenario.js';
 import { connectTwin } from './twin.js';
 import { settled } from './recording.js';
 import type { CaseHub, Graded, QualifyCase, Recording } from './types.js';
@@ -30,6 +30,8 @@ export interface QualifyOptions {
   client: string;
   pki: PkiStore;
   trust: TrustFiles;
+  /** How the device authenticates (default sas). */
+  auth?: DeviceAuth;
   /** Caps every case's time limit (ms); undefined: each case's own. */
   caseTimeoutMs?: number;
 }
@@ -58,6 +60,8 @@ interface CaseDevice {
   deviceId: string;
   key: string;
   ca: string;
+  /** X.509 devices: the certificate chain and key the second instance presents. */
+  x509?: { cert: string; key: string };
   /** Close functions of what the case opened (the second instance). */
   opened: Array<() => void>;
 }
@@ -76,7 +80,7 @@ function caseHub(hub: Hub, dev: CaseDevice, rec: Recording, clock: () => number)
     },
     connectTwin: () => {
       rec.drops.push(clock());
-      const twin = { port: hub.port('hub'), hubHost: HUB_HOST, deviceId, key: dev.key, ca: dev.ca };
+      const twin = { port: hub.port('hub'), hubHost: HUB_HOST, deviceId, key: dev.key, ca: dev.ca, x509: dev.x509 };
       connectTwin(twin).then(
         (close) => dev.opened.push(close),
         () => {},
@@ -126,7 +130,8 @@ export async function runCase(c: QualifyCase, o: QualifyOptions): Promise<Qualif
   });
   try {
     const deviceId = o.trust.deviceId;
-    const sc = writeCaseScenario(c, deviceId);
+    const auth = o.auth ?? 'sas';
+    const sc = writeCaseScenario(c, deviceId, auth);
     hub = await startHub({
       scenarioFile: sc.file,
       certsDir: o.pki.dir,
@@ -137,13 +142,23 @@ export async function runCase(c: QualifyCase, o: QualifyOptions): Promise<Qualif
     const key = c.credentials === 'sas-wrong-key' ? randomBytes(32).toString('base64') : sc.key;
     const env = {
       ...deviceEnv(hub, o.trust),
-      HUBTLS_DEVICE_CONNECTION_STRING: connectionString(deviceId, key, hub.port('hub')),
+      HUBTLS_DEVICE_CONNECTION_STRING: connectionString(deviceId, key, hub.port('hub'), auth),
       HUBTLS_QUALIFY_CASE: c.id,
     };
     const limitMs = Math.min(c.limitMs, o.caseTimeoutMs ?? Infinity);
     const start = performance.now();
     const clock = () => performance.now() - start;
-    const dev = { deviceId, key: sc.key, ca: readFileSync(o.trust.bundle, 'utf8'), opened: [] as Array<() => void> };
+    const x509 =
+      auth === 'x509'
+        ? { cert: readFileSync(o.trust.deviceCert, 'utf8'), key: readFileSync(o.trust.deviceKey, 'utf8') }
+        : undefined;
+    const dev = {
+      deviceId,
+      key: sc.key,
+      ca: readFileSync(o.trust.bundle, 'utf8'),
+      x509,
+      opened: [] as Array<() => void>,
+    };
     const ctl = caseHub(hub, dev, rec, clock);
     const w = watch(c, hub, rec, ctl, clock, limitMs);
     const device = await runDevice(o.client, env, limitMs + 5000, w.stopped);

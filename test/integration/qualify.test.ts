@@ -24,13 +24,13 @@ const SDK_DEVICE = `${process.execPath} test/fixtures/qualify/sdk-device.mjs`;
 const BAD_DEVICE = `${process.execPath} test/fixtures/qualify/bad-device.mjs`;
 const MQTTJS_DEVICE = `${process.execPath} test/fixtures/qualify/mqttjs-device.mjs`;
 
-async function options(client: string, caseTimeoutMs?: number): Promise<QualifyOptions> {
+async function options(client: string, caseTimeoutMs?: number, auth?: QualifyOptions['auth']): Promise<QualifyOptions> {
   const pki = await sharedStore();
-  return { client, pki, trust: await prepareTrust(pki), caseTimeoutMs };
+  return { client, pki, trust: await prepareTrust(pki), caseTimeoutMs, auth };
 }
 
-const one = async (id: string, client: string, caseTimeoutMs?: number) =>
-  runCase(pickCases([id])[0]!, await options(client, caseTimeoutMs));
+const one = async (id: string, client: string, caseTimeoutMs?: number, auth?: QualifyOptions['auth']) =>
+  runCase(pickCases([id])[0]!, await options(client, caseTimeoutMs, auth));
 
 t.test('--list names every case in one line; an unknown case is a usage error (exit 2)', async (t) => {
   const list = caseList();
@@ -201,15 +201,21 @@ t.test('a bad device (reconnects at once, forgets unacknowledged messages) fails
 
 // mqtt.js 5 resends unacknowledged messages on reconnect with the same packet id but without DUP
 // (measured: the case fails it, "republished … but without DUP"); a store that sets DUP passes.
-t.test('mqtt.js with its own 1 s reconnect: PUBACK retry with a DUP-setting store, second connection', async (t) => {
-  const second = await one('mqtt-second-connection', MQTTJS_DEVICE, 10_000);
-  t.match(second, {
-    status: 'pass',
-    problems: [/the hub closed the device's conn \d+ at \d+ ms/, /reconnected \d+ ms later/],
-  });
-  const dup = await one('mqtt-puback-retry', `${MQTTJS_DEVICE} dup`, 10_000);
-  t.match(dup, {
-    status: 'pass',
-    problems: [/PUBLISH packet id (\d+) .*PUBACK withheld/, /dropped/, /republished with packet id \d+ and DUP/],
-  });
-});
+t.test(
+  'mqtt.js with its own 1 s reconnect: PUBACK retry with a DUP-setting store; X.509: second connection',
+  async (t) => {
+    // --auth x509: the device is registered CA-signed and connects with HUBTLS_DEVICE_CERT; the second instance too.
+    const sas = await one('mqtt-sas-renewal', MQTTJS_DEVICE, 10_000, 'x509');
+    t.match(sas, { status: 'skip', problems: [/authenticates with X.509 \(x509-ca\): no token to renew/] });
+    const second = await one('mqtt-second-connection', MQTTJS_DEVICE, 10_000, 'x509');
+    t.match(second, {
+      status: 'pass',
+      problems: [/the hub closed the device's conn \d+ at \d+ ms/, /reconnected \d+ ms later/],
+    });
+    const dup = await one('mqtt-puback-retry', `${MQTTJS_DEVICE} dup`, 10_000);
+    t.match(dup, {
+      status: 'pass',
+      problems: [/PUBLISH packet id (\d+) .*PUBACK withheld/, /dropped/, /republished with packet id \d+ and DUP/],
+    });
+  },
+);
