@@ -23,6 +23,8 @@ const LAYERS = [
   { name: 'hub', paths: ['src/hub.ts'] },
   // Above the hub: `hubtls test` and the device runner start hubs of their own.
   { name: 'report', paths: ['src/report/'] },
+  // The qualification suite sits beside report: it runs hubs and devices through report's runner.
+  { name: 'qualify', paths: ['src/qualify/'] },
   { name: 'cli', paths: ['src/cli/'] },
 ];
 

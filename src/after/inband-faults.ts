@@ -110,6 +110,28 @@ function refusing(http: InbandRefusal['http'], connack: number, words: string): 
   };
 }
 
+/** The refusing faults' answers: HTTPS status and error code, MQTT CONNACK, in words. */
+export const REFUSALS = {
+  InvokeThrottling: {
+    http: { status: 429, errorCode: 429001, code: 'ThrottlingException' },
+    connack: 3,
+    words: 'throttle the device',
+  },
+  InvokeMaxMessageQuota: {
+    http: { status: 403, errorCode: 403002, code: 'IotHubQuotaExceeded' },
+    connack: 3,
+    words: "refuse the device's messages: daily quota exceeded",
+  },
+  InvokeAuthError: {
+    http: { status: 401, errorCode: 401003, code: 'IotHubUnauthorized' },
+    connack: 5,
+    words: 'refuse the device as unauthorized',
+  },
+} as const;
+
+const refusingDef = (type: keyof typeof REFUSALS) =>
+  refusing(REFUSALS[type].http, REFUSALS[type].connack, REFUSALS[type].words);
+
 export const INBAND_FAULTS: Record<string, Definition> = {
   KillTcp: {
     explain: (f) => `reset the TCP connection ${f.delaySeconds} s after the message`,
@@ -126,17 +148,9 @@ export const INBAND_FAULTS: Record<string, Definition> = {
       target.shutdownAmqp ? (target.shutdownAmqp(), `closed the AMQP connection (${f.closeReason})`) : undefined,
   },
   ...Object.fromEntries(Object.entries(AMQP_LINK_FAULTS).map(([type, link]) => [type, killingLink(link)])),
-  InvokeThrottling: refusing({ status: 429, errorCode: 429001, code: 'ThrottlingException' }, 3, 'throttle the device'),
-  InvokeMaxMessageQuota: refusing(
-    { status: 403, errorCode: 403002, code: 'IotHubQuotaExceeded' },
-    3,
-    "refuse the device's messages: daily quota exceeded",
-  ),
-  InvokeAuthError: refusing(
-    { status: 401, errorCode: 401003, code: 'IotHubUnauthorized' },
-    5,
-    'refuse the device as unauthorized',
-  ),
+  InvokeThrottling: refusingDef('InvokeThrottling'),
+  InvokeMaxMessageQuota: refusingDef('InvokeMaxMessageQuota'),
+  InvokeAuthError: refusingDef('InvokeAuthError'),
 };
 
 const seconds = (v: string | undefined, fallback: number) => {
@@ -181,6 +195,21 @@ function openWindow(devices: DeviceRegistry, deviceId: string, f: InbandFault) {
     map.set(deviceId, full);
     return full;
   };
+}
+
+/**
+ * Opens a refusal window for a device directly, as the in-band fault `type` would after its delay
+ * (qualification cases throttle a device this way; the caller ends its open connections).
+ */
+export function openRefusal(
+  devices: DeviceRegistry,
+  deviceId: string,
+  type: keyof typeof REFUSALS,
+  durationSeconds: number,
+): InbandRefusal {
+  const { http, connack } = REFUSALS[type];
+  const f = { type, closeReason: '', delaySeconds: 0, durationSeconds };
+  return openWindow(devices, deviceId, f)({ type, http, connack });
 }
 
 /**

@@ -2,7 +2,7 @@
 /**
  * hubtls — a TLS test endpoint that behaves like Azure IoT Hub and DPS at the TLS layer.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { reportError } from './output.js';
 
 type Register = (program: Command) => unknown;
@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   certs: async () => (await import('./certs.js')).registerCertsCommand,
   inspect: async () => (await import('./inspect.js')).registerInspectCommand,
   test: async () => (await import('./test.js')).registerTestCommand,
+  qualify: async () => (await import('./qualify.js')).registerQualifyCommand,
   schema: async () => (await import('./schema.js')).registerSchemaCommand,
   faults: async () => (await import('./faults.js')).registerFaultsCommand,
   'connection-string': async () => (await import('./connection-string.js')).registerConnectionStringCommand,
@@ -33,7 +34,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 const program = new Command('hubtls')
   .description('TLS test endpoint and proxy that behaves like Azure IoT Hub and DPS')
   .showHelpAfterError()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  // Commander has printed the message; a usage error exits 2 (as documented for test and qualify), help 0.
+  .exitOverride();
 
 async function main(): Promise<void> {
   const wanted = COMMANDS[process.argv[2] ?? ''];
@@ -42,5 +45,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.exitCode = reportError(e);
+  process.exitCode = e instanceof CommanderError ? (e.exitCode === 0 ? 0 : 2) : reportError(e);
 });

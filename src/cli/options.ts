@@ -14,6 +14,13 @@ export function parsePositive(v: string): number {
   return n;
 }
 
+/** A positive number of seconds (fractions allowed): time limits. */
+export function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError(`"${v}" is not a positive number of seconds`);
+  return n;
+}
+
 /** `--certs DIR`, shared by every command that touches the test PKI. */
 export const certsDirOption = [
   '--certs <dir>',

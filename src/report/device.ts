@@ -62,13 +62,14 @@ export function deviceEnv(hub: Hub, trust: TrustFiles): Record<string, string> {
 
 /** Device commands run in their own process group, out of reach of the terminal's Ctrl-C: end them with us. */
 const running = new Set<number>();
-const killGroup = (pid: number) => {
+const signalGroup = (pid: number, signal: NodeJS.Signals) => {
   try {
-    process.kill(-pid, 'SIGKILL');
+    process.kill(-pid, signal);
   } catch {
     /* already gone */
   }
 };
+const killGroup = (pid: number) => signalGroup(pid, 'SIGKILL');
 let exitHooked = false;
 function endWithUs(pid: number): void {
   running.add(pid);
@@ -81,7 +82,18 @@ export function killRunningDevices(): void {
   running.forEach(killGroup);
 }
 
-export function runDevice(command: string, env: Record<string, string>, timeoutMs: number): Promise<DeviceResult> {
+const STOP_GRACE_MS = 2000;
+
+/**
+ * `stop` (qualify: the case has seen what it needs) ends the command early: SIGTERM to its process
+ * group, SIGKILL after a 2 s grace. `timedOut` stays false for such a stop.
+ */
+export function runDevice(
+  command: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  stop?: Promise<unknown>,
+): Promise<DeviceResult> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], {
       env: { ...process.env, ...env },
@@ -98,9 +110,16 @@ export function runDevice(command: string, env: Record<string, string>, timeoutM
       timedOut = true;
       killGroup(child.pid!);
     }, timeoutMs);
+    let grace: NodeJS.Timeout | undefined;
+    void stop?.then(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      signalGroup(child.pid!, 'SIGTERM');
+      grace = setTimeout(() => killGroup(child.pid!), STOP_GRACE_MS);
+    });
     child.on('error', (e) => keep(Buffer.from(`\nhubtls: cannot start the device command: ${e.message}\n`)));
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
+      clearTimeout(grace);
       running.delete(child.pid!);
       resolve({ exitCode, signal, timedOut, output });
     });

@@ -17,7 +17,8 @@ import type { ExpectFile } from '../scenario/schema.js';
 import { deviceEnv, runDevice, type TrustFiles } from './device.js';
 import { mismatches } from './expect.js';
 
-export type RunStatus = 'pass' | 'fail' | 'skip' | 'error';
+/** 'warn' (hubtls qualify): passed with a finding; never fails the run. */
+export type RunStatus = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
 
 export interface ScenarioRun {
   file: string;

@@ -5,7 +5,7 @@
  * messages from the device's queue (c2d.ts); and the device link the service side uses for methods
  * and desired-property pushes.
  */
-import type { IConnectPacket, QoS } from 'mqtt-packet';
+import type { IConnectPacket, IPublishPacket, QoS } from 'mqtt-packet';
 import { authenticateDevice, authenticateModule } from '../../core/auth.js';
 import { patchModuleReported } from '../../core/module-api.js';
 import { isPatch } from '../../core/twin.js';
@@ -16,6 +16,8 @@ import { inbandFault, refusal } from '../inband-faults.js';
 import { MqttC2D } from './c2d.js';
 import { mqttInbandTarget } from './inband.js';
 import type { MqttBehaviour, MqttSession, MqttTransport } from './session.js';
+import { takeWithheld, type WithheldAck } from './withhold.js';
+import { armTokenExpiry, sasExpiry } from './token-expiry.js';
 import { bodyText, encodeProperties, parseQuery } from './topics.js';
 
 export const CONNACK = {
@@ -42,6 +44,7 @@ export class IotHubMqtt implements MqttBehaviour {
   private moduleId?: string;
   private link?: DeviceLink;
   private c2d?: MqttC2D;
+  private disarmExpiry?: () => void;
 
   /** The link id the service reaches this connection by: the device id, or `{device}/{module}`. */
   private get linkId(): string {
@@ -103,13 +106,23 @@ export class IotHubMqtt implements MqttBehaviour {
       );
     this.link = this.makeLink();
     this.ctx.devices.links.attach(this.linkId, this.link);
+    const expiry = v.method === 'sas' || v.method === 'policy' ? sasExpiry(creds.sas) : undefined;
+    if (expiry) this.disarmExpiry = armTokenExpiry(this.ctx, expiry, (r) => this.session.close(r));
     this.ctx.devices.touch(u.deviceId);
     this.event({
       action: 'connect',
       ok: true,
       status: CONNACK.accepted,
       reason: `${u.moduleId ? `module ${this.linkId}` : `device ${u.deviceId}`} connected to ${u.hubHost}: ${v.detail}`,
-      detail: { auth: v.method, hubHost: u.hubHost, ...(u.moduleId ? { moduleId: u.moduleId } : {}) },
+      detail: {
+        auth: v.method,
+        hubHost: u.hubHost,
+        keepalive: p.keepalive,
+        ...(expiry
+          ? { sasExpiry: new Date(expiry * 1000).toISOString(), sasValidMs: expiry * 1000 - +this.ctx.now() }
+          : {}),
+        ...(u.moduleId ? { moduleId: u.moduleId } : {}),
+      },
     });
     return CONNACK.accepted;
   }
@@ -126,10 +139,10 @@ export class IotHubMqtt implements MqttBehaviour {
     return code;
   }
 
-  publish(topic: string, payload: Buffer): void {
+  publish(topic: string, payload: Buffer, p?: IPublishPacket): void {
     const id = this.deviceId!;
     const events = `devices/${this.topicId}/messages/events`;
-    if (topic.startsWith(events)) return this.telemetry(topic.slice(events.length), payload);
+    if (topic.startsWith(events)) return this.telemetry(topic.slice(events.length), payload, p);
     if (topic.startsWith('$iothub/twin/GET/')) return this.twinGet(parseQuery(topic.slice('$iothub/twin/GET/'.length)));
     if (topic.startsWith('$iothub/twin/PATCH/properties/reported/'))
       return this.twinPatch(parseQuery(topic.slice('$iothub/twin/PATCH/properties/reported/'.length)), payload);
@@ -143,7 +156,7 @@ export class IotHubMqtt implements MqttBehaviour {
     this.session.close(`unsupported topic ${topic}`, true);
   }
 
-  private telemetry(rest: string, payload: Buffer): void {
+  private telemetry(rest: string, payload: Buffer, p?: IPublishPacket): void {
     const properties = parseQuery(rest.replace(/^\//, ''));
     const { body, base64 } = bodyText(payload);
     this.ctx.devices.recordTelemetry(this.deviceId!, {
@@ -158,7 +171,13 @@ export class IotHubMqtt implements MqttBehaviour {
       action: 'telemetry',
       ok: true,
       reason: `${payload.length} bytes of telemetry from ${this.deviceId}`,
-      detail: { bytes: payload.length, properties, body: clip(body), ...(base64 ? { base64 } : {}) },
+      detail: {
+        bytes: payload.length,
+        properties,
+        body: clip(body),
+        ...(base64 ? { base64 } : {}),
+        ...(p ? { qos: p.qos, messageId: p.messageId, dup: p.dup } : {}),
+      },
     });
     inbandFault(this.ctx, this.deviceId!, properties, mqttInbandTarget(this.ctx, this.session));
   }
@@ -264,7 +283,20 @@ export class IotHubMqtt implements MqttBehaviour {
     this.c2d.start();
   }
 
+  withhold(ack: WithheldAck, messageId?: number): boolean {
+    if (!this.deviceId || !takeWithheld(this.ctx.devices, this.deviceId, ack)) return false;
+    const what = `${ack.toUpperCase()}${messageId === undefined ? '' : ` for packet id ${messageId}`}`;
+    this.event({
+      action: 'request',
+      ok: true,
+      reason: `${what} withheld (qualification case)`,
+      detail: { withheld: ack, messageId },
+    });
+    return true;
+  }
+
   closed(reason: string, violation: boolean): void {
+    this.disarmExpiry?.();
     if (this.link) this.ctx.devices.links.detach(this.linkId, this.link);
     this.c2d?.stop();
     if (!this.link && !violation) return; // a refused CONNECT was reported already

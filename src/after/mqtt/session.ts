@@ -22,6 +22,8 @@ export interface MqttBehaviour {
   subscribe(filter: string, qos: QoS): number;
   /** After the SUBACK went out: the filters granted (deliveries for them may start now). */
   subscribed?(filters: string[]): void;
+  /** True: do not send this acknowledgement (a qualification case withholds it; see withhold.ts). */
+  withhold?(ack: 'puback' | 'suback' | 'pingresp', messageId?: number): boolean;
   /** `violation`: hubtls closed it for a protocol violation or timeout (worth an event even before CONNECT). */
   closed(reason: string, violation: boolean): void;
 }
@@ -155,7 +157,7 @@ export class MqttSession {
         for (const f of p.unsubscriptions) this.subscriptions.delete(f);
         return this.send({ cmd: 'unsuback', messageId: p.messageId ?? 0, granted: [] });
       case 'pingreq':
-        return this.send({ cmd: 'pingresp' });
+        return this.behaviour!.withhold?.('pingresp') ? undefined : this.send({ cmd: 'pingresp' });
       case 'disconnect':
         return this.close('device sent DISCONNECT');
       case 'puback':
@@ -187,7 +189,8 @@ export class MqttSession {
         true,
       );
     this.behaviour!.publish(p.topic, Buffer.from(p.payload), p);
-    if (p.qos === 1 && !this.closing) this.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
+    if (p.qos === 1 && !this.closing && !this.behaviour!.withhold?.('puback', p.messageId))
+      this.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
   }
 
   private onPuback(messageId: number): void {
@@ -202,6 +205,7 @@ export class MqttSession {
       if (q < 128) this.subscriptions.set(s.topic, q as QoS);
       return q;
     });
+    if (this.behaviour!.withhold?.('suback', p.messageId)) return;
     this.send({ cmd: 'suback', messageId: p.messageId ?? 0, granted });
     const ok = p.subscriptions.filter((_s, i) => granted[i]! < 128).map((s) => s.topic);
     if (ok.length > 0) this.behaviour?.subscribed?.(ok);
