@@ -5,7 +5,12 @@
  */
 import type { PkiStore } from '../pki/store.js';
 import type { EventBus } from '../events/bus.js';
-import { effectiveProfile, resolveEndpointProfile, type EffectiveProfile } from '../profiles/effective.js';
+import {
+  effectiveProfile,
+  effectiveWindow,
+  resolveEndpointProfile,
+  type EffectiveProfile,
+} from '../profiles/effective.js';
 import { getProfile } from '../profiles/registry.js';
 import type { ChainSource, EndpointMaterial } from '../pki/types.js';
 import type { EndpointView, MiniEngineCaps, PolicyState } from '../tls/policy/types.js';
@@ -25,6 +30,13 @@ export interface LiveEndpoint extends CompiledEndpoint {
 /** What PkiStore.prepare takes: one chain to have ready. */
 export type PrepareRequest = Parameters<PkiStore['prepare']>[0][number];
 
+/** A policy snapshot and the scenario time (ms) it holds for: [from, until). */
+interface Snapshot {
+  state: PolicyState;
+  from: number;
+  until: number;
+}
+
 /** A reload's endpoint changes, loaded but not yet in force (see EndpointTable.stage). */
 export interface StagedEndpoints {
   changed: string[];
@@ -37,6 +49,8 @@ export class EndpointTable {
   /** Endpoints a reload removed: their open connections still look them up. */
   private readonly retired = new Map<string, LiveEndpoint>();
   private readonly material = new Map<string, EndpointMaterial>();
+  /** Policy snapshots by listener (its endpoint names), each valid until something it read changes. */
+  private snapshots = new Map<string, Snapshot>();
 
   constructor(
     endpoints: readonly CompiledEndpoint[],
@@ -92,7 +106,36 @@ export class EndpointTable {
   /** A snapshot for decide(): the endpoints of one listener at the current scenario time. */
   policyState(endpointNames: readonly string[]): PolicyState {
     const now = this.clock.now();
-    return { endpoints: endpointNames.map((n) => this.view(this.get(n), now)), mini: this.mini };
+    const key = endpointNames.join('\n');
+    const known = this.snapshots.get(key);
+    const t = now.getTime();
+    if (known && t >= known.from && t < known.until) return known.state;
+    const snap = this.snapshot(endpointNames, now);
+    this.snapshots.set(key, snap);
+    return snap.state;
+  }
+
+  /**
+   * A new snapshot, and the scenario-time window it holds for: until the clock crosses a date rule
+   * of one of its profiles (either way: the clock can be set back). Anything else that changes what
+   * decide() reads goes through changed(), which drops every snapshot. A new snapshot object is a
+   * new policy epoch: decisions cached per snapshot (tls/policy/decision-cache.ts) start afresh.
+   */
+  private snapshot(endpointNames: readonly string[], now: Date): Snapshot {
+    const state: PolicyState = { endpoints: endpointNames.map((n) => this.view(this.get(n), now)), mini: this.mini };
+    let from = -Infinity;
+    let until = Infinity;
+    for (const ep of state.endpoints) {
+      const w = effectiveWindow(ep.profile.definition, now);
+      from = Math.max(from, w.from);
+      until = Math.min(until, w.until);
+    }
+    return { state, from, until };
+  }
+
+  /** Something decide() reads changed (endpoints, profiles, chains): every snapshot is stale. */
+  private changed(): void {
+    this.snapshots = new Map();
   }
 
   /** Serve another chain (root migration, defect fixture). Loaded first; the switch is atomic. */
@@ -138,6 +181,7 @@ export class EndpointTable {
     const ep = this.get(endpoint);
     ep.profile = profile;
     ep.minTlsVersion = minTlsVersion;
+    this.changed();
     const id = this.profileOf(ep).id;
     notice(this.bus, 'profile', `${endpoint} now runs profile ${id}`, { endpoint, profile: id });
   }
@@ -162,6 +206,7 @@ export class EndpointTable {
         this.material.set(ep.name, material);
         this.retired.delete(ep.name);
       }
+      this.changed();
     };
     return { changed: changed.map((e) => e.name), removed, commit };
   }
@@ -169,6 +214,7 @@ export class EndpointTable {
   /** (Re)loads one endpoint's chains after a change; the old material serves until this resolves. */
   private async reload(name: string): Promise<void> {
     this.material.set(name, await this.loadMaterial(this.get(name)));
+    this.changed();
   }
 
   /** Resolves an endpoint's chains at the current scenario time (nothing is swapped here). */
