@@ -20,9 +20,19 @@ function level(e: HubEvent): 'info' | 'warn' | 'error' {
   return 'info';
 }
 
+/**
+ * An inferred chain rejection (src/after/silent-close.ts) is published twice, as the session's own
+ * event and as the connection's `verdict`; the log says it once, in the verdict line, which carries
+ * the same reason. The session event still reaches every other sink (ring, SSE, tests).
+ */
+function toldByVerdict(e: HubEvent): boolean {
+  return e.type === 'session' && e.detail?.inferred === true && e.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN';
+}
+
 /** Writes every bus event as one pino line; `event` carries the type, the rest is the event. */
 export function attachLogSink(bus: EventBus, log: Logger): () => void {
   return bus.subscribe((e) => {
+    if (toldByVerdict(e)) return;
     // `level` and `msg` are pino's own keys: never let an event's fields shadow them.
     const { type, level: _level, msg: _msg, ...fields } = e as HubEvent & { level?: unknown; msg?: unknown };
     log[level(e)]({ event: type, ...fields }, message(e));
