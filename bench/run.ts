@@ -10,6 +10,7 @@ import { startupBench } from './benches/startup.js';
 import { handshakeBench } from './benches/handshake.js';
 import { idleBench } from './benches/idle.js';
 import { forwardBench } from './benches/forward.js';
+import { stormBench } from './benches/storm.js';
 import { benchNames } from './lib/options.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   handshake: handshakeBench,
   idle: idleBench,
   forward: forwardBench,
+  storm: stormBench,
 };
 
 const asked = benchNames();
