@@ -8,16 +8,19 @@
  * Also printed: server CPU per handshake (process.cpuUsage of the server, all its threads), the
  * capacity a dedicated core would have, less skewed by other work than the wall-clock rate.
  * Goal (issue 17): hubtls ≥ 0.95 × bare, by rate and by server CPU per handshake.
- * Options: `--rounds N` (default 5), `--full-only` (skip resumption).
+ * Options: `--rounds N` (default 5), `--full-only` (skip resumption), `--compare DIR` (another
+ * build, e.g. the tree before a change, measured in the same alternation: bare, hubtls, DIR).
  */
 import { startBare, startHubtls, startLoad, type Server } from '../lib/procs.js';
 import { bareConfig, BENCH_CERTS, BENCH_SNI, BENCH_SUITE, BENCH_SCENARIO, DEFAULT_SCENARIO } from '../lib/setup.js';
-import { flag, numberOption } from '../lib/options.js';
+import { flag, numberOption, stringOption } from '../lib/options.js';
 import { median, ratioLine, say } from '../lib/stats.js';
 
 const ROUNDS = numberOption('rounds', 5);
 const SCENARIO = flag('hold') ? BENCH_SCENARIO : DEFAULT_SCENARIO;
 const GOAL = { op: '≥', value: 0.95 } as const;
+/** `--compare DIR`: another build's bin (DIR/dist/bundle/hubtls.mjs) in the same alternation, e.g. the tree before a change. */
+const COMPARE = stringOption('compare');
 const CONCURRENCY = 8;
 const WARMUP_MS = 1000;
 const DURATION_MS = 3000;
@@ -50,24 +53,28 @@ async function measure(server: Server, resume: boolean): Promise<RateResult> {
   return { ...r, cpuMsPerHandshake: (after.cpuMs - before.cpuMs) / Math.max(1, all) };
 }
 
-async function rounds(resume: boolean, bareCfg: string): Promise<{ bare: RateResult[]; hub: RateResult[] }> {
+function start(name: string, bareCfg: string): Promise<Server> {
+  if (name === 'bare') return startBare(bareCfg);
+  return startHubtls(SCENARIO, BENCH_CERTS, [], name === 'other' ? COMPARE : undefined);
+}
+
+async function rounds(resume: boolean, bareCfg: string): Promise<Record<'bare' | 'hub' | 'other', RateResult[]>> {
   const bare: RateResult[] = [];
   const hub: RateResult[] = [];
+  const other: RateResult[] = [];
+  const sides = [['bare', bare], ['hubtls', hub], ...(COMPARE ? ([['other', other]] as const) : [])] as const;
   for (let i = 0; i < ROUNDS; i++) {
-    for (const [name, list] of [
-      ['bare', bare],
-      ['hubtls', hub],
-    ] as const) {
-      const server = name === 'bare' ? await startBare(bareCfg) : await startHubtls(SCENARIO, BENCH_CERTS);
+    for (const [name, list] of sides) {
+      const server = await start(name, bareCfg);
       const r = await measure(server, resume);
       await server.stop();
       list.push(r);
       say(
-        `  round ${i + 1} ${name.padEnd(6)} ${r.rate.toFixed(0)}/s (${r.handshakes} in ${DURATION_MS / 1000} s, ${r.reused} resumed, ${r.errors} errors, server CPU ${r.cpuMsPerHandshake.toFixed(2)} ms/handshake)`,
+        `  round ${i + 1} ${(name === 'other' ? 'compare' : name).padEnd(7)} ${r.rate.toFixed(0)}/s (${r.handshakes} in ${DURATION_MS / 1000} s, ${r.reused} resumed, ${r.errors} errors, server CPU ${r.cpuMsPerHandshake.toFixed(2)} ms/handshake)`,
       );
     }
   }
-  return { bare, hub };
+  return { bare, hub, other };
 }
 
 const rate = (xs: RateResult[]) => median(xs.map((x) => x.rate));
@@ -80,15 +87,13 @@ export async function handshakeBench(): Promise<void> {
   );
   const full = await rounds(false, cfg);
   say(ratioLine('full handshakes', 'handshakes/s', rate(full.bare), rate(full.hub), GOAL));
-  say(
-    ratioLine(
-      '  by server CPU (1000 / median CPU ms per handshake)',
-      'handshakes/s per core',
-      capacity(full.bare),
-      capacity(full.hub),
-      GOAL,
-    ),
-  );
+  const cpu = '  by server CPU (1000 / median CPU ms per handshake)';
+  say(ratioLine(cpu, 'handshakes/s per core', capacity(full.bare), capacity(full.hub), GOAL));
+  if (COMPARE) {
+    say(`  the --compare build (${COMPARE}), same rounds:`);
+    say(ratioLine('  full handshakes', 'handshakes/s', rate(full.bare), rate(full.other), GOAL));
+    say(ratioLine(cpu, 'handshakes/s per core', capacity(full.bare), capacity(full.other), GOAL));
+  }
   if (flag('full-only')) return;
   say('-- session resumption (TLS 1.2 session tickets; hubtls keeps one ticket key per cached context)');
   const res = await rounds(true, cfg);

@@ -29,3 +29,8 @@ export function numberOption(name: string, fallback: number): number {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} wants a positive number, got ${argv[i + 1]}`);
   return n;
 }
+
+export function stringOption(name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : argv[i + 1];
+}

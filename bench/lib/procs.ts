@@ -102,8 +102,8 @@ async function startServer(name: string, args: string[], env?: NodeJS.ProcessEnv
 export const HUBTLS_BIN = path.join(ROOT, 'dist/bundle/hubtls.mjs');
 
 /** `hubtls run` from the build, events on (info level, JSON lines to stdout), as a user runs it. */
-export function startHubtls(scenario: string, certsDir: string, extra: string[] = []): Promise<Server> {
-  const cli = HUBTLS_BIN;
+export function startHubtls(scenario: string, certsDir: string, extra: string[] = [], root?: string): Promise<Server> {
+  const cli = root ? path.join(path.resolve(root), 'dist/bundle/hubtls.mjs') : HUBTLS_BIN;
   return startServer('hubtls', [cli, 'run', scenario, '--port', '0', '--no-admin', '--certs', certsDir, ...extra]);
 }
 

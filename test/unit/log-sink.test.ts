@@ -55,3 +55,47 @@ t.test('an inferred rejection is one log line (the verdict); other session event
   );
   t.match(lines[0], { level: 40, conn: 7, inferred: true, msg: new RegExp(reason) });
 });
+
+t.test('the handshake line written straight to the stream says what pino would', async (t) => {
+  const { bus, lines } = sink();
+  const handshake = {
+    type: 'handshake',
+    conn: 3,
+    listener: '127.0.0.1:8883',
+    peer: '127.0.0.1:5000',
+    endpoint: 'hub',
+    profile: 'iothub-2025',
+    outcome: 'HUBTLS_ACCEPTED',
+    reason: 'TLS 1.2 "quoted" \\ ECDHE-RSA ✓',
+    hello: {
+      sni: 'a.azure-devices.net',
+      versions: ['TLSv1.2'],
+      suites: ['X'],
+      groups: [],
+      sigalgs: [],
+      alpn: [],
+      ja3: 'j',
+      ja4: 'k',
+      bytes: 300,
+    },
+    negotiated: { version: 'TLSv1.2', suite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', alpn: false },
+    notes: [],
+    durationMs: 1.5,
+  } as const;
+  bus.publish(handshake);
+  const viaPino = sink();
+  const { type, ...fields } = handshake;
+  createLogger({
+    destination: new Writable({
+      write(chunk: Buffer, _e, done) {
+        viaPino.lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    }),
+  }).info({ event: type, ...fields }, `HUBTLS_ACCEPTED 127.0.0.1:5000 → hub: ${handshake.reason}`);
+  await new Promise((resolve) => setImmediate(resolve));
+  const [direct, pino] = [lines[0]!, viaPino.lines[0]!];
+  t.same(Object.keys(direct), Object.keys(pino), 'same fields in the same order');
+  t.same({ ...direct, time: 0 }, { ...pino, time: 0 }, 'same values');
+  t.match(direct.time, /^\d{4}-\d\d-\d\dT/, 'ISO time, as pino writes it');
+});
