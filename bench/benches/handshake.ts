@@ -101,4 +101,9 @@ export async function handshakeBench(): Promise<void> {
   say(`  every handshake resumed: bare ${resumed(res.bare) ? 'yes' : 'NO'}, hubtls ${resumed(res.hub) ? 'yes' : 'NO'}`);
   say(ratioLine('resumed handshakes', 'handshakes/s', rate(res.bare), rate(res.hub), GOAL));
   say(ratioLine('  by server CPU', 'handshakes/s per core', capacity(res.bare), capacity(res.hub), GOAL));
+  if (COMPARE) {
+    say(`  the --compare build (${COMPARE}), same rounds:`);
+    say(ratioLine('  resumed handshakes', 'handshakes/s', rate(res.bare), rate(res.other), GOAL));
+    say(ratioLine('  by server CPU', 'handshakes/s per core', capacity(res.bare), capacity(res.other), GOAL));
+  }
 }

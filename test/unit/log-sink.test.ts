@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { EventBus } from '../../src/events/bus.js';
 import { createLogger } from '../../src/events/logger.js';
 import { attachLogSink } from '../../src/events/log-sink.js';
+import type { HandshakeEvent } from '../../src/events/types.js';
 
 function sink() {
   const lines: Array<Record<string, unknown>> = [];
@@ -58,7 +59,7 @@ t.test('an inferred rejection is one log line (the verdict); other session event
 
 t.test('the handshake line written straight to the stream says what pino would', async (t) => {
   const { bus, lines } = sink();
-  const handshake = {
+  const handshake: HandshakeEvent = {
     type: 'handshake',
     conn: 3,
     listener: '127.0.0.1:8883',
@@ -81,7 +82,7 @@ t.test('the handshake line written straight to the stream says what pino would',
     negotiated: { version: 'TLSv1.2', suite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', alpn: false },
     notes: [],
     durationMs: 1.5,
-  } as const;
+  };
   bus.publish(handshake);
   const viaPino = sink();
   const { type, ...fields } = handshake;
