@@ -90,7 +90,12 @@ async function rate(job: RateJob): Promise<void> {
           done++;
           reused += s.isSessionReused() ? 1 : 0;
         }
-        s.destroy();
+        // A resumed TLS 1.2 handshake ends with the client's Finished, which secureConnect does not
+        // wait for: destroy() here dropped it, and neither server ever finished its side (hubtls
+        // logged each as HUBTLS_CLIENT_CLOSED). end() sends it, then close_notify. A full handshake
+        // is finished on both sides at secureConnect; its client drops the connection silently.
+        if (job.resume) s.end();
+        else s.destroy();
       } catch {
         errors++;
       }
