@@ -7,8 +7,12 @@
  *   back-pressure) and wait for the upstream's one-byte answer; reports MB/s over all of them;
  * - idle: open `count` TLS connections, report 'established', then on {cmd:'hold'} send an MQTT
  *   PINGREQ from each every `keepaliveMs` for `holdMs`, report 'held', and close on {cmd:'close'}.
+ * - storm: connect `count` MQTT devices (SAS, bench/lib/mqtt-fleet.ts), report 'connected'; on
+ *   {cmd:'storm'} arm reconnection and report 'armed'; when the hub has dropped them and every one
+ *   has CONNACK 0 again, report 'back'; close on {cmd:'close'}.
  */
 import tls from 'node:tls';
+import { Fleet, type FleetJob } from './lib/mqtt-fleet.js';
 
 interface TlsJob {
   port: number;
@@ -34,7 +38,10 @@ interface StreamJob extends TlsJob {
   /** Bytes each connection sends; the upstream answers one byte once it has them all. */
   bytes: number;
 }
-type Job = RateJob | IdleJob | StreamJob;
+interface StormJob extends FleetJob {
+  kind: 'storm';
+}
+type Job = RateJob | IdleJob | StreamJob | StormJob;
 
 const PINGREQ = Buffer.from([0xc0, 0x00]);
 const send = (m: object) => process.send!(m);
@@ -83,7 +90,12 @@ async function rate(job: RateJob): Promise<void> {
           done++;
           reused += s.isSessionReused() ? 1 : 0;
         }
-        s.destroy();
+        // A resumed TLS 1.2 handshake ends with the client's Finished, which secureConnect does not
+        // wait for: destroy() here dropped it, and neither server ever finished its side (hubtls
+        // logged each as HUBTLS_CLIENT_CLOSED). end() sends it, then close_notify. A full handshake
+        // is finished on both sides at secureConnect; its client drops the connection silently.
+        if (job.resume) s.end();
+        else s.destroy();
       } catch {
         errors++;
       }
@@ -172,7 +184,28 @@ async function stream(job: StreamJob): Promise<void> {
   process.send!(result, () => process.exit(0));
 }
 
+async function storm(job: StormJob): Promise<void> {
+  const fleet = new Fleet(job);
+  const t0 = performance.now();
+  await fleet.connectAll();
+  send({ type: 'connected', connected: fleet.open, errors: fleet.errors, seconds: (performance.now() - t0) / 1000 });
+  process.on('message', (m: { cmd?: string }) => {
+    if (m.cmd === 'storm') {
+      const errorsBefore = fleet.errors;
+      void fleet
+        .storm()
+        .then((seconds) => send({ type: 'back', seconds, back: fleet.open, retries: fleet.errors - errorsBefore }));
+      send({ type: 'armed' });
+    }
+    if (m.cmd === 'close') {
+      fleet.closeAll();
+      process.exit(0);
+    }
+  });
+}
+
 const job = JSON.parse(process.argv[2]!) as Job;
 if (job.kind === 'rate') await rate(job);
 else if (job.kind === 'stream') await stream(job);
+else if (job.kind === 'storm') await storm(job);
 else await idle(job);

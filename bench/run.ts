@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- startup|handshake|idle|forward|all`: each bench prints the machine, its
+ * `npm run bench -- startup|handshake|idle|forward|storm|all [--options]`: each bench prints the machine, its
  * baseline (bare Node TLS measured in the same run on the same machine), the hubtls figure and the
  * ratio. Everything runs on 127.0.0.1, bounded in time and count. Results go into bench/RESULTS.md.
  */
@@ -10,15 +10,18 @@ import { startupBench } from './benches/startup.js';
 import { handshakeBench } from './benches/handshake.js';
 import { idleBench } from './benches/idle.js';
 import { forwardBench } from './benches/forward.js';
+import { stormBench } from './benches/storm.js';
+import { benchNames } from './lib/options.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   startup: startupBench,
   handshake: handshakeBench,
   idle: idleBench,
   forward: forwardBench,
+  storm: stormBench,
 };
 
-const asked = process.argv.slice(2);
+const asked = benchNames();
 const names = asked.length === 0 || asked.includes('all') ? Object.keys(BENCHES) : asked;
 const unknown = names.filter((n) => !BENCHES[n]);
 if (unknown.length) {
@@ -26,7 +29,7 @@ if (unknown.length) {
   process.exit(2);
 }
 for (const line of machineInfo()) say(line);
-say(`command: npm run bench -- ${names.join(' ')}`);
+say(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`);
 build();
 for (const name of names) {
   say();

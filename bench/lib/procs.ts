@@ -39,7 +39,17 @@ export function spawnNode(args: string[], opts: { ipc?: boolean; env?: NodeJS.Pr
 }
 
 /** Resolves with the port of the first JSON line with event "ready" on stdout. */
-export function readyPort(child: ChildProcess, what: string): Promise<number> {
+export async function readyPort(child: ChildProcess, what: string): Promise<number> {
+  return (await readyEvent(child, what)).listeners[0]!.port;
+}
+
+interface ReadyLine {
+  listeners: Array<{ port: number }>;
+  admin?: { url: string };
+}
+
+/** The first JSON line with event "ready" on stdout; later lines are read and dropped. */
+export function readyEvent(child: ChildProcess, what: string): Promise<ReadyLine> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -49,7 +59,7 @@ export function readyPort(child: ChildProcess, what: string): Promise<number> {
       if (!line) return;
       child.stdout!.off('data', onData);
       child.stdout!.resume(); // from here on the events are read and dropped
-      resolve((JSON.parse(line) as { listeners: Array<{ port: number }> }).listeners[0]!.port);
+      resolve(JSON.parse(line) as ReadyLine);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (d) => (err += d));
@@ -81,20 +91,32 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function startServer(name: string, args: string[]): Promise<Server> {
-  const child = spawnNode(['--expose-gc', '--import', PROBE, ...args], { ipc: true });
+async function startServer(name: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Server & ReadyLine> {
+  const child = spawnNode(['--expose-gc', '--import', PROBE, ...args], { ipc: true, env });
   child.stderr!.resume();
-  const port = await readyPort(child, name);
-  return { name, port, child, probe: prober(child), stop: () => stopChild(child) };
+  const ready = await readyEvent(child, name);
+  return { ...ready, name, port: ready.listeners[0]!.port, child, probe: prober(child), stop: () => stopChild(child) };
 }
 
 /** The `hubtls` bin as installed (the bundle scripts/bundle.mjs writes). */
 export const HUBTLS_BIN = path.join(ROOT, 'dist/bundle/hubtls.mjs');
 
 /** `hubtls run` from the build, events on (info level, JSON lines to stdout), as a user runs it. */
-export function startHubtls(scenario: string, certsDir: string, extra: string[] = []): Promise<Server> {
-  const cli = HUBTLS_BIN;
+export function startHubtls(scenario: string, certsDir: string, extra: string[] = [], root?: string): Promise<Server> {
+  const cli = root ? path.join(path.resolve(root), 'dist/bundle/hubtls.mjs') : HUBTLS_BIN;
   return startServer('hubtls', [cli, 'run', scenario, '--port', '0', '--no-admin', '--certs', certsDir, ...extra]);
+}
+
+/** `hubtls run` with its admin API on a free port and this bearer token (the storm bench drives the timeline). */
+export async function startHubtlsWithAdmin(
+  scenario: string,
+  certsDir: string,
+  token: string,
+): Promise<Server & { adminUrl: string }> {
+  const args = [HUBTLS_BIN, 'run', scenario, '--port', '0', '--admin-port', '0', '--certs', certsDir];
+  const s = await startServer('hubtls', args, { HUBTLS_ADMIN_TOKEN: token });
+  if (!s.admin) throw new Error('hubtls started without its admin API');
+  return { ...s, adminUrl: s.admin.url };
 }
 
 export function startBare(configFile: string): Promise<Server> {

@@ -20,25 +20,48 @@ export interface SilentCloseWatch {
   spoke(): void;
 }
 
-export function watchSilentClose(
-  ctx: SessionContext,
-  protocol: 'mqtt' | 'https' | 'amqp' | 'amqp-ws',
-): SilentCloseWatch {
-  const started = performance.now();
-  const bytesAtHandshake = ctx.socket.bytesRead;
-  // Read now: asking a TLS socket for its certificate after 'close' touches freed OpenSSL state
-  // (the process died with SIGSEGV at exit once a Node client had dropped such a connection).
-  const leaf = (ctx.established.tlsSocket?.getCertificate() as { subject?: { CN?: string } } | null | undefined)
-    ?.subject?.CN;
-  let spoke = false;
-  ctx.established.stream.once('close', () => {
-    const ms = Math.round(performance.now() - started);
-    if (spoke || ms > SILENT_CLOSE_WINDOW_MS || ctx.socket.bytesRead !== bytesAtHandshake) return;
+/** The after-TLS protocols whose sessions are watched. */
+export type SilentProtocol = 'mqtt' | 'https' | 'amqp' | 'amqp-ws';
+
+export function watchSilentClose(ctx: SessionContext, protocol: SilentProtocol): SilentCloseWatch {
+  const watch = new SilentClose(ctx, protocol);
+  ctx.established.stream.once('close', () => watch.closed());
+  return watch;
+}
+
+/**
+ * One small object per session and no timer: the close is judged when it comes, from two numbers
+ * taken at the handshake (when, and the bytes read so far). The leaf's name comes from the loaded
+ * chain: asking the TLS socket for its certificate parsed it again on every connection, and after
+ * 'close' touches freed OpenSSL state (the process died with SIGSEGV once).
+ */
+class SilentClose implements SilentCloseWatch {
+  private readonly started = performance.now();
+  private readonly bytesAtHandshake: number;
+  private spokeFirst = false;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly protocol: SilentProtocol,
+  ) {
+    this.bytesAtHandshake = ctx.socket.bytesRead;
+  }
+
+  spoke(): void {
+    this.spokeFirst = true;
+  }
+
+  closed(): void {
+    const ms = Math.round(performance.now() - this.started);
+    const { ctx } = this;
+    if (this.spokeFirst || ms > SILENT_CLOSE_WINDOW_MS || ctx.socket.bytesRead !== this.bytesAtHandshake) return;
     // The hub ended it (shutdown, a drop): the client said nothing about our chain.
     if (closedByHub(ctx.socket)) return;
-    const reason = `client dropped the connection ${ms} ms after the handshake without sending a byte (no data, no close_notify): it most likely rejected our chain (leaf ${leaf ?? '?'}); clients that verify after the handshake (Node.js, Java, .NET) send no alert`;
+    const leaf = ctx.established.servedLeaf ?? '?';
+    const reason = `client dropped the connection ${ms} ms after the handshake without sending a byte (no data, no close_notify): it most likely rejected our chain (leaf ${leaf}); clients that verify after the handshake (Node.js, Java, .NET) send no alert`;
     const outcome = 'HUBTLS_CLIENT_REJECTED_CHAIN';
-    publishSession(ctx, protocol, {
+    // For the session's own story (its protocol, its peer); the log writes the verdict line alone.
+    publishSession(ctx, this.protocol, {
       action: 'connect',
       ok: false,
       outcome,
@@ -55,6 +78,5 @@ export function watchSilentClose(
       inferred: true,
       reason,
     });
-  });
-  return { spoke: () => void (spoke = true) };
+  }
 }

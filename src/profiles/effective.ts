@@ -21,6 +21,24 @@ export function activeAt(range: DateRange, now: Date): boolean {
   return true;
 }
 
+/**
+ * The stretch of scenario time around `now` in which effectiveProfile(definition, ·) gives the same
+ * answer: from the last date boundary at or before `now` to the next one after it (ms since epoch).
+ */
+export function effectiveWindow(definition: ProfileDefinition, now: Date): { from: number; until: number } {
+  const t = now.getTime();
+  let from = -Infinity;
+  let until = Infinity;
+  for (const range of [...definition.versions, ...definition.suites])
+    for (const edge of [range.from, range.until]) {
+      if (!edge) continue;
+      const at = Date.parse(edge);
+      if (at <= t) from = Math.max(from, at);
+      else until = Math.min(until, at);
+    }
+  return { from, until };
+}
+
 function rangeText(range: DateRange): string {
   const parts = [range.from && `from ${range.from}`, range.until && `until ${range.until}`].filter(Boolean);
   return `${parts.join(' ')}${range.note ? `: ${range.note}` : ''}`;

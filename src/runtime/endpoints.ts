@@ -5,7 +5,12 @@
  */
 import type { PkiStore } from '../pki/store.js';
 import type { EventBus } from '../events/bus.js';
-import { effectiveProfile, resolveEndpointProfile, type EffectiveProfile } from '../profiles/effective.js';
+import {
+  effectiveProfile,
+  effectiveWindow,
+  resolveEndpointProfile,
+  type EffectiveProfile,
+} from '../profiles/effective.js';
 import { getProfile } from '../profiles/registry.js';
 import { isWeighted, type ChainMaterial, type EndpointMaterial, type ServedChainSource } from '../pki/types.js';
 import { ChainDraw } from './chain-draw.js';
@@ -32,6 +37,13 @@ interface Loaded {
   draws: Partial<Record<'rsa' | 'ec', ChainDraw>>;
 }
 
+/** A policy snapshot and the scenario time (ms) it holds for: [from, until). */
+interface Snapshot {
+  state: PolicyState;
+  from: number;
+  until: number;
+}
+
 /** A reload's endpoint changes, loaded but not yet in force (see EndpointTable.stage). */
 export interface StagedEndpoints {
   changed: string[];
@@ -46,6 +58,8 @@ export class EndpointTable {
   private readonly material = new Map<string, EndpointMaterial>();
   /** Endpoints serving a weighted chain: the draw per key type (the material above holds each first option). */
   private readonly draws = new Map<string, Partial<Record<'rsa' | 'ec', ChainDraw>>>();
+  /** Policy snapshots by listener (its endpoint names), each valid until something it read changes. */
+  private snapshots = new Map<string, Snapshot>();
 
   constructor(
     endpoints: readonly CompiledEndpoint[],
@@ -114,7 +128,36 @@ export class EndpointTable {
   /** A snapshot for decide(): the endpoints of one listener at the current scenario time. */
   policyState(endpointNames: readonly string[]): PolicyState {
     const now = this.clock.now();
-    return { endpoints: endpointNames.map((n) => this.view(this.get(n), now)), mini: this.mini };
+    const key = endpointNames.join('\n');
+    const known = this.snapshots.get(key);
+    const t = now.getTime();
+    if (known && t >= known.from && t < known.until) return known.state;
+    const snap = this.snapshot(endpointNames, now);
+    this.snapshots.set(key, snap);
+    return snap.state;
+  }
+
+  /**
+   * A new snapshot, and the scenario-time window it holds for: until the clock crosses a date rule
+   * of one of its profiles (either way: the clock can be set back). Anything else that changes what
+   * decide() reads goes through changed(), which drops every snapshot. A new snapshot object is a
+   * new policy epoch: decisions cached per snapshot (tls/policy/decision-cache.ts) start afresh.
+   */
+  private snapshot(endpointNames: readonly string[], now: Date): Snapshot {
+    const state: PolicyState = { endpoints: endpointNames.map((n) => this.view(this.get(n), now)), mini: this.mini };
+    let from = -Infinity;
+    let until = Infinity;
+    for (const ep of state.endpoints) {
+      const w = effectiveWindow(ep.profile.definition, now);
+      from = Math.max(from, w.from);
+      until = Math.min(until, w.until);
+    }
+    return { state, from, until };
+  }
+
+  /** Something decide() reads changed (endpoints, profiles, chains): every snapshot is stale. */
+  private changed(): void {
+    this.snapshots = new Map();
   }
 
   /** Serve another chain (root migration, defect fixture). Loaded first; the switch is atomic. */
@@ -161,6 +204,7 @@ export class EndpointTable {
     const ep = this.get(endpoint);
     ep.profile = profile;
     ep.minTlsVersion = minTlsVersion;
+    this.changed();
     const id = this.profileOf(ep).id;
     notice(this.bus, 'profile', `${endpoint} now runs profile ${id}`, { endpoint, profile: id });
   }
@@ -185,6 +229,7 @@ export class EndpointTable {
         this.setMaterial(ep.name, material, draws);
         this.retired.delete(ep.name);
       }
+      this.changed();
     };
     return { changed: changed.map((e) => e.name), removed, commit };
   }
@@ -193,6 +238,7 @@ export class EndpointTable {
   private async reload(name: string): Promise<void> {
     const { material, draws } = await this.loadMaterial(this.get(name));
     this.setMaterial(name, material, draws);
+    this.changed();
   }
 
   private setMaterial(name: string, material: EndpointMaterial, draws: Loaded['draws']): void {

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readClientHello } from '../tls/hello-reader.js';
 import { parseClientHello } from '../tls/clienthello.js';
+import type { HelloCache } from '../tls/hello-cache.js';
 import { alertRecord } from '../tls/wire/records.js';
 import { TLS_SIGNAL, type Established, type TlsSignal } from '../tls/engines/types.js';
 import { alertName } from '../tls/wire/constants.js';
@@ -35,6 +36,8 @@ export interface ServeDeps extends FlowDeps {
   faultsFor(endpoint: string, side: FaultSide): ConnectionFaults | undefined;
   /** Hands the established stream to the endpoint's after-TLS mode. */
   startSession(s: SessionStart): void;
+  /** Summaries per hello shape; without it every ClientHello is parsed in full. */
+  hellos?: HelloCache;
 }
 
 export class Connection {
@@ -65,7 +68,10 @@ export class Connection {
     let first: FlowEvent;
     try {
       const raw = await readClientHello(this.socket);
-      first = { type: 'hello', raw, hello: await parseClientHello(raw.message, raw.raw.length) };
+      const parsed = this.deps.hellos
+        ? await this.deps.hellos.parse(raw.message, raw.raw.length)
+        : { hello: await parseClientHello(raw.message, raw.raw.length) };
+      first = { type: 'hello', raw, ...parsed };
     } catch (error) {
       first = { type: 'hello-failed', error };
     }

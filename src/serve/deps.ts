@@ -10,6 +10,8 @@ import type { RuntimeParts } from '../runtime/index.js';
 import type { ListenerDeps } from './listener.js';
 import type { ConnectionLimits } from './limits.js';
 import { sessionStarter } from './sessions.js';
+import { HelloCache } from '../tls/hello-cache.js';
+import { DecisionCache } from '../tls/policy/decision-cache.js';
 
 export interface ServeSettings {
   bus: EventBus;
@@ -25,6 +27,8 @@ export function listenerDeps(rt: RuntimeParts, s: ServeSettings): ListenerDeps {
   const { endpoints, connections, faults } = rt;
   return {
     ...s,
+    hellos: new HelloCache(),
+    decisions: new DecisionCache(),
     policyState: (names) => endpoints.policyState(names),
     endpoint: (name) => endpoints.get(name),
     material: (name) => endpoints.drawMaterial(name),

@@ -9,6 +9,7 @@ import type { RawHello } from '../tls/hello-reader.js';
 import { HelloReadError } from '../tls/hello-reader.js';
 import { ClientHelloParseError, type ClientHelloSummary } from '../tls/clienthello.js';
 import { decide } from '../tls/policy/decide.js';
+import type { DecisionCache } from '../tls/policy/decision-cache.js';
 import { explain } from '../tls/policy/explain.js';
 import { ALERT, alertName } from '../tls/wire/constants.js';
 import { contextKey, contextOptions, type ClientCertMode, type ContextCache } from '../tls/contexts.js';
@@ -34,10 +35,13 @@ export interface FlowDeps {
   /** false: refusals decide() predicts are noted and OpenSSL alone decides (tests of OpenSSL's own rules). */
   precheck: boolean;
   handshakeTimeoutMs: number;
+  /** decide() once per (hello shape, policy snapshot); without it, once per connection. */
+  decisions?: DecisionCache;
 }
 
 export type FlowEvent =
-  | { type: 'hello'; raw: RawHello; hello: ClientHelloSummary }
+  /** `shape`: the hello's shape key (tls/hello-shape.ts), when it has one. */
+  | { type: 'hello'; raw: RawHello; hello: ClientHelloSummary; shape?: string }
   | { type: 'hello-failed'; error: unknown }
   | { type: 'faults-checked'; faults?: ConnectionFaults; takeover?: FaultTakeover }
   | { type: 'established'; est: Established }
@@ -97,7 +101,7 @@ export class ConnectionFlow {
   handle(e: FlowEvent): FlowCommand[] {
     switch (e.type) {
       case 'hello':
-        return this.onHello(e.raw, e.hello);
+        return this.onHello(e.raw, e.hello, e.shape);
       case 'hello-failed':
         return this.onHelloFailed(e.error);
       case 'faults-checked':
@@ -126,9 +130,9 @@ export class ConnectionFlow {
     return [{ type: 'destroy' }];
   }
 
-  private onHello(raw: RawHello, hello: ClientHelloSummary): FlowCommand[] {
+  private onHello(raw: RawHello, hello: ClientHelloSummary, shape?: string): FlowCommand[] {
     const state = this.deps.policyState(this.endpointNames);
-    const decision = decide(hello, state);
+    const decision = this.deps.decisions ? this.deps.decisions.decide(shape, hello, state) : decide(hello, state);
     // The context is built from the same snapshot the decision saw: one clock reading, one profile.
     const profile = state.endpoints.find((ep) => ep.name === decision.endpoint)!.profile;
     const refusal = this.deps.admitToEndpoint(decision.endpoint);

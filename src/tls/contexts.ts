@@ -41,6 +41,15 @@ export function contextOptions(
   };
 }
 
+/** The suite list of each effective profile, joined once (profiles are shared by snapshots until the policy changes). */
+const suiteKeys = new WeakMap<EffectiveProfile, string>();
+
+function suiteKey(profile: EffectiveProfile): string {
+  let key = suiteKeys.get(profile);
+  if (key === undefined) suiteKeys.set(profile, (key = profile.suites.map((s) => s.id).join(',')));
+  return key;
+}
+
 export function contextKey(
   endpoint: string,
   profile: EffectiveProfile,
@@ -48,7 +57,7 @@ export function contextKey(
   clientCert: ClientCertMode,
   only?: KeyType,
 ): string {
-  const suites = profile.suites.map((s) => s.id).join(',');
+  const suites = suiteKey(profile);
   return [
     endpoint,
     profile.id,

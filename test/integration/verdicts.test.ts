@@ -35,6 +35,11 @@ t.test('a Node client that rejects the chain gets its final verdict everywhere',
     inferred: true,
   });
   t.ok(Value.Check(HubEvent, verdict), 'the verdict event matches its TypeBox definition in the HubEvent union');
+  t.match(
+    verdict.reason,
+    /\(leaf \*\.azure-devices\.net\)/,
+    'the reason names the leaf served (from the loaded chain)',
+  );
 
   await t.test('/handshakes shows the final verdict; ?outcome= filters on it', async (t) => {
     const rejected = (await call('GET', '/handshakes?outcome=HUBTLS_CLIENT_REJECTED_CHAIN')).json();

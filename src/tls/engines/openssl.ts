@@ -16,6 +16,7 @@ import {
 } from './types.js';
 import type { KeyType } from '../policy/types.js';
 import { peerCertInfo } from './peer-cert.js';
+import { servedLeafName } from './served-leaf.js';
 
 function peerCert(t: tls.TLSSocket): PeerCertInfo | undefined {
   const c = t.getPeerX509Certificate();
@@ -42,11 +43,13 @@ function servedKeyType(t: tls.TLSSocket, plan: HandshakePlan): KeyType {
 }
 
 function established(t: tls.TLSSocket, plan: HandshakePlan): Established {
+  const keyType = servedKeyType(t, plan);
   return {
     stream: t,
     version: t.getProtocol() ?? 'unknown',
     suite: t.getCipher()?.standardName ?? 'unknown',
-    keyType: servedKeyType(t, plan),
+    keyType,
+    servedLeaf: servedLeafName(plan.material[keyType]),
     alpn: t.alpnProtocol ?? undefined,
     peerCert: peerCert(t),
     tlsSocket: t,

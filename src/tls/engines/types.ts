@@ -41,6 +41,8 @@ export interface Established {
   keyType: KeyType;
   alpn?: string | false;
   peerCert?: PeerCertInfo;
+  /** Common name of the leaf we served (from the loaded chain, not re-read from the socket). */
+  servedLeaf?: string;
   /** The underlying TLS socket when the engine is OpenSSL (for getPeerCertificate & co). */
   tlsSocket?: tls.TLSSocket;
 }

@@ -20,6 +20,7 @@ import { ALERT, AlertLevel, ContentType } from '../../wire/constants.js';
 import { alertBody } from '../../wire/records.js';
 import { shaperFor, type RecordFaults } from '../../record-faults/faults.js';
 import { peerCertInfo } from '../peer-cert.js';
+import { servedLeafName } from '../served-leaf.js';
 
 export const miniCaps: MiniEngineCaps = { supports: miniSupports };
 
@@ -86,6 +87,7 @@ export async function miniHandshake(
       version: plan.decision.version,
       suite: plan.decision.suite,
       keyType: plan.decision.keyType,
+      servedLeaf: servedLeafName(plan.material[plan.decision.keyType]),
       peerCert: peerCert(result.clientChain),
       io,
     };
