@@ -179,3 +179,18 @@ export function serviceAmqpClient(
   }
   return iothub.Client.fromConnectionString(connectionString, HubtlsAmqp as never);
 }
+
+/** The SDK's 'message' events (cloud-to-device) as a queue a test awaits one by one; `M` is the shape it reads. */
+export function inbox<M>(client: DeviceClient): () => Promise<M> {
+  const got: M[] = [];
+  const waiting: Array<(m: M) => void> = [];
+  client.on('message', (m: M) => {
+    const w = waiting.shift();
+    if (w) w(m);
+    else got.push(m);
+  });
+  return () => {
+    const m = got.shift();
+    return m ? Promise.resolve(m) : new Promise((resolve) => waiting.push(resolve));
+  };
+}

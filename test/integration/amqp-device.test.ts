@@ -12,7 +12,7 @@
 import t from 'tap';
 import { startTestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey } from '../helpers/devices.js';
-import { hubClient, Message, moduleClient, serviceSdk, type DeviceClient } from '../helpers/azure-sdk.js';
+import { hubClient, Message, moduleClient, serviceSdk, type DeviceClient, inbox } from '../helpers/azure-sdk.js';
 import { sharedStore } from '../helpers/pki.js';
 
 const HUB = 'myhub.azure-devices.net';
@@ -57,20 +57,7 @@ function scenario() {
   };
 }
 
-/** The SDK's 'message' events as a queue the test awaits one by one. */
-function inbox(client: DeviceClient): () => Promise<SdkMessage> {
-  const got: SdkMessage[] = [];
-  const waiting: Array<(m: SdkMessage) => void> = [];
-  client.on('message', (m: SdkMessage) => {
-    const w = waiting.shift();
-    if (w) w(m);
-    else got.push(m);
-  });
-  return () => {
-    const m = got.shift();
-    return m ? Promise.resolve(m) : new Promise((resolve) => waiting.push(resolve));
-  };
-}
+const inboxOf = (client: DeviceClient) => inbox<SdkMessage>(client);
 
 t.test('the Azure device SDK over AMQP', async (t) => {
   const [trust, th] = await Promise.all([exportedTrust(), startTestHub(t, scenario())]);
@@ -137,7 +124,7 @@ t.test('the Azure device SDK over AMQP', async (t) => {
     });
     t.teardown(() => client.close());
     await client.open();
-    const next = inbox(client);
+    const next = inboxOf(client);
     const send = (body: string, id: string, ack?: string) => {
       const m = new Message(body);
       m.messageId = id;

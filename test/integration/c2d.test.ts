@@ -13,7 +13,7 @@ import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
 import azureDevice from 'azure-iot-device';
 import { startTestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey } from '../helpers/devices.js';
-import { hubClient, type DeviceClient } from '../helpers/azure-sdk.js';
+import { hubClient, type DeviceClient, inbox } from '../helpers/azure-sdk.js';
 import type { TestHub } from '../helpers/hub.js';
 import type { Trust } from '../helpers/devices.js';
 
@@ -77,20 +77,7 @@ function firstPublishThenDrop(th: TestHub, trust: Trust, id: string, key: string
   });
 }
 
-/** The SDK's 'message' events as a queue the test awaits one by one. */
-function inbox(client: DeviceClient): () => Promise<SdkMessage> {
-  const got: SdkMessage[] = [];
-  const waiting: Array<(m: SdkMessage) => void> = [];
-  client.on('message', (m: SdkMessage) => {
-    const w = waiting.shift();
-    if (w) w(m);
-    else got.push(m);
-  });
-  return () => {
-    const m = got.shift();
-    return m ? Promise.resolve(m) : new Promise((resolve) => waiting.push(resolve));
-  };
-}
+const inboxOf = (client: DeviceClient) => inbox<SdkMessage>(client);
 
 t.test('cloud-to-device from one queue per device, with the Azure device SDK', async (t) => {
   const httpKey = randomKey();
@@ -133,7 +120,7 @@ t.test('cloud-to-device from one queue per device, with the Azure device SDK', a
       agent: portAgent(th.port),
     });
     t.teardown(() => client.close());
-    const next = inbox(client);
+    const next = inboxOf(client);
     const mark = th.events.length;
     await nextSession(th, (e) => e.deviceId === 'poller' && e.status === 204, mark);
     t.pass('the SDK polls and gets 204 while the queue is empty');
@@ -189,7 +176,7 @@ t.test('cloud-to-device from one queue per device, with the Azure device SDK', a
       ca: trust.g2,
     });
     t.teardown(() => client.close());
-    const next = inbox(client);
+    const next = inboxOf(client);
     await client.open();
     const [m1, m2] = [await next(), await next()];
     t.same(
@@ -221,7 +208,7 @@ t.test('cloud-to-device from one queue per device, with the Azure device SDK', a
         ca: trust.g2,
       });
       t.teardown(() => client.close());
-      const next = inbox(client);
+      const next = inboxOf(client);
       await client.open();
       const m = await next();
       t.same([m.messageId, m.data.toString()], [sent.messageId, 'ack me'], 'redelivered on the next subscription');
