@@ -78,7 +78,7 @@ endpoints:
 `);
   t.match(
     msg,
-    /endpoints\[0\]\.after \(line 3\): found "mqt", expected one of hold, close, mqtt, https, forward \(did you mean "mqtt"\?\)/,
+    /endpoints\[0\]\.after \(line 3\): found "mqt", expected one of hold, close, mqtt, https, forward, amqp \(did you mean "mqtt"\?\)/,
   );
   t.match(
     msg,

@@ -21,16 +21,18 @@ export const stall = defineFault({
       ctx.act('said nothing after the ClientHello');
       ctx.suspendTimeout();
       const started = Date.now();
-      const timer = p.forMs ? setTimeout(() => ctx.socket.destroy(), p.forMs) : undefined;
+      // Who closed is what the timer did, not the clock: a timer can fire a millisecond before
+      // Date.now() shows forMs passed.
+      let ours = false;
+      const timer = p.forMs ? setTimeout(() => ((ours = true), ctx.socket.destroy()), p.forMs) : undefined;
       ctx.socket.resume(); // read and drop whatever the client sends meanwhile
       if (!ctx.socket.destroyed) await once(ctx.socket, 'close');
       clearTimeout(timer);
       const waited = Date.now() - started;
       return {
-        ended:
-          p.forMs && waited >= p.forMs
-            ? `hubtls closed after ${waited} ms of silence`
-            : `the client gave up after ${waited} ms of silence`,
+        ended: ours
+          ? `hubtls closed after ${waited} ms of silence`
+          : `the client gave up after ${waited} ms of silence`,
       };
     },
   }),
