@@ -117,7 +117,8 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-function bindError(e: NodeJS.ErrnoException, spec: ListenerSpec): HubtlsError {
+/** What a failed bind means, and what to do about it. */
+export function bindError(e: NodeJS.ErrnoException, spec: Pick<ListenerSpec, 'host' | 'port'>): HubtlsError {
   const where = `${spec.host}:${spec.port}`;
   if (e.code === 'EADDRINUSE')
     return new HubtlsError(
@@ -129,7 +130,9 @@ function bindError(e: NodeJS.ErrnoException, spec: ListenerSpec): HubtlsError {
     return new HubtlsError(
       'HUBTLS_PORT_DENIED',
       `not allowed to listen on ${where}`,
-      'ports below 1024 need privileges; use --port N',
+      spec.port < 1024
+        ? `ports below 1024 need privileges: let node bind them (setcap cap_net_bind_service=+ep on the node binary), lower net.ipv4.ip_unprivileged_port_start to ${spec.port}, or give the endpoint another port and map ${spec.port} to it (docs/devices.md, "WebSockets on 443")`
+        : 'pick another port with --port N (0 = any free port)',
     );
   if (e.code === 'EADDRNOTAVAIL')
     return new HubtlsError(
