@@ -1,6 +1,6 @@
 /**
- * `hubtls qualify` with real devices: openssl s_client with and without verification on the TLS
- * cases; the Azure IoT device SDK for Node (default retry policy) and a deliberately bad mqtt.js
+ * `hubtls qualify` with real devices: openssl s_client and gnutls-cli with and without verification
+ * on the TLS cases; the Azure IoT device SDK for Node (default retry policy) and a deliberately bad mqtt.js
  * device on the MQTT cases. Each case starts its own hub on free ports; time limits are capped
  * so the file stays short.
  */
@@ -88,6 +88,27 @@ t.test('openssl s_client without verification fails the untrusted-root case with
   const warned = await one('tls-suites', S_CLIENT);
   t.match(warned, { status: 'warn', problems: [/of Azure's eight/, /Azure never accepts: .*TLS_DHE_RSA/, /^fix: /] });
 });
+
+const GNUTLS =
+  'gnutls-cli --x509cafile "$HUBTLS_CA" --sni-hostname "$HUBTLS_HOSTNAME" --verify-hostname "$HUBTLS_HOSTNAME" -p "$HUBTLS_PORT" "$HUBTLS_HOST" </dev/null';
+
+t.test(
+  'gnutls-cli: refuses the untrusted root with an alert; its default priority offers suites Azure never accepts',
+  async (t) => {
+    if (!needTool(t, 'gnutls-cli', 'gnutls-bin')) return;
+    t.match(await one('tls-untrusted-root', GNUTLS), {
+      status: 'pass',
+      problems: [/^refused with alert bad_certificate/],
+    });
+    const suites = await one('tls-suites', GNUTLS);
+    t.match(suites, {
+      status: 'warn',
+      problems: [/4 of Azure's eight/, /Azure never accepts: .*CHACHA20/, /^fix: /],
+    });
+    const insecure = await one('tls-untrusted-root', GNUTLS.replace('--x509cafile "$HUBTLS_CA"', '--insecure'));
+    t.match(insecure, { status: 'fail', problems: [/completed the handshake .* under an unknown root/] });
+  },
+);
 
 // A device that reconnects: s_client in a loop (the chain-change cases drop the first connection).
 const loop = (ca: string) =>
