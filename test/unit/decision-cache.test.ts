@@ -6,14 +6,12 @@
  * scenario clock crossing a dated rule (either way), and the cached decision follows every time.
  */
 import t from 'tap';
-import net from 'node:net';
 import tls from 'node:tls';
 import { EventBus } from '../../src/events/bus.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { compileScenario } from '../../src/scenario/compile.js';
 import { afterModeNames } from '../../src/after/registry.js';
-import { frameClientHello } from '../../src/tls/hello-reader.js';
 import { helloShape } from '../../src/tls/hello-shape.js';
 import { HelloCache } from '../../src/tls/hello-cache.js';
 import { parseClientHello } from '../../src/tls/clienthello.js';
@@ -22,28 +20,10 @@ import { decide } from '../../src/tls/policy/decide.js';
 import type { Accepted } from '../../src/tls/policy/types.js';
 import { hello, endpoint, state } from '../helpers/hello.js';
 import { sharedStore } from '../helpers/pki.js';
+import { captureNodeHello } from '../helpers/capture.js';
 
-/** The ClientHello message a Node.js client sends with `options` (captured on a plain TCP port). */
-function nodeHello(options: tls.ConnectionOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer((s) => {
-      let buf = Buffer.alloc(0);
-      s.on('data', (d) => {
-        buf = Buffer.concat([buf, d]);
-        const p = frameClientHello(buf);
-        if ('more' in p) return;
-        s.destroy();
-        server.close();
-        if ('done' in p) resolve(p.done.message);
-        else reject(p.error);
-      });
-    });
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...options }).on('error', () => {});
-    });
-  });
-}
+/** The ClientHello message a Node.js client sends with `options`. */
+const nodeHello = async (options: tls.ConnectionOptions): Promise<Buffer> => (await captureNodeHello(options)).message;
 
 t.test('one client configuration, one shape; SNI or suites make another', async (t) => {
   const a = await nodeHello({ servername: 'dev1.azure-devices.net' });
