@@ -83,6 +83,16 @@ const watch = (p) => {
 };
 watch(parser);
 
+// Assertions per test file, printed beside its time: a file whose count moves between runs is
+// skipping work somewhere.
+// Counted as tap's summary counts: assertions, not the points that close a subtest.
+const counts = new Map();
+const countLeaves = (p, add) => {
+  p.on('assert', () => add(1));
+  p.on('child', (c) => (add(-1), countLeaves(c, add)));
+};
+parser.on('child', (file) => countLeaves(file, (n) => counts.set(file.name, (counts.get(file.name) ?? 0) + n)));
+
 let summary; // tap's "# { total, pass, fail, skip, todo }" comment
 let pending = '';
 child.stdout.on('data', (chunk) => {
@@ -96,7 +106,9 @@ child.stdout.on('data', (chunk) => {
 function onLine(line) {
   const file = /^(not ok|ok) \d+ - (.*?)(?: # time=([\d.]+)ms)?$/.exec(line);
   if (file) {
-    const time = file[3] ? `  (${Math.round(+file[3])} ms)` : '';
+    const n = counts.get(file[2]);
+    const figures = [n === undefined ? '' : `${n} assertions`, file[3] ? `${Math.round(+file[3])} ms` : ''];
+    const time = figures.some(Boolean) ? `  (${figures.filter(Boolean).join(', ')})` : '';
     process.stdout.write(`${file[1] === 'ok' ? 'ok    ' : 'FAIL  '} ${file[2]}${time}\n`);
   }
   const sum = /^# (\{ total: .*\})$/.exec(line);
