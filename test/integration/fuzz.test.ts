@@ -12,21 +12,11 @@ import { startTestHub, oneEndpoint } from '../helpers/hub.js';
 import { captureOpensslHello } from '../helpers/capture.js';
 import { sClient } from '../helpers/openssl.js';
 import { pool } from '../helpers/pool.js';
+import { seededRandom } from '../../src/util/prng.js';
 
 const COUNT = Number(process.env.HUBTLS_FUZZ_COUNT ?? 10_000);
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-
-/** Small deterministic PRNG (mulberry32) so a failure is reproducible from its index. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Mutator = (b: Buffer, r: () => number) => Buffer;
 const int = (r: () => number, n: number) => Math.floor(r() * n);
@@ -122,7 +112,7 @@ t.test(`${COUNT} mutated ClientHellos`, async (t) => {
       Array.from({ length: n }, (_, i) => from + i),
       100,
       (i) => {
-        const r = rng(i);
+        const r = seededRandom(i);
         const mutator = MUTATORS[NAMES[i % NAMES.length]!]!;
         return send(th.port, mutator(seeds[i % seeds.length]!.raw, r), r);
       },

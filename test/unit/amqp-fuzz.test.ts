@@ -17,20 +17,12 @@ import { DeviceRegistry } from '../../src/core/registry.js';
 import { compileDevices } from '../../src/core/compile.js';
 import { signSas } from '../../src/core/sas.js';
 import { randomKey } from '../helpers/devices.js';
+import { seededRandom } from '../../src/util/prng.js';
 
 const COUNT = Number(process.env.HUBTLS_AMQP_FUZZ_COUNT ?? 400);
 const HUB = 'myhub.azure-devices.net';
 const KEY = randomKey();
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (r: () => number, n: number) => Math.floor(r() * n);
 
 const MUTATORS: Array<(b: Buffer, r: () => number) => Buffer> = [
@@ -134,7 +126,7 @@ t.test(`${COUNT} mutated AMQP sessions: no throw, every connection ends, a good 
   const recorded = Buffer.concat(wire);
   t.ok(recorded.length > 200, `recorded ${recorded.length} bytes of a real session`);
 
-  const r = rng(15);
+  const r = seededRandom(15);
   for (let i = 1; i <= COUNT; i++) {
     const [s, c] = pair();
     const ended = new Promise<void>((resolve) => s.once('close', () => resolve()));
