@@ -20,6 +20,8 @@ const LAYERS = [
   { name: 'runtime', paths: ['src/runtime/'] },
   { name: 'serve', paths: ['src/serve/'] },
   { name: 'admin', paths: ['src/admin/'] },
+  // `--workers N`: the primary (runtime, admin, the relayed sessions) and the workers (listeners).
+  { name: 'cluster', paths: ['src/cluster/'] },
   { name: 'hub', paths: ['src/hub.ts'] },
   // Above the hub: `hubtls test` and the device runner start hubs of their own.
   { name: 'report', paths: ['src/report/'] },

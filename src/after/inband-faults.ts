@@ -218,11 +218,7 @@ export function openRefusal(
  */
 export function resetAfterFlush(ctx: SessionContext): void {
   const { stream } = ctx.established;
-  const { socket } = ctx;
-  const reset = (): void => {
-    if (socket.writableLength > 0) socket.once('drain', reset);
-    else socket.resetAndDestroy();
-  };
+  const reset = (): void => ctx.socket.resetAfterFlush();
   if (stream.writableLength > 0) stream.once('drain', reset);
   else reset();
 }

@@ -10,7 +10,6 @@
  */
 import { publishSession } from './events.js';
 import type { SessionContext } from './types.js';
-import { closedByHub } from '../util/hub-close.js';
 
 /** A rejecting client closes within milliseconds; a device that idles and leaves is not one. */
 export const SILENT_CLOSE_WINDOW_MS = 2000;
@@ -56,7 +55,7 @@ class SilentClose implements SilentCloseWatch {
     const { ctx } = this;
     if (this.spokeFirst || ms > SILENT_CLOSE_WINDOW_MS || ctx.socket.bytesRead !== this.bytesAtHandshake) return;
     // The hub ended it (shutdown, a drop): the client said nothing about our chain.
-    if (closedByHub(ctx.socket)) return;
+    if (ctx.socket.closedByHub) return;
     const leaf = ctx.established.servedLeaf ?? '?';
     const reason = `client dropped the connection ${ms} ms after the handshake without sending a byte (no data, no close_notify): it most likely rejected our chain (leaf ${leaf}); clients that verify after the handshake (Node.js, Java, .NET) send no alert`;
     const outcome = 'HUBTLS_CLIENT_REJECTED_CHAIN';

@@ -4,7 +4,6 @@
  * TypeBox schema of the fields it reads beside `mode:` in a scenario's `after:` object, their
  * defaults, the checks one JSON Schema cannot say, and how they compile (paths resolved).
  */
-import type { Socket } from 'node:net';
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { EventBus } from '../events/bus.js';
 import type { Established } from '../tls/engines/types.js';
@@ -27,6 +26,16 @@ export interface AfterEndpoint {
   afterOptions: AfterOptions;
 }
 
+/** The TCP connection under a session's TLS stream, as far as after-TLS modes need it. */
+export interface SessionWire {
+  /** TCP bytes read so far (handshake included). */
+  readonly bytesRead: number;
+  /** Whether the hub itself closed the connection (a shutdown, a drop), not the client. */
+  readonly closedByHub: boolean;
+  /** KillTcp: a TCP reset once what was already written to the socket has left. */
+  resetAfterFlush(): void;
+}
+
 /** What an after-TLS handler gets: the decrypted stream and who is on the other end. */
 export interface SessionContext {
   conn: number;
@@ -38,8 +47,11 @@ export interface SessionContext {
   now: () => Date;
   /** The hub's device registry and DPS (shared by every endpoint of the scenario). */
   devices: DeviceRegistry;
-  /** The raw TCP socket under the TLS stream (bytes on the wire, e.g. whether a close_notify came). */
-  socket: Socket;
+  /**
+   * The wire under the TLS stream: the raw TCP socket in one process; with `--workers N`, the worker's
+   * byte count as relayed (serve/relay/). Read for bytes on the wire, e.g. whether a close_notify came.
+   */
+  socket: SessionWire;
 }
 
 /** A problem in an endpoint's `after:` field; `segs` is the path below `after`. */

@@ -1,6 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { watchFile, unwatchFile } from 'node:fs';
-import { startHub, type Hub } from '../hub.js';
+import cluster from 'node:cluster';
+import os from 'node:os';
+import { startServing, type HubHandle as Hub } from '../hub.js';
+import { runWorker } from '../cluster/worker.js';
+import { WORKER_ENV, type WorkerConfig } from '../cluster/messages.js';
 import { EventBus } from '../events/bus.js';
 import { createLogger, prettyStream, wantsPretty, LOG_FORMATS, type LogFormat, type Logger } from '../events/logger.js';
 import { attachLogSink } from '../events/log-sink.js';
@@ -26,6 +30,7 @@ export interface RunFlags {
   watch: boolean;
   maxScenarioBytes?: number;
   reloadDir: string[];
+  workers?: number;
 }
 
 function announce(hub: Hub): void {
@@ -138,6 +143,9 @@ function onSignals(hub: Hub, log: Logger, drainMs: number, beforeClose: () => vo
 }
 
 export async function runScenario(file: string | undefined, f: RunFlags): Promise<void> {
+  // A worker of `--workers N`: the primary started it with its configuration; it logs nothing itself.
+  const worker = process.env[WORKER_ENV];
+  if (cluster.isWorker && worker) return runWorker(JSON.parse(worker) as WorkerConfig);
   const pretty = wantsPretty(f.logFormat) ? await prettyStream() : undefined;
   const log = createLogger({ level: f.logLevel, format: f.logFormat, pretty });
   const bus = new EventBus();
@@ -152,8 +160,9 @@ export async function runScenario(file: string | undefined, f: RunFlags): Promis
       noAdmin: !f.admin,
     };
     const scenarioFile = file ?? bundledScenario('default.yaml');
-    const hub = await startHub({
+    const hub = await startServing({
       scenarioFile,
+      workers: f.workers,
       certsDir: f.certs,
       bus,
       log,
@@ -192,6 +201,11 @@ export function registerRunCommand(program: Command): void {
       parseCount,
       5000,
     )
+    .option(
+      '--workers <n>',
+      'serve with N worker processes (auto: one per core); this process keeps the scenario, timeline, devices and admin API',
+      parseWorkers,
+    )
     .option('--no-admin', 'do not start the admin API')
     .option('--no-watch', 'do not reload the scenario when its file changes (SIGHUP still reloads)')
     .option(
@@ -217,6 +231,14 @@ export function registerRunCommand(program: Command): void {
         .default('auto'),
     )
     .action((file: string | undefined, flags: RunFlags) => runScenario(file, flags));
+}
+
+function parseWorkers(value: string): number {
+  if (value === 'auto') return os.availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new InvalidArgumentError(`"${value}" is not auto or a whole number from 1 to 256`);
+  return n;
 }
 
 function parseCount(value: string): number {

@@ -7,12 +7,16 @@ import type { Duplex } from 'node:stream';
 import type { EventBus } from '../events/bus.js';
 import { notice } from './notice.js';
 import { markClosedByHub } from '../util/hub-close.js';
+import type { ChangeFeed } from './changes.js';
 
 export class ConnectionRegistry {
   private readonly sockets = new Map<string, Set<Socket>>();
   private readonly outer = new WeakMap<Socket, Duplex>();
 
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly changes: ChangeFeed,
+  ) {}
 
   /** A connection routed to an endpoint; forgotten when its socket closes. */
   track(endpoint: string, socket: Socket): void {
@@ -45,6 +49,7 @@ export class ConnectionRegistry {
         n++;
       }
     }
+    this.changes.emit({ kind: 'drop', endpoint });
     notice(this.bus, 'drop', `dropped ${n} connection(s)${endpoint ? ` of ${endpoint}` : ''}`, {
       endpoint,
       dropped: n,

@@ -21,6 +21,7 @@ import type { CompiledEndpoint } from '../scenario/compile.js';
 import { nextIntermediate } from '../scenario/timeline/rotation.js';
 import { HubtlsError } from '../errors.js';
 import { notice } from './notice.js';
+import type { ChangeFeed } from './changes.js';
 
 /** An endpoint's mutable state: what the timeline may change while the scenario runs. */
 export interface LiveEndpoint extends CompiledEndpoint {
@@ -66,6 +67,8 @@ export class EndpointTable {
     private readonly pki: PkiStore,
     private readonly clock: ScenarioClock,
     private readonly bus: EventBus,
+    /** Where each change made here is announced (runtime/changes.ts). */
+    private readonly changes: ChangeFeed,
     /** What the mini engine can run (decide() routes to it); undefined: OpenSSL only. */
     private readonly mini?: MiniEngineCaps,
   ) {
@@ -166,6 +169,7 @@ export class EndpointTable {
     if (keyType === 'ec') ep.eccChain = source;
     else ep.chain = source;
     await this.reload(endpoint);
+    this.changes.emit({ kind: 'chain', endpoint, source, keyType });
     const chain = describeChainSource(source);
     notice(this.bus, 'chain', `${endpoint} now serves ${keyType.toUpperCase()} chain ${chain}`, {
       endpoint,
@@ -174,11 +178,15 @@ export class EndpointTable {
     });
   }
 
-  /** New leaf key and serial, same names and issuer: breaks leaf pinning, not root trust. */
-  async rotateLeaf(endpoint: string): Promise<void> {
+  /**
+   * New leaf key and serial, same names and issuer: breaks leaf pinning, not root trust. `generation`:
+   * the one to serve (a worker follows the primary's), else the next.
+   */
+  async rotateLeaf(endpoint: string, generation?: number): Promise<void> {
     const ep = this.get(endpoint);
-    ep.generation += 1;
+    ep.generation = generation ?? ep.generation + 1;
     await this.reload(endpoint);
+    this.changes.emit({ kind: 'leaf', endpoint, generation: ep.generation });
     const msg = `${endpoint} leaf rotated to generation ${ep.generation}`;
     notice(this.bus, 'rotate-leaf', msg, { endpoint, generation: ep.generation });
   }
@@ -195,6 +203,7 @@ export class EndpointTable {
     }
     ep.chain = { catalog: target };
     await this.reload(endpoint);
+    this.changes.emit({ kind: 'intermediate', endpoint, to: target });
     const msg = `${endpoint} rotated its issuing CA: chain ${from ?? 'files'} → ${target} (new leaf and intermediate, same root)`;
     notice(this.bus, 'rotate-intermediate', msg, { endpoint, from, to: target });
   }
@@ -205,6 +214,7 @@ export class EndpointTable {
     ep.profile = profile;
     ep.minTlsVersion = minTlsVersion;
     this.changed();
+    this.changes.emit({ kind: 'profile', endpoint, profile, minTlsVersion });
     const id = this.profileOf(ep).id;
     notice(this.bus, 'profile', `${endpoint} now runs profile ${id}`, { endpoint, profile: id });
   }

@@ -12,16 +12,9 @@ import { checkFaultSpec } from '../faults/params.js';
 import type { FaultSpec } from '../faults/types.js';
 import type { EndpointTable, PrepareRequest } from './endpoints.js';
 import { notice } from './notice.js';
+import type { ChangeFeed, NewFault } from './changes.js';
 
-/** A fault given at run time (admin API): like a scenario's fault use, with its endpoint. */
-export interface NewFault {
-  endpoint: string;
-  fault: string;
-  params?: Record<string, unknown>;
-  id?: string;
-  probability?: number;
-  everyNth?: number;
-}
+export type { NewFault } from './changes.js';
 
 /** What a connection lends its faults, less what fault control adds (chains, late-act notices). */
 export type FaultSide = Omit<ConnectionSide, 'chain' | 'lateAct'>;
@@ -36,6 +29,7 @@ export class FaultControl {
     private readonly pki: PkiStore,
     clock: ScenarioClock,
     private readonly bus: EventBus,
+    private readonly changes: ChangeFeed,
     random?: () => number,
   ) {
     this.set = new FaultSet(random);
@@ -78,6 +72,7 @@ export class FaultControl {
     const f = this.set.get(id);
     await this.chains.load([f.spec], this.endpoints.kindOf);
     this.set.setActive(id, true);
+    this.changes.emit({ kind: 'fault-start', ref: typeof ref === 'string' ? ref : { ...ref, id } });
     const msg = `fault ${id} (${f.def.name}) started on ${f.spec.endpoint}: ${view(f).explanation}`;
     notice(this.bus, 'fault-start', msg, { fault: view(f) });
     return view(f);
@@ -85,6 +80,7 @@ export class FaultControl {
 
   stop(id: string): FaultView {
     const f = this.set.setActive(id, false);
+    this.changes.emit({ kind: 'fault-stop', id });
     notice(this.bus, 'fault-stop', `fault ${id} (${f.def.name}) stopped on ${f.spec.endpoint}`, { fault: view(f) });
     return view(f);
   }

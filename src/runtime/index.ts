@@ -16,6 +16,7 @@ import { ConnectionRegistry } from './connections.js';
 import { TimelineControl } from './timeline/control.js';
 import { applyAction } from './timeline/actions.js';
 import { notice } from './notice.js';
+import { ChangeFeed } from './changes.js';
 
 /** The scenario in force (a reload replaces it). */
 export class ActiveScenario {
@@ -40,6 +41,8 @@ export interface RuntimeParts {
   readonly connections: ConnectionRegistry;
   readonly devices: DeviceRegistry;
   readonly timeline: TimelineControl;
+  /** Every change the timeline or the admin API made, as data (runtime/changes.ts). */
+  readonly changes: ChangeFeed;
   /** Moves the scenario clock; chains are re-issued where their windows no longer cover it. */
   setClock(to: Date): Promise<void>;
 }
@@ -49,6 +52,8 @@ export interface RuntimeOptions {
   mini?: MiniEngineCaps;
   /** Fault probabilities (tests pass a seeded one). */
   random?: () => number;
+  /** false: the timeline never starts here (a worker follows the primary's changes instead). */
+  timeline?: boolean;
 }
 
 /** Builds every part and loads (generating where needed) all certificate material. The timeline is not started. */
@@ -59,9 +64,10 @@ export async function createRuntime(
   o: RuntimeOptions = {},
 ): Promise<RuntimeParts> {
   const clock = new ScenarioClock(s.clock);
-  const endpoints = new EndpointTable(s.endpoints, pki, clock, bus, o.mini);
-  const faults = new FaultControl(s.faults, endpoints, pki, clock, bus, o.random);
-  const connections = new ConnectionRegistry(bus);
+  const changes = new ChangeFeed();
+  const endpoints = new EndpointTable(s.endpoints, pki, clock, bus, changes, o.mini);
+  const faults = new FaultControl(s.faults, endpoints, pki, clock, bus, changes, o.random);
+  const connections = new ConnectionRegistry(bus, changes);
   const devices = new DeviceRegistry(s.devices, () => clock.now());
   const loadMaterial = async () => {
     // One PKI pass generates every missing key in parallel; the loads after it only read.
@@ -70,14 +76,18 @@ export async function createRuntime(
   };
   const setClock = async (to: Date) => {
     clock.set(to);
+    changes.emit({ kind: 'clock', to: to.toISOString(), rate: clock.rate });
     await loadMaterial();
     notice(bus, 'clock', `scenario clock set to ${to.toISOString()}`, { now: to.toISOString() });
   };
-  const timeline = new TimelineControl({
-    clock,
-    bus,
-    apply: (a) => applyAction({ clock, endpoints, faults, connections, setClock }, a),
-  });
+  const timeline = new TimelineControl(
+    {
+      clock,
+      bus,
+      apply: (a) => applyAction({ clock, endpoints, faults, connections, setClock }, a),
+    },
+    o.timeline ?? true,
+  );
   await loadMaterial();
   return {
     bus,
@@ -89,6 +99,7 @@ export async function createRuntime(
     connections,
     devices,
     timeline,
+    changes,
     setClock,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { SessionWire } from '../after/types.js';
 import { readClientHello } from '../tls/hello-reader.js';
 import { parseClientHello } from '../tls/clienthello.js';
 import type { HelloCache } from '../tls/hello-cache.js';
@@ -17,6 +18,7 @@ import type { FaultSide } from '../runtime/faults.js';
 import { ConnectionFlow, type FlowCommand, type FlowDeps, type FlowEvent } from './flow.js';
 import type { Verdict } from './verdicts.js';
 import { markClosedByHub } from '../util/hub-close.js';
+import { SocketWire } from './wire.js';
 
 /** Who the connection is, for the after-TLS session. */
 export interface SessionStart {
@@ -24,7 +26,7 @@ export interface SessionStart {
   peer: string;
   endpoint: string;
   established: Established;
-  socket: Socket;
+  socket: SessionWire;
 }
 
 /** What the driver needs beyond the flow's reads: side effects, each narrow. */
@@ -163,7 +165,8 @@ export class Connection {
     est.stream.on('error', () => {}); // after-TLS modes report their own outcomes; TLS errors come as signals
     est.stream.on(TLS_SIGNAL, (s: TlsSignal) => this.onTlsSignal(endpoint, s));
     this.deps.trackSession(this.socket, est.stream);
-    this.deps.startSession({ conn: this.id, peer: this.peer, endpoint, established: est, socket: this.socket });
+    const wire = new SocketWire(this.socket);
+    this.deps.startSession({ conn: this.id, peer: this.peer, endpoint, established: est, socket: wire });
   }
 
   /** What the TLS layer saw under the after-TLS mode, whichever it is: reported here, once per fatal error. */

@@ -12,6 +12,8 @@ import { markClosedByHub } from '../util/hub-close.js';
 export interface ListenerDeps extends ServeDeps {
   /** At accept, before the ClientHello: why the hub refuses one more connection (global limit), or undefined. */
   admit(socket: net.Socket): string | undefined;
+  /** Connection ids, unique across the hub's processes (`--workers N`); default: 1, 2, 3, … */
+  connIds?: () => number;
 }
 
 let nextConnId = 1;
@@ -43,7 +45,7 @@ export class HubListener {
 
   private onConnection(socket: net.Socket): void {
     this.accepted++;
-    const id = nextConnId++;
+    const id = this.deps.connIds?.() ?? nextConnId++;
     const refusal = this.deps.admit(socket);
     if (refusal) return refusedAtAccept(socket, { conn: id, listener: this.name, reason: refusal }, this.deps.bus);
     const conn = new Connection(socket, id, this.name, this.spec.endpoints, this.deps);

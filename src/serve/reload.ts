@@ -13,13 +13,25 @@ import { HubtlsError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { CompiledScenario } from '../scenario/compile.js';
 import { stageScenario, type RuntimeParts } from '../runtime/index.js';
-import type { HubListener } from './listener.js';
-import type { ListenerSet } from './listeners.js';
+import type { ListenerSpec } from '../scenario/compile.js';
+
+/** A listener a reload bound (in this process, or reported by the workers of `--workers N`). */
+export interface BoundListener {
+  readonly name: string;
+  close(drain?: boolean): Promise<void>;
+}
+
+/** What a reload does to the listeners (serve/listeners.ts ListenerSet in one process). */
+export interface ReloadListeners {
+  missing(specs: readonly ListenerSpec[]): ListenerSpec[];
+  bind(specs: readonly ListenerSpec[]): Promise<BoundListener[]>;
+  swap(specs: readonly ListenerSpec[], added: BoundListener[]): string[];
+}
 
 /** The parts of a running hub a reload touches. */
 export interface ReloadTarget {
   runtime: RuntimeParts;
-  listeners: ListenerSet;
+  listeners: ReloadListeners;
   /**
    * Loads, validates and compiles a scenario file (rejects with HubtlsError listing every problem);
    * the parse runs off the event loop, so serving goes on meanwhile.
@@ -75,7 +87,7 @@ function deviceWarning(before: CompiledScenario, next: CompiledScenario): string
   ];
 }
 
-type Staged = { next: CompiledScenario; added: HubListener[]; changed: string[]; removed: string[]; commit(): void };
+type Staged = { next: CompiledScenario; added: BoundListener[]; changed: string[]; removed: string[]; commit(): void };
 
 /** Everything that can fail, before anything is swapped: validate, bind new listeners, load every chain. */
 async function stage(t: ReloadTarget, file: string): Promise<Staged> {

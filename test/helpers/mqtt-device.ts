@@ -4,13 +4,20 @@ import azureDevice from 'azure-iot-device';
 
 export const HUB_HOST = 'myhub.azure-devices.net';
 
-export async function sasMqttDevice(port: number, ca: string, id: string, key: string): Promise<mqtt.MqttClient> {
+export async function sasMqttDevice(
+  port: number,
+  ca: string,
+  id: string,
+  key: string,
+  /** SNI, when the MQTT endpoint is not the one `*.azure-devices.net` reaches. */
+  servername = HUB_HOST,
+): Promise<mqtt.MqttClient> {
   const expiry = String(Math.floor(Date.now() / 1000) + 3600);
   const client = await mqtt.connectAsync({
     protocol: 'mqtts',
     host: '127.0.0.1',
     port,
-    servername: HUB_HOST,
+    servername,
     ca,
     protocolVersion: 4,
     reconnectPeriod: 0,

@@ -67,7 +67,7 @@ function context(devices: DeviceRegistry, bus: EventBus, stream: Duplex, conn: n
     bus,
     now: () => new Date(),
     devices,
-    socket: {} as Socket,
+    socket: { bytesRead: 0, closedByHub: false, resetAfterFlush: () => stream.destroy() },
   };
 }
 

@@ -15,9 +15,14 @@ function shape(steps: readonly CompiledStep[]): string {
 export class TimelineControl {
   private timeline?: Timeline;
 
-  constructor(private readonly host: TimelineHost) {}
+  constructor(
+    private readonly host: TimelineHost,
+    /** false in a worker of `--workers N`: the primary runs the timeline and sends its changes. */
+    private readonly runs = true,
+  ) {}
 
   start(steps: readonly CompiledStep[]): void {
+    if (!this.runs) return;
     this.timeline?.stop();
     this.timeline = new Timeline(steps, this.host);
     this.timeline.start();

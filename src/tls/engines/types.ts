@@ -45,6 +45,8 @@ export interface Established {
   servedLeaf?: string;
   /** The underlying TLS socket when the engine is OpenSSL (for getPeerCertificate & co). */
   tlsSocket?: tls.TLSSocket;
+  /** The SNI the client sent, when it is known without a TLS socket (a session relayed from a worker). */
+  servername?: string;
 }
 
 /**

@@ -1,0 +1,207 @@
+/**
+ * Issue 17 item 2: `--workers N`. A primary (this test process) owns the scenario, the timeline, the
+ * device registry and the admin API; two worker processes hold the sockets. Proven with clients
+ * nobody on the project wrote: the service SDK (`azure-iothub`: Registry, twins, methods over the
+ * REST API), MQTT.js devices, Node TLS clients checking the served chain, and the admin API over HTTP.
+ */
+import t, { type Test } from 'tap';
+import path from 'node:path';
+import type mqtt from 'mqtt';
+import { startClusterHub, type ClusterHub } from '../../src/cluster/primary.js';
+import { EventBus } from '../../src/events/bus.js';
+import type { HandshakeEvent, HubEvent } from '../../src/events/types.js';
+import { CONN_ID_STRIDE } from '../../src/cluster/worker.js';
+import { scenarioFile } from '../helpers/hub.js';
+import { SHARED_DIR } from '../helpers/pki.js';
+import { exportedTrust, randomKey, type Trust } from '../helpers/devices.js';
+import { serviceSdk } from '../helpers/azure-sdk.js';
+import { answerMethod, nextMessage, sasMqttDevice } from '../helpers/mqtt-device.js';
+import { nodeConnect } from '../helpers/node-tls.js';
+
+const HUB = 'myhub.azure-devices.net';
+const OWNER_KEY = randomKey();
+const OWNER = `HostName=${HUB};SharedAccessKeyName=iothubowner;SharedAccessKey=${OWNER_KEY}`;
+const TOKEN = 'workers-test-token-0123456789';
+const CLI = path.resolve('src/cli/main.ts');
+
+const SCENARIO = {
+  name: 'workers',
+  admin: { port: 0 },
+  policies: [
+    {
+      name: 'iothubowner',
+      primaryKey: OWNER_KEY,
+      secondaryKey: randomKey(),
+      rights: ['RegistryRead', 'RegistryWrite', 'ServiceConnect', 'DeviceConnect'],
+    },
+  ],
+  endpoints: [
+    // SNI localhost reaches the devices' MQTT endpoint; the hub name, the service API (as in service-api.test.ts).
+    { name: 'hub', kind: 'iothub', hostnames: ['localhost'], profile: 'iothub-2025', chain: 'g2', after: 'mqtt' },
+    { name: 'service', kind: 'iothub', hostnames: ['*.azure-devices.net'], profile: 'iothub-2025', chain: 'g2', after: 'https' },
+  ],
+};
+
+interface Recorder {
+  events: HubEvent[];
+  next<E extends HubEvent>(pred: (e: HubEvent) => e is E, timeoutMs?: number): Promise<E>;
+}
+
+function record(bus: EventBus): Recorder {
+  const events: HubEvent[] = [];
+  const waiters = new Set<(e: HubEvent) => void>();
+  bus.subscribe((e) => (events.push(e), [...waiters].forEach((w) => w(e))));
+  return {
+    events,
+    next: (pred, timeoutMs = 20_000) =>
+      new Promise((resolve, reject) => {
+        const seen = events.find(pred);
+        if (seen) return resolve(seen as never);
+        const timer = setTimeout(() => (waiters.delete(w), reject(new Error('no such event in time'))), timeoutMs);
+        const w = (e: HubEvent) => pred(e) && (clearTimeout(timer), waiters.delete(w), resolve(e as never));
+        waiters.add(w);
+      }),
+  };
+}
+
+const notice =
+  (what: string, after = 0) =>
+  (e: HubEvent): e is Extract<HubEvent, { type: 'notice' }> =>
+    e.type === 'notice' && e.what === what && (e as { seq?: number }).seq === undefined && after >= 0;
+
+const slotOf = (conn: number) => conn % CONN_ID_STRIDE;
+
+async function admin(hub: ClusterHub, method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${hub.admin!.url}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** A device connection that reports its close. */
+function closed(c: mqtt.MqttClient): Promise<void> {
+  return new Promise((resolve) => c.once('close', () => resolve()));
+}
+
+type Registry = ReturnType<typeof serviceSdk>['registry'];
+
+async function deviceOn(hub: ClusterHub, trust: Trust, registry: Registry, id: string) {
+  const created = (await registry.create({ deviceId: id })).responseBody as {
+    authentication: { symmetricKey: { primaryKey: string } };
+  };
+  const key = created.authentication.symmetricKey.primaryKey;
+  const client = await sasMqttDevice(hub.port('hub'), trust.g2, id, key, 'localhost');
+  answerMethod(client, 'ping');
+  return { id, client };
+}
+
+/**
+ * Devices connected at once, then one more at a time until both workers hold some (at most 12):
+ * the cluster hands connections round-robin, but strictly alternating traffic (a service request,
+ * then a device) can land every device on one worker.
+ */
+async function devicesOn(hub: ClusterHub, trust: Trust, registry: Registry, slots: () => Set<number>) {
+  const out = await Promise.all(Array.from({ length: 6 }, (_, i) => deviceOn(hub, trust, registry, `w-dev-${i}`)));
+  while (slots().size < 2 && out.length < 12) out.push(await deviceOn(hub, trust, registry, `w-dev-${out.length}`));
+  return out;
+}
+
+t.test('--workers 2: one hub core, sockets held by two worker processes', async (t: Test) => {
+  const bus = new EventBus();
+  const rec = record(bus);
+  const trust = await exportedTrust();
+  const hub = await startClusterHub({
+    scenarioFile: scenarioFile(SCENARIO),
+    certsDir: SHARED_DIR,
+    bus,
+    overrides: { port: 0, adminPort: 0 },
+    adminToken: TOKEN,
+    workers: 2,
+    workerEntry: CLI,
+  });
+  let stopped = false;
+  t.teardown(() => (stopped ? undefined : hub.close()));
+  const handshakes = () => rec.events.filter((e): e is HandshakeEvent => e.type === 'handshake');
+  const { registry, client: service } = serviceSdk(OWNER, { ca: trust.g2, port: hub.port('service') });
+
+  t.equal(hub.workers.size, 2, 'two workers');
+  t.equal(new Set(hub.workers.pids()).size, 2, 'two processes');
+  t.not(hub.workers.pids()[0], process.pid);
+
+  const deviceSlots = () => new Set(handshakes().filter((h) => h.endpoint === 'hub').map((h) => slotOf(h.conn)));
+  const devices = await devicesOn(hub, trust, registry, deviceSlots);
+
+  await t.test('connections are spread over both workers, with hub-wide connection ids', async (t) => {
+    t.same([...deviceSlots()].sort(), [1, 2], 'device handshakes were served by worker 1 and worker 2');
+    const ids = handshakes().map((h) => h.conn);
+    t.equal(new Set(ids).size, ids.length, 'no connection id twice');
+    const listed = (await admin(hub, 'GET', '/handshakes')) as unknown as { handshakes: Array<{ conn: number }> };
+    const listedSlots = new Set(listed.handshakes.map((h) => slotOf(h.conn)));
+    t.ok(listedSlots.has(1) && listedSlots.has(2), 'GET /handshakes shows both workers\' connections');
+  });
+
+  await t.test('the service SDK reaches every device, whichever worker holds it', async (t) => {
+    for (const d of devices) {
+      const r = await service.invokeDeviceMethod(d.id, { methodName: 'ping', payload: { n: d.id } });
+      t.same((r.result as { payload: unknown }).payload, { ping: { n: d.id } }, `method on ${d.id}`);
+    }
+    const d = devices[3]!;
+    const patch = nextMessage(d.client, /^\$iothub\/twin\/PATCH\/properties\/desired\//);
+    const twin = (await registry.getTwin(d.id)).responseBody;
+    await new Promise<void>((resolve, reject) =>
+      twin.update({ properties: { desired: { interval: 42 } } }, (e) => (e ? reject(e) : resolve())),
+    );
+    t.match(JSON.parse((await patch).body), { interval: 42 }, 'desired property pushed to the device');
+  });
+
+  await t.test('an admin chain switch acts on every worker', async (t) => {
+    const r = await admin(hub, 'POST', '/timeline/chain', { endpoint: 'hub', chain: 'baltimore' });
+    t.match(r.message, /hub now serves RSA chain baltimore/);
+    const before = handshakes().length;
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => nodeConnect(hub.port('hub'), { ca: trust.baltimore, servername: 'localhost' })),
+    );
+    t.ok(results.every((x) => x.ok), 'six new connections trusting only Baltimore all verify');
+    const served = handshakes().slice(before);
+    t.same([...new Set(served.map((h) => slotOf(h.conn)))].sort(), [1, 2], 'served by both workers');
+    t.equal(rec.events.filter((e) => e.type === 'notice' && e.what === 'chain').length, 1, 'one chain notice, from the primary');
+  });
+
+  await t.test('a drop reaches the devices of every worker; they reconnect', async (t) => {
+    const closes = devices.map((d) => closed(d.client));
+    const r = await admin(hub, 'POST', '/timeline/drop', { endpoint: 'hub' });
+    // Every device session, and maybe a closing one of the TLS clients above.
+    t.ok((r.dropped as number) >= devices.length, `the primary counted every device session (${String(r.dropped)})`);
+    await Promise.all(closes);
+    t.pass('every device saw its connection dropped');
+  });
+
+  await t.test('a worker that dies is restarted and follows the changes made before', async (t) => {
+    const victim = hub.workers.pids()[0]!;
+    const exit = rec.next(notice('worker-exit'));
+    const restarted = rec.next(notice('worker-restarted'));
+    process.kill(victim, 'SIGKILL');
+    t.match((await exit).msg, /exited \(signal SIGKILL\)/);
+    await restarted;
+    t.equal(hub.workers.size, 2);
+    t.notOk(hub.workers.pids().includes(victim), 'a new process');
+    const before = handshakes().length;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => nodeConnect(hub.port('hub'), { ca: trust.baltimore, servername: 'localhost' })),
+    );
+    t.ok(results.every((x) => x.ok), 'the restarted worker serves Baltimore too (the chain switch replayed)');
+    const slots = new Set(handshakes().slice(before).map((h) => slotOf(h.conn)));
+    t.same([...slots].sort(), [1, 2], 'both slots serve again');
+  });
+
+  await t.test('graceful shutdown stops every worker', async (t) => {
+    const pids = hub.workers.pids();
+    stopped = true;
+    await hub.shutdown(2000);
+    t.ok(rec.events.at(-1)?.type === 'notice' && (rec.events.at(-1) as { what: string }).what === 'stopped');
+    for (const pid of pids) t.throws(() => process.kill(pid, 0), `worker ${pid} is gone`);
+    for (const d of devices) d.client.end(true);
+  });
+});
