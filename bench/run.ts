@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- startup|handshake|idle|forward|storm|all [--options]`: each bench prints the machine, its
+ * `npm run bench -- startup|handshake|idle|forward|storm|workers|all [--options]`: each bench prints the machine, its
  * baseline (bare Node TLS measured in the same run on the same machine), the hubtls figure and the
  * ratio. Everything runs on 127.0.0.1, bounded in time and count. Results go into bench/RESULTS.md.
  */
@@ -11,6 +11,7 @@ import { handshakeBench } from './benches/handshake.js';
 import { idleBench } from './benches/idle.js';
 import { forwardBench } from './benches/forward.js';
 import { stormBench } from './benches/storm.js';
+import { workersBench } from './benches/workers.js';
 import { benchNames } from './lib/options.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   idle: idleBench,
   forward: forwardBench,
   storm: stormBench,
+  workers: workersBench,
 };
 
 const asked = benchNames();

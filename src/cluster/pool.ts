@@ -112,6 +112,9 @@ export class WorkerPool {
   }
 
   private fork(slot: number): Promise<WorkerListener[]> {
+    // Workers accept from the shared listening socket themselves: round-robin would pass every
+    // connection's handle through the primary (an IPC message and a handle per connection).
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     const config: WorkerConfig = { ...this.o.config, slot, scenarioFile: this.o.currentFile() };
     cluster.setupPrimary({
       exec: this.o.entry,

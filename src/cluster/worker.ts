@@ -31,6 +31,10 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   bus.subscribe((event) => forwarded(event) && send({ t: 'event', event }));
   guard(bus);
   process.on('disconnect', () => process.exit(0)); // the primary is gone: so are its sessions
+  // The channel keeps a worker alive between its messages (a preloaded module may have unref'd it).
+  process.channel?.ref();
+  // Ctrl-C reaches the whole process group: the primary drains the workers (a `shutdown` message).
+  process.on('SIGINT', () => {});
   try {
     const worker = await Worker.create(cfg, bus);
     process.on('message', (m: ToWorker) => void worker.handle(m));

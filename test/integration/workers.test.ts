@@ -6,6 +6,8 @@
  */
 import t, { type Test } from 'tap';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import type mqtt from 'mqtt';
 import { startClusterHub, type ClusterHub } from '../../src/cluster/primary.js';
 import { EventBus } from '../../src/events/bus.js';
@@ -38,7 +40,14 @@ const SCENARIO = {
   endpoints: [
     // SNI localhost reaches the devices' MQTT endpoint; the hub name, the service API (as in service-api.test.ts).
     { name: 'hub', kind: 'iothub', hostnames: ['localhost'], profile: 'iothub-2025', chain: 'g2', after: 'mqtt' },
-    { name: 'service', kind: 'iothub', hostnames: ['*.azure-devices.net'], profile: 'iothub-2025', chain: 'g2', after: 'https' },
+    {
+      name: 'service',
+      kind: 'iothub',
+      hostnames: ['*.azure-devices.net'],
+      profile: 'iothub-2025',
+      chain: 'g2',
+      after: 'https',
+    },
   ],
 };
 
@@ -68,6 +77,15 @@ const notice =
   (what: string, after = 0) =>
   (e: HubEvent): e is Extract<HubEvent, { type: 'notice' }> =>
     e.type === 'notice' && e.what === what && (e as { seq?: number }).seq === undefined && after >= 0;
+
+/** A scenario beside `file` (reloads read its folder) whose hub names a profile that does not exist. */
+async function writeBad(file: string): Promise<string> {
+  const bad = path.join(path.dirname(file), 'bad.yaml');
+  const doc = structuredClone(SCENARIO);
+  doc.endpoints[0]!.profile = 'iothub-2099';
+  writeFileSync(bad, stringify(doc));
+  return bad;
+}
 
 const slotOf = (conn: number) => conn % CONN_ID_STRIDE;
 
@@ -112,8 +130,9 @@ t.test('--workers 2: one hub core, sockets held by two worker processes', async 
   const bus = new EventBus();
   const rec = record(bus);
   const trust = await exportedTrust();
+  const file = scenarioFile(SCENARIO);
   const hub = await startClusterHub({
-    scenarioFile: scenarioFile(SCENARIO),
+    scenarioFile: file,
     certsDir: SHARED_DIR,
     bus,
     overrides: { port: 0, adminPort: 0 },
@@ -130,7 +149,12 @@ t.test('--workers 2: one hub core, sockets held by two worker processes', async 
   t.equal(new Set(hub.workers.pids()).size, 2, 'two processes');
   t.not(hub.workers.pids()[0], process.pid);
 
-  const deviceSlots = () => new Set(handshakes().filter((h) => h.endpoint === 'hub').map((h) => slotOf(h.conn)));
+  const deviceSlots = () =>
+    new Set(
+      handshakes()
+        .filter((h) => h.endpoint === 'hub')
+        .map((h) => slotOf(h.conn)),
+    );
   const devices = await devicesOn(hub, trust, registry, deviceSlots);
 
   await t.test('connections are spread over both workers, with hub-wide connection ids', async (t) => {
@@ -139,7 +163,7 @@ t.test('--workers 2: one hub core, sockets held by two worker processes', async 
     t.equal(new Set(ids).size, ids.length, 'no connection id twice');
     const listed = (await admin(hub, 'GET', '/handshakes')) as unknown as { handshakes: Array<{ conn: number }> };
     const listedSlots = new Set(listed.handshakes.map((h) => slotOf(h.conn)));
-    t.ok(listedSlots.has(1) && listedSlots.has(2), 'GET /handshakes shows both workers\' connections');
+    t.ok(listedSlots.has(1) && listedSlots.has(2), "GET /handshakes shows both workers' connections");
   });
 
   await t.test('the service SDK reaches every device, whichever worker holds it', async (t) => {
@@ -163,10 +187,17 @@ t.test('--workers 2: one hub core, sockets held by two worker processes', async 
     const results = await Promise.all(
       Array.from({ length: 6 }, () => nodeConnect(hub.port('hub'), { ca: trust.baltimore, servername: 'localhost' })),
     );
-    t.ok(results.every((x) => x.ok), 'six new connections trusting only Baltimore all verify');
+    t.ok(
+      results.every((x) => x.ok),
+      'six new connections trusting only Baltimore all verify',
+    );
     const served = handshakes().slice(before);
     t.same([...new Set(served.map((h) => slotOf(h.conn)))].sort(), [1, 2], 'served by both workers');
-    t.equal(rec.events.filter((e) => e.type === 'notice' && e.what === 'chain').length, 1, 'one chain notice, from the primary');
+    t.equal(
+      rec.events.filter((e) => e.type === 'notice' && e.what === 'chain').length,
+      1,
+      'one chain notice, from the primary',
+    );
   });
 
   await t.test('a drop reaches the devices of every worker; they reconnect', async (t) => {
@@ -191,9 +222,45 @@ t.test('--workers 2: one hub core, sockets held by two worker processes', async 
     const results = await Promise.all(
       Array.from({ length: 8 }, () => nodeConnect(hub.port('hub'), { ca: trust.baltimore, servername: 'localhost' })),
     );
-    t.ok(results.every((x) => x.ok), 'the restarted worker serves Baltimore too (the chain switch replayed)');
-    const slots = new Set(handshakes().slice(before).map((h) => slotOf(h.conn)));
+    t.ok(
+      results.every((x) => x.ok),
+      'the restarted worker serves Baltimore too (the chain switch replayed)',
+    );
+    const slots = new Set(
+      handshakes()
+        .slice(before)
+        .map((h) => slotOf(h.conn)),
+    );
     t.same([...slots].sort(), [1, 2], 'both slots serve again');
+  });
+
+  await t.test('a reload acts on every worker', async (t) => {
+    // The hub endpoint's definition changes (a host name more), so it starts again from the file: G2.
+    const next = structuredClone(SCENARIO);
+    next.endpoints[0]!.hostnames = ['localhost', 'devices.local'];
+    writeFileSync(file, stringify(next));
+    const r = await hub.reload();
+    t.ok(r.ok, `reloaded: ${r.error ?? ''}`);
+    t.same(r.changed, ['hub']);
+    t.equal(rec.events.filter((e) => e.type === 'notice' && e.what === 'reload').length, 1, 'one reload notice');
+    const before = handshakes().length;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => nodeConnect(hub.port('hub'), { ca: trust.g2, servername: 'localhost' })),
+    );
+    t.ok(
+      results.every((x) => x.ok),
+      `the new host name is served with G2 again: ${JSON.stringify(results.map((x) => x.code ?? x.message))}`,
+    );
+    const slots = new Set(
+      handshakes()
+        .slice(before)
+        .map((h) => slotOf(h.conn)),
+    );
+    t.same([...slots].sort(), [1, 2], 'by both workers');
+    const bad = await writeBad(file);
+    const refused = await hub.reload(bad);
+    t.notOk(refused.ok, 'an invalid file is refused');
+    t.match(refused.error, /profile/);
   });
 
   await t.test('graceful shutdown stops every worker', async (t) => {
