@@ -19,6 +19,7 @@ import { exportedTrust, randomKey, type Trust } from '../helpers/devices.js';
 import { serviceSdk } from '../helpers/azure-sdk.js';
 import { answerMethod, nextMessage, sasMqttDevice } from '../helpers/mqtt-device.js';
 import { nodeConnect } from '../helpers/node-tls.js';
+import { hubtlsToEnd, runCli } from '../helpers/cli.js';
 
 const HUB = 'myhub.azure-devices.net';
 const OWNER_KEY = randomKey();
@@ -271,4 +272,30 @@ t.test('--workers 2: one hub core, sockets held by two worker processes', async 
     for (const pid of pids) t.throws(() => process.kill(pid, 0), `worker ${pid} is gone`);
     for (const d of devices) d.client.end(true);
   });
+});
+
+t.test('hubtls run --workers 2 from the command line: serves, logs every worker, stops on SIGTERM', async (t) => {
+  const bad = await hubtlsToEnd(['run', '--workers', '0']);
+  t.equal(bad.code, 2, '--workers 0 is an argument error');
+  t.match(bad.stderr, /"0" is not auto or a whole number from 1 to 256/);
+
+  const run = await runCli(['--workers', '2', '--log-format', 'json']);
+  t.teardown(() => void run.child.kill('SIGKILL'));
+  const trust = await exportedTrust();
+  const results = await Promise.all(
+    Array.from({ length: 6 }, () => nodeConnect(run.port, { ca: trust.g2, servername: HUB })),
+  );
+  t.ok(
+    results.every((x) => x.ok),
+    'six handshakes with the default scenario',
+  );
+  t.match(
+    run.events().find((e) => e.what === 'listening'),
+    { msg: /with 2 worker\(s\)/ },
+  );
+  run.child.kill('SIGTERM');
+  t.equal(await run.exited, 0, 'exit code 0');
+  const events = run.events();
+  t.equal(events.filter((e) => e.event === 'handshake').length, 6, "every worker's handshakes in the one log");
+  t.equal(events.at(-1)?.what, 'stopped', 'the stopped event is the last line');
 });
