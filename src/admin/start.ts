@@ -47,4 +47,3 @@ export function warnAdminExposed(bus: EventBus, host: string, url: string): void
   const msg = `the admin API listens on ${host}, beyond loopback (${url}): anyone who reaches this address with the token can change the hub and download certificates`;
   bus.publish({ type: 'notice', level: 'warn', what: 'admin-exposed', msg, host });
 }
-

@@ -103,7 +103,9 @@ function read(file: string | undefined): Buffer | undefined {
 
 function upstreamOptions(ctx: SessionContext, up: UpstreamOptions): tls.ConnectionOptions {
   const sni =
-    up.servername ?? (ctx.established.tlsSocket?.servername || ctx.established.servername || undefined) ?? (net.isIP(up.host) ? undefined : up.host);
+    up.servername ??
+    (ctx.established.tlsSocket?.servername || ctx.established.servername || undefined) ??
+    (net.isIP(up.host) ? undefined : up.host);
   return {
     host: up.host,
     port: up.port,

@@ -7,7 +7,6 @@
  */
 import t from 'tap';
 import { Duplex, PassThrough } from 'node:stream';
-import type { Socket } from 'node:net';
 import rhea, { type Connection, type EventContext, type Message } from 'rhea';
 import { serveAmqp } from '../../src/after/amqp/serve.js';
 import { EventBus } from '../../src/events/bus.js';
