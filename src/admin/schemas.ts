@@ -29,6 +29,39 @@ export const ChainView = Type.Object({
   served: Type.Array(CertView, { description: 'leaf first, then intermediates, in served order' }),
 });
 
+/** A mixed rollout (`chain: {weighted: [...], seed}`): every chain a connection may be served. */
+export const ChainMix = Type.Object(
+  {
+    seed: Type.Integer({
+      description:
+        "the PRNG seed in force: the scenario's, or the random one drawn when the chains were loaded (put it in the scenario to repeat the sequence)",
+    }),
+    seeded: Type.Boolean({ description: 'whether the scenario gave the seed' }),
+    options: Type.Array(
+      Type.Object({
+        weight: Type.Number(),
+        share: Type.Number({
+          description: 'weight / sum of the weights: the fraction of connections served this chain',
+        }),
+        chain: ChainView,
+      }),
+      { description: 'in the scenario order' },
+    ),
+  },
+  {
+    description:
+      'present when each connection draws its chain by weight (a mixed rollout); the chain fields beside it describe the first option',
+  },
+);
+
+/** The chain of one key type an endpoint serves; for a mixed rollout, the mix's first option and the mix. */
+export const ServedChainView = Type.Composite([
+  ChainView,
+  Type.Object({
+    mix: Type.Optional(ChainMix),
+  }),
+]);
+
 export const EndpointState = Open({
   name: Type.String(),
   kind: Type.String(),
@@ -40,7 +73,7 @@ export const EndpointState = Open({
   after: Type.String(),
   generation: Type.Integer({ description: 'leaf generation; rotate-leaf increments it' }),
   openConnections: Type.Integer(),
-  chains: Type.Object({ rsa: Type.Optional(ChainView), ec: Type.Optional(ChainView) }),
+  chains: Type.Object({ rsa: Type.Optional(ServedChainView), ec: Type.Optional(ServedChainView) }),
 });
 
 export const State = Open({
@@ -146,5 +179,6 @@ export const DeviceQuery = Type.Object({
 export const Ok = (schema: TSchema) => ({ 200: schema, '4xx': { $ref: 'Error#' }, '5xx': { $ref: 'Error#' } });
 
 export type StateT = Static<typeof State>;
+export type ChainMixT = Static<typeof ChainMix>;
 export type ChainViewT = Static<typeof ChainView>;
 export type CertViewT = Static<typeof CertView>;

@@ -1,12 +1,14 @@
 /**
  * The admin API's view of the running scenario: endpoints with the chains they serve now (every
- * served certificate, for the dashboard's chain drawing), clock, devices, counters.
+ * served certificate, for the dashboard's chain drawing; every chain of a mixed rollout with its
+ * weight and the seed), clock, devices, counters.
  */
 import { X509Certificate } from 'node:crypto';
 import type { RuntimeParts } from '../runtime/index.js';
 import type { ChainMaterial } from '../pki/types.js';
 import { CHAINS } from '../pki/chains.js';
-import type { CertViewT, ChainViewT, StateT } from './schemas.js';
+import type { ChainDraw } from '../runtime/chain-draw.js';
+import type { CertViewT, ChainMixT, ChainViewT, StateT } from './schemas.js';
 
 /** What the admin plane knows beyond the runtime: bound ports, counters, registries of other layers. */
 export interface StateExtras {
@@ -53,9 +55,34 @@ export function chainView(m: ChainMaterial): ChainViewT {
   return v;
 }
 
+/** Every chain of a mixed rollout with its weight and share, and the seed of its sequence. */
+function mixView(d: ChainDraw): ChainMixT {
+  const total = d.options.reduce((a, o) => a + o.weight, 0);
+  return {
+    seed: d.seed,
+    seeded: d.seeded,
+    options: d.options.map((o) => ({ weight: o.weight, share: o.weight / total, chain: chainView(o.material) })),
+  };
+}
+
+type ServedChains = StateT['endpoints'][number]['chains'];
+
+/** One chain per key type; a weighted source's entry is its first option plus the whole mix. */
+function servedChains(runtime: RuntimeParts, name: string): ServedChains {
+  const m = runtime.endpoints.materialOf(name);
+  const draws = runtime.endpoints.drawsOf(name);
+  const out: ServedChains = {};
+  for (const kt of ['rsa', 'ec'] as const) {
+    const material = m[kt];
+    if (!material) continue;
+    const d = draws[kt];
+    out[kt] = d ? { ...chainView(material), mix: mixView(d) } : chainView(material);
+  }
+  return out;
+}
+
 function endpointState(runtime: RuntimeParts, name: string, x: StateExtras): StateT['endpoints'][number] {
   const ep = runtime.endpoints.get(name);
-  const m = runtime.endpoints.materialOf(name);
   return {
     name: ep.name,
     kind: ep.kind,
@@ -67,7 +94,7 @@ function endpointState(runtime: RuntimeParts, name: string, x: StateExtras): Sta
     after: ep.after,
     generation: ep.generation,
     openConnections: runtime.connections.open(ep.name),
-    chains: { ...(m.rsa ? { rsa: chainView(m.rsa) } : {}), ...(m.ec ? { ec: chainView(m.ec) } : {}) },
+    chains: servedChains(runtime, name),
   };
 }
 

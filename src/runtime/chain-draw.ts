@@ -9,12 +9,19 @@ import { randomSeed, seededRandom, weightedIndex } from '../util/prng.js';
 export class ChainDraw {
   private readonly random: () => number;
   private readonly weights: number[];
+  /** The scenario's seed, or the random one drawn here: either repeats this sequence. */
+  readonly seed: number;
+  /** Whether the scenario gave the seed. */
+  readonly seeded: boolean;
 
   constructor(
-    private readonly options: ReadonlyArray<{ material: ChainMaterial; weight: number }>,
-    seed: number = randomSeed(),
+    /** Every chain of the mix with its weight, in the scenario's order (the admin API shows them). */
+    readonly options: ReadonlyArray<{ material: ChainMaterial; weight: number }>,
+    seed?: number,
   ) {
-    this.random = seededRandom(seed);
+    this.seed = seed ?? randomSeed();
+    this.seeded = seed !== undefined;
+    this.random = seededRandom(this.seed);
     this.weights = options.map((o) => o.weight);
   }
 

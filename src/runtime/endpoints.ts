@@ -112,6 +112,11 @@ export class EndpointTable {
     return { ...m, ...(d.rsa && { rsa: d.rsa.next() }), ...(d.ec && { ec: d.ec.next() }) };
   }
 
+  /** The weighted draws of an endpoint by key type (empty when it serves single chains). */
+  drawsOf(name: string): Readonly<Partial<Record<'rsa' | 'ec', ChainDraw>>> {
+    return this.draws.get(name) ?? {};
+  }
+
   /** The catalog chains every endpoint serves at the scenario's now (one PKI pass generates them all). */
   chainRequests(validAt: Date): PrepareRequest[] {
     const ids = (src: ServedChainSource | undefined): string[] =>

@@ -118,6 +118,9 @@ export class Connection {
   private sendAlert(alert: number, recordVersion: number): void {
     clearTimeout(this.timer);
     this.socket.end(alertRecord(alert, recordVersion));
+    // The hello reader paused the socket: read on (and drop) so the client's FIN closes it at once;
+    // paused, it held the socket and its ClientHello until the timeout after every client had gone.
+    this.socket.resume();
     this.socket.setTimeout(2000, () => this.socket.destroy());
   }
 

@@ -25,6 +25,8 @@ export class HubListener {
   private readonly inFlight = new Set<Promise<void>>();
   /** Connections accepted so far; each ends in exactly one handshake event (`hubtls test` waits for them all). */
   accepted = 0;
+  /** Waiting for the last open connection to close (see idle). */
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     /** Replaced on hot reload (same host:port, other endpoints); new connections read it at accept. */
@@ -50,7 +52,10 @@ export class HubListener {
     if (refusal) return refusedAtAccept(socket, { conn: id, listener: this.name, reason: refusal }, this.deps.bus);
     const conn = new Connection(socket, id, this.name, this.spec.endpoints, this.deps);
     this.conns.set(socket, conn);
-    socket.once('close', () => this.conns.delete(socket));
+    socket.once('close', () => {
+      this.conns.delete(socket);
+      if (this.conns.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    });
     const run = conn.run().finally(() => this.inFlight.delete(run));
     this.inFlight.add(run);
   }
@@ -106,6 +111,12 @@ export class HubListener {
 
   get openConnections(): number {
     return this.conns.size;
+  }
+
+  /** Resolves once this listener holds no open connection: now, or when the last one closes. */
+  idle(): Promise<void> {
+    if (this.conns.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }
 

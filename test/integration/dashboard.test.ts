@@ -181,3 +181,24 @@ t.test('without the token the dashboard is refused with the error shape', async 
   t.equal(r.statusCode, 401);
   t.equal(r.json().error.code, 'HUBTLS_ADMIN_UNAUTHORIZED');
 });
+
+t.test('a mixed rollout: every chain drawn with its weight, and the seed', async (t) => {
+  if (!needTool(t, 'chromium', 'chromium')) return;
+  const { app } = await startAdminUnderTest(t, 'scenarios/mixed-rollout.yaml');
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const page = await (await browser(t)).newPage();
+  await page.goto(`${url}/dashboard?token=${TOKEN}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const mix = '[data-endpoint="hub"] [data-mix="rsa"]';
+  t.same(await texts(page, `${mix} .meta`), ['g2 · weight 50 (50 %)', 'baltimore · weight 50 (50 %)']);
+  t.same(await texts(page, `${mix} ol.chain[data-chain="baltimore"] li.cert .cn`), [
+    '*.azure-devices.net',
+    'Microsoft RSA TLS CA 01',
+    'Baltimore CyberTrust Root',
+  ]);
+  t.equal(await page.locator(`${mix} ol.chain[data-chain="g2"]`).count(), 1, 'the G2 option drawn too');
+  t.match(await texts(page, '[data-endpoint="hub"] > .meta'), [
+    /./,
+    /RSA chains drawn per connection by weight, seed 42$/,
+  ]);
+});

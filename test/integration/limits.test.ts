@@ -73,3 +73,26 @@ t.test('per-endpoint limit: refused after routing, other endpoints unaffected', 
   again.destroy();
   held[1]!.destroy();
 });
+
+t.test('a client refused with an alert frees its connection as soon as it hangs up', async (t) => {
+  // The alert is followed by a 2 s timeout for clients that never close. Before, the hub did not read
+  // on after the alert (the ClientHello reader had paused the socket), so it never saw the client's
+  // FIN: every refused connection stayed open, and counted against limits.maxConnections, for 2 s.
+  const th = await startTestHub(t, { ...oneEndpoint('iothub-2025'), limits: { maxConnections: 1 } });
+  const r = await sClient(th.port, ['-servername', 'myhub.azure-devices.net', '-tls1_1', '-cipher', 'ALL:@SECLEVEL=0']);
+  t.equal(r.alert, 70, 's_client got protocol_version and left');
+  await th.nextHandshake((h) => h.outcome === 'HUBTLS_REFUSED_VERSION');
+  const started = performance.now();
+  let bound: NodeJS.Timeout | undefined;
+  const idle = await Promise.race([
+    Promise.all(th.hub.listeners.all().map((l) => l.idle())).then(() => true),
+    new Promise<false>((resolve) => (bound = setTimeout(() => resolve(false), 1000))),
+  ]);
+  clearTimeout(bound);
+  t.ok(
+    idle,
+    `the hub closed the refused connection ${Math.round(performance.now() - started)} ms after the handshake event`,
+  );
+  const ok = await sClient(th.port, ['-servername', 'myhub.azure-devices.net']);
+  t.ok(ok.handshakeOk, 'the one connection allowed is free for the next device');
+});

@@ -75,6 +75,22 @@ function chainList(chain) {
   return list;
 }
 
+/** One key type's chain, or every chain of a mixed rollout with its weight and the seed. */
+function servedChain(c) {
+  if (!c.mix) return [el('div', { class: 'meta' }, `${KEY[c.keyType]} chain ${c.id}`), chainList(c)];
+  const seed = `seed ${c.mix.seed}${c.mix.seeded ? '' : ' (random: put it in the scenario to repeat the sequence)'}`;
+  const mix = el('div', { class: 'mix', 'data-mix': c.keyType });
+  for (const o of c.mix.options) {
+    const share = `${Math.round(o.share * 1000) / 10} %`;
+    mix.append(
+      el('div', { class: 'meta', 'data-weight': String(o.weight) }, `${o.chain.id} · weight ${o.weight} (${share})`),
+      chainList(o.chain),
+    );
+  }
+  const head = `${KEY[c.keyType]} chains drawn per connection by weight, ${seed}`;
+  return [el('div', { class: 'meta' }, head), mix];
+}
+
 function renderEndpoints() {
   const box = $('#endpoints');
   box.replaceChildren(el('h2', {}, 'Endpoints'));
@@ -89,8 +105,7 @@ function renderEndpoints() {
         `${ep.listen.host}:${ep.listen.port} · SNI ${ep.hostnames.join(', ')}${ep.isDefault ? ' (default)' : ''} · open ${ep.openConnections} · leaf generation ${ep.generation}`,
       ),
     );
-    for (const c of Object.values(ep.chains))
-      card.append(el('div', { class: 'meta' }, `${KEY[c.keyType]} chain ${c.id}`), chainList(c));
+    for (const c of Object.values(ep.chains)) card.append(...servedChain(c));
     box.append(card);
   }
   $('#steps').replaceChildren(
