@@ -95,7 +95,7 @@ class SilentClose implements SilentCloseWatch {
   }
 
   ended(): void {
-    this.closeNotify = tcpStillReading(this.ctx.socket);
+    this.closeNotify = this.ctx.socket.endedByCloseNotify();
   }
 
   closed(): void {

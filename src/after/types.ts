@@ -32,6 +32,11 @@ export interface SessionWire {
   readonly bytesRead: number;
   /** Whether the hub itself closed the connection (a shutdown, a drop), not the client. */
   readonly closedByHub: boolean;
+  /**
+   * Asked in the TLS stream's 'end': whether the client's end came with close_notify (the TLS layer
+   * ended the stream while TCP was still open) rather than a bare FIN (after-TLS silent-close.ts).
+   */
+  endedByCloseNotify(): boolean;
   /** KillTcp: a TCP reset once what was already written to the socket has left. */
   resetAfterFlush(): void;
 }

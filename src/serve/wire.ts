@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import type { SessionWire } from '../after/types.js';
 import { closedByHub } from '../util/hub-close.js';
+import { tcpStillReading } from '../after/silent-close.js';
 
 export class SocketWire implements SessionWire {
   constructor(private readonly socket: Socket) {}
@@ -12,6 +13,10 @@ export class SocketWire implements SessionWire {
 
   get closedByHub(): boolean {
     return closedByHub(this.socket);
+  }
+
+  endedByCloseNotify(): boolean {
+    return tcpStillReading(this.socket);
   }
 
   resetAfterFlush(): void {

@@ -6,6 +6,7 @@
  */
 import t, { type Test } from 'tap';
 import path from 'node:path';
+import tls from 'node:tls';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type mqtt from 'mqtt';
@@ -19,6 +20,7 @@ import { exportedTrust, randomKey, type Trust } from '../helpers/devices.js';
 import { serviceSdk } from '../helpers/azure-sdk.js';
 import { answerMethod, nextMessage, sasMqttDevice } from '../helpers/mqtt-device.js';
 import { nodeConnect } from '../helpers/node-tls.js';
+import { sClient } from '../helpers/openssl.js';
 import { hubtlsToEnd, runCli } from '../helpers/cli.js';
 
 const HUB = 'myhub.azure-devices.net';
@@ -48,6 +50,16 @@ const SCENARIO = {
       profile: 'iothub-2025',
       chain: 'g2',
       after: 'https',
+    },
+    // TLS 1.3, for a client whose Finished and close_notify come in one read.
+    {
+      name: 'preview',
+      kind: 'iothub',
+      hostnames: ['preview.local'],
+      profile: 'iothub-tls13-preview',
+      chain: 'g2',
+      eccChain: 'ecc-g3',
+      after: 'mqtt',
     },
   ],
 };
@@ -86,6 +98,14 @@ async function writeBad(file: string): Promise<string> {
   doc.endpoints[0]!.profile = 'iothub-2099';
   writeFileSync(bad, stringify(doc));
   return bad;
+}
+
+/** Polls a condition every 20 ms until it holds, at most 10 s (a state with no event of its own). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let waited = 0; !cond(); waited += 20) {
+    if (waited > 10_000) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 const slotOf = (conn: number) => conn % CONN_ID_STRIDE;
@@ -179,6 +199,33 @@ t.test('--workers 2: one hub core, sockets held by two worker processes', async 
       twin.update({ properties: { desired: { interval: 42 } } }, (e) => (e ? reject(e) : resolve())),
     );
     t.match(JSON.parse((await patch).body), { interval: 42 }, 'desired property pushed to the device');
+  });
+
+  await t.test('the inferred chain-rejection check sees through the relay', async (t) => {
+    // A Node client that drops right after the handshake: no byte, no close_notify.
+    await new Promise<void>((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port: hub.port('hub'), servername: 'localhost', ca: trust.g2 });
+      s.once('secureConnect', () => (s.destroy(), resolve()));
+      s.once('error', reject);
+    });
+    const verdict = await rec.next(
+      (e): e is Extract<HubEvent, { type: 'verdict' }> =>
+        e.type === 'verdict' && e.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN',
+    );
+    t.match(verdict, { inferred: true, handshakeOutcome: 'HUBTLS_ACCEPTED' });
+    t.ok([1, 2].includes(slotOf(verdict.conn)), 'judged for a connection a worker held');
+    // openssl s_client with TLS 1.3 and no input: its Finished and close_notify come in one read.
+    const before = handshakes().length;
+    const polite = await sClient(hub.port('preview'), ['-tls1_3', '-servername', 'preview.local']);
+    t.equal(polite.protocol, 'TLSv1.3', `s_client finished a TLS 1.3 handshake: ${polite.output.slice(0, 600)}`);
+    const conn = (
+      await rec.next((e): e is HandshakeEvent => e.type === 'handshake' && handshakes().indexOf(e) >= before)
+    ).conn;
+    await until(() => hub.runtime.connections.open('preview') === 0);
+    t.notOk(
+      rec.events.some((e) => e.type === 'verdict' && e.conn === conn),
+      'a polite close (close_notify in the same read as the Finished) is not taken for a rejection',
+    );
   });
 
   await t.test('an admin chain switch acts on every worker', async (t) => {

@@ -66,7 +66,12 @@ function context(devices: DeviceRegistry, bus: EventBus, stream: Duplex, conn: n
     bus,
     now: () => new Date(),
     devices,
-    socket: { bytesRead: 0, closedByHub: false, resetAfterFlush: () => stream.destroy() },
+    socket: {
+      bytesRead: 0,
+      closedByHub: false,
+      endedByCloseNotify: () => false,
+      resetAfterFlush: () => stream.destroy(),
+    },
   };
 }
 

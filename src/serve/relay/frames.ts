@@ -3,7 +3,8 @@
  * TLS session, carrying its plaintext and what happened to the TLS connection, as frames — type (1
  * byte), length (4 bytes, big-endian), payload. Sans-IO: `frame` encodes, `FrameReader` decodes.
  *
- * worker → primary: hello (who the session is, JSON), data, end (the client ended its side), fin (the
+ * worker → primary: hello (who the session is, JSON), data, end (the client ended its side; JSON: was it
+ * with close_notify), fin (the
  * TCP connection closed: its byte count, whether the hub closed it, JSON), last.
  * primary → worker: data, end (close_notify), destroy (close without close_notify), reset (KillTcp).
  */

@@ -96,8 +96,11 @@ class PrimaryRelay {
     switch (f.type) {
       case FRAME.data:
         return this.stream.deliver(f.payload);
-      case FRAME.end:
+      case FRAME.end: {
+        const end = JSON.parse(f.payload.toString() || '{}') as { closeNotify?: boolean };
+        this.wire.closeNotify = end.closeNotify === true;
         return void this.stream.push(null);
+      }
       case FRAME.fin: {
         const fin = JSON.parse(f.payload.toString()) as { bytesRead: number; closedByHub: boolean };
         return this.wire.finished(fin.bytesRead, fin.closedByHub);
@@ -110,6 +113,8 @@ class PrimaryRelay {
 
 class RelayWire implements SessionWire {
   private hubClosed = false;
+  /** From the worker's end frame: the client's end came with close_notify. */
+  closeNotify = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -119,6 +124,10 @@ class RelayWire implements SessionWire {
   get closedByHub(): boolean {
     // A drop here marks the relay socket; one in the worker (its shutdown, its drop) comes in the fin frame.
     return this.hubClosed || closedByHub(this.socket);
+  }
+
+  endedByCloseNotify(): boolean {
+    return this.closeNotify;
   }
 
   finished(bytesRead: number, hubClosed: boolean): void {

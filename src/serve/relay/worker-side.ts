@@ -37,7 +37,11 @@ class WorkerRelay {
         relay.once('drain', () => tls.resume());
       }
     });
-    tls.on('end', () => relay.writable && relay.write(frame(FRAME.end)));
+    // Whether the client's end was a close_notify is only visible here, at this moment (the TCP handle).
+    tls.on('end', () => {
+      const closeNotify = this.s.socket.endedByCloseNotify();
+      if (relay.writable) relay.write(jsonFrame(FRAME.end, { closeNotify }));
+    });
     tls.once('close', () => this.fin());
     relay.on('data', (chunk: Buffer) => this.onRelay(chunk));
     relay.once('close', () => {
