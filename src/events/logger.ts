@@ -50,7 +50,43 @@ export function createLogger(config: LoggerConfig = {}): Logger {
   // stdout is written asynchronously: a synchronous write blocks the event loop whenever the reader
   // (a pipe, docker's log driver, a terminal) is slower than the handshakes, and measurably slowed
   // every handshake (bench/RESULTS.md). pino flushes it at exit; run.ts flushes on SIGTERM.
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  return pino(options, batchedPerTurn(pino.destination({ dest: 1, sync: false })));
+}
+
+type Destination = ReturnType<typeof pino.destination>;
+
+/**
+ * One write to stdout per event-loop turn instead of one per line: under load a turn finishes
+ * several connections, and each line was its own fs.write (a string-to-buffer copy, a threadpool
+ * round trip and a syscall; bench/RESULTS.md, issue 17). Lines keep their order (every line goes
+ * through here) and leave at the end of the turn that wrote them (setImmediate), so nothing waits
+ * on more traffic. flush() and flushSync() (pino's exit handler, run.ts on SIGTERM) write what is
+ * pending first. After EPIPE pino replaces `write` with a no-op; what is pending is then dropped.
+ */
+export function batchedPerTurn(stream: Destination): Destination {
+  const write = stream.write.bind(stream);
+  const flush = stream.flush.bind(stream);
+  const flushSync = stream.flushSync.bind(stream);
+  let pending = '';
+  let scheduled = false;
+  const drain = () => {
+    scheduled = false;
+    const lines = pending;
+    pending = '';
+    if (lines && stream.write === batched) write(lines);
+  };
+  const batched = (line: string): boolean => {
+    pending += line;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+    return true;
+  };
+  stream.write = batched;
+  stream.flush = (cb?: (err?: Error) => unknown) => (drain(), flush(cb));
+  stream.flushSync = () => (drain(), flushSync());
+  return stream;
 }
 
 /** A logger that drops everything: for library use and unit tests that do not look at logs. */
