@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
 export type { Logger };
@@ -60,12 +61,11 @@ type Destination = ReturnType<typeof pino.destination>;
  * several connections, and each line was its own fs.write (a string-to-buffer copy, a threadpool
  * round trip and a syscall; bench/RESULTS.md, issue 17). Lines keep their order (every line goes
  * through here) and leave at the end of the turn that wrote them (setImmediate), so nothing waits
- * on more traffic. flush() and flushSync() (pino's exit handler, run.ts on SIGTERM) write what is
- * pending first. After EPIPE pino replaces `write` with a no-op; what is pending is then dropped.
+ * on more traffic. flushSync() (pino's exit handler; run.ts exits through it on SIGTERM) writes
+ * what is pending too. After EPIPE pino replaces `write` with a no-op; what is pending is dropped.
  */
 export function batchedPerTurn(stream: Destination): Destination {
   const write = stream.write.bind(stream);
-  const flush = stream.flush.bind(stream);
   const flushSync = stream.flushSync.bind(stream);
   let pending = '';
   let scheduled = false;
@@ -84,9 +84,26 @@ export function batchedPerTurn(stream: Destination): Destination {
     return true;
   };
   stream.write = batched;
-  stream.flush = (cb?: (err?: Error) => unknown) => (drain(), flush(cb));
-  stream.flushSync = () => (drain(), flushSync());
+  stream.flushSync = () => {
+    flushSync();
+    const lines = pending;
+    pending = '';
+    if (lines && stream.write === batched) writeAllSync((stream as unknown as { fd: number }).fd, lines);
+  };
   return stream;
+}
+
+/**
+ * At exit: the turn's lines, written now and after what SonicBoom still held (they are newer). Not
+ * through SonicBoom's write, which would start an asynchronous write that exit may not wait for.
+ */
+function writeAllSync(fd: number, lines: string): void {
+  const buf = Buffer.from(lines);
+  try {
+    for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
+  } catch {
+    // The reader went away (EPIPE) or will not take more: nothing left to tell it.
+  }
 }
 
 /** A logger that drops everything: for library use and unit tests that do not look at logs. */
