@@ -2,7 +2,6 @@ import { pino } from 'pino';
 import type { Logger } from './logger.js';
 import type { EventBus } from './bus.js';
 import type { HubEvent } from './types.js';
-import { jsonBody } from './line.js';
 
 const LEVEL = { info: 30, warn: 40, error: 50 } as const;
 const { streamSym, chindingsSym } = pino.symbols;
@@ -40,26 +39,24 @@ function toldByVerdict(e: HubEvent): boolean {
  * pino's key-by-key serialisation. Used for the per-connection events (handshake, verdict), which
  * are plain data; test/unit/log-sink.test.ts checks it says what pino says.
  */
-function directLine(log: Logger, lvl: keyof typeof LEVEL, e: HubEvent, msg: string): string {
+function directLine(log: Logger, lvl: keyof typeof LEVEL, fields: object, msg: string): string {
   const chindings = (log as unknown as Record<symbol, string>)[chindingsSym];
-  const body = jsonBody(['event', e.type], e as unknown as Record<string, unknown>, OWN_KEYS);
+  const body = JSON.stringify(fields).slice(1, -1);
   return `{"level":${LEVEL[lvl]},"time":"${new Date().toISOString()}"${chindings},${body},"msg":${JSON.stringify(msg)}}\n`;
 }
-
-/** `type` is written as `event`; `level` and `msg` are pino's own keys: never let an event's fields shadow them. */
-const OWN_KEYS: ReadonlySet<string> = new Set(['type', 'level', 'msg']);
 
 /** Writes every bus event as one pino line; `event` carries the type, the rest is the event. */
 export function attachLogSink(bus: EventBus, log: Logger): () => void {
   const stream = (log as unknown as Record<symbol, { write(line: string): void }>)[streamSym];
   return bus.subscribe((e) => {
     if (toldByVerdict(e)) return;
+    // `level` and `msg` are pino's own keys: never let an event's fields shadow them.
+    const { type, level: _level, msg: _msg, ...fields } = e as HubEvent & { level?: unknown; msg?: unknown };
     const lvl = level(e);
-    if ((e.type === 'handshake' || e.type === 'verdict') && stream) {
-      if (log.isLevelEnabled(lvl)) stream.write(directLine(log, lvl, e, message(e)));
+    if ((type === 'handshake' || type === 'verdict') && stream) {
+      if (log.isLevelEnabled(lvl)) stream.write(directLine(log, lvl, { event: type, ...fields }, message(e)));
       return;
     }
-    const { type, level: _level, msg: _msg, ...fields } = e as HubEvent & { level?: unknown; msg?: unknown };
     log[lvl]({ event: type, ...fields }, message(e));
   });
 }

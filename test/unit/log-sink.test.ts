@@ -124,8 +124,8 @@ function pinoText(e: HandshakeEvent, msg: string): Promise<string> {
   });
 }
 
-t.test('connections of one hello shape: each line still says what pino would, with its own bytes', async (t) => {
-  // A real Node client's ClientHello through the real per-shape cache, as the hub reads it.
+t.test('connections of one hello shape: each line says what pino would, with its own bytes', async (t) => {
+  // A real Node client's ClientHello through the real per-shape cache (shared frozen arrays), as the hub reads it.
   const raw = await captureNodeHello({ servername: 'dev.azure-devices.net', maxVersion: 'TLSv1.2' });
   const cache = new HelloCache();
   const texts: string[] = [];
