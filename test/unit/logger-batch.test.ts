@@ -2,15 +2,17 @@
  * hubtls's stdout log stream writes once per event-loop turn (src/events/logger.ts batchedPerTurn):
  * here over a real SonicBoom on a file, as pino.destination makes it for stdout.
  */
-import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { batchedPerTurn } from '../../src/events/logger.js';
 
-function destination() {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'perf-logger-')), 'out.log');
+function destination(t: Test) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hubtls-logger-batch-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'out.log');
   const stream = batchedPerTurn(pino.destination({ dest: file, sync: false, mkdir: true }));
   const writes: number[] = [];
   stream.on('write', (n: number) => writes.push(n));
@@ -20,7 +22,7 @@ function destination() {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 t.test('lines of one turn leave in one write, in order, at the end of the turn', async (t) => {
-  const d = destination();
+  const d = destination(t);
   await d.ready;
   const log = pino({ base: null }, d.stream);
   for (let i = 0; i < 5; i++) log.info({ i }, 'line');
@@ -37,7 +39,7 @@ t.test('lines of one turn leave in one write, in order, at the end of the turn',
 });
 
 t.test('flushSync (pino at exit) writes what the turn still holds', async (t) => {
-  const d = destination();
+  const d = destination(t);
   await d.ready;
   const log = pino({ base: null }, d.stream);
   log.info('last words');
