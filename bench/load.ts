@@ -79,6 +79,8 @@ async function rate(job: RateJob): Promise<void> {
   const start = performance.now();
   const measureFrom = start + job.warmupMs;
   const end = measureFrom + job.durationMs;
+  // The runner may read the server's CPU from here (`--steady`): the window alone, warm-up excluded.
+  setTimeout(() => send({ type: 'warm' }), job.warmupMs);
   let done = 0;
   let reused = 0;
   let errors = 0;

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
 export type { Logger };
@@ -50,7 +51,59 @@ export function createLogger(config: LoggerConfig = {}): Logger {
   // stdout is written asynchronously: a synchronous write blocks the event loop whenever the reader
   // (a pipe, docker's log driver, a terminal) is slower than the handshakes, and measurably slowed
   // every handshake (bench/RESULTS.md). pino flushes it at exit; run.ts flushes on SIGTERM.
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  return pino(options, batchedPerTurn(pino.destination({ dest: 1, sync: false })));
+}
+
+type Destination = ReturnType<typeof pino.destination>;
+
+/**
+ * One write to stdout per event-loop turn instead of one per line: under load a turn finishes
+ * several connections, and each line was its own fs.write (a string-to-buffer copy, a threadpool
+ * round trip and a syscall; bench/RESULTS.md, issue 17). Lines keep their order (every line goes
+ * through here) and leave at the end of the turn that wrote them (setImmediate), so nothing waits
+ * on more traffic. flushSync() (pino's exit handler; run.ts exits through it on SIGTERM) writes
+ * what is pending too. After EPIPE pino replaces `write` with a no-op; what is pending is dropped.
+ */
+export function batchedPerTurn(stream: Destination): Destination {
+  const write = stream.write.bind(stream);
+  const flushSync = stream.flushSync.bind(stream);
+  let pending = '';
+  let scheduled = false;
+  const drain = () => {
+    scheduled = false;
+    const lines = pending;
+    pending = '';
+    if (lines && stream.write === batched) write(lines);
+  };
+  const batched = (line: string): boolean => {
+    pending += line;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+    return true;
+  };
+  stream.write = batched;
+  stream.flushSync = () => {
+    flushSync();
+    const lines = pending;
+    pending = '';
+    if (lines && stream.write === batched) writeAllSync((stream as unknown as { fd: number }).fd, lines);
+  };
+  return stream;
+}
+
+/**
+ * At exit: the turn's lines, written now and after what SonicBoom still held (they are newer). Not
+ * through SonicBoom's write, which would start an asynchronous write that exit may not wait for.
+ */
+function writeAllSync(fd: number, lines: string): void {
+  const buf = Buffer.from(lines);
+  try {
+    for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
+  } catch {
+    // The reader went away (EPIPE) or will not take more: nothing left to tell it.
+  }
 }
 
 /** A logger that drops everything: for library use and unit tests that do not look at logs. */

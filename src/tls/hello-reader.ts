@@ -45,7 +45,7 @@ export function frameClientHello(buf: Buffer): Progress {
     if (end > buf.length) break;
     fragments.push(buf.subarray(offset + RECORD_HEADER, end));
     offset = end;
-    const message = Buffer.concat(fragments);
+    const message = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments);
     const state = messageState(message, buf);
     if (state === 'complete')
       return {
@@ -112,7 +112,7 @@ function trimMessage(message: Buffer): Buffer {
  */
 export function readClientHello(socket: Socket): Promise<RawHello> {
   return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     const finish = (result: { ok: RawHello } | { err: HelloReadError }) => {
       socket.off('data', onData).off('end', onClose).off('close', onClose);
       socket.pause();
@@ -122,7 +122,7 @@ export function readClientHello(socket: Socket): Promise<RawHello> {
       else reject(result.err);
     };
     const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       const p = frameClientHello(buf);
       if ('done' in p) finish({ ok: p.done });
       else if ('error' in p) finish({ err: p.error });

@@ -9,6 +9,9 @@ import { EventBus } from '../../src/events/bus.js';
 import { createLogger } from '../../src/events/logger.js';
 import { attachLogSink } from '../../src/events/log-sink.js';
 import type { HandshakeEvent } from '../../src/events/types.js';
+import { HelloCache } from '../../src/tls/hello-cache.js';
+import { helloView } from '../../src/serve/verdicts.js';
+import { captureNodeHello } from '../helpers/capture.js';
 
 function sink() {
   const lines: Array<Record<string, unknown>> = [];
@@ -99,4 +102,64 @@ t.test('the handshake line written straight to the stream says what pino would',
   t.same(Object.keys(direct), Object.keys(pino), 'same fields in the same order');
   t.same({ ...direct, time: 0 }, { ...pino, time: 0 }, 'same values');
   t.match(direct.time, /^\d{4}-\d\d-\d\dT/, 'ISO time, as pino writes it');
+});
+
+/** The text pino writes for `e`, without its time (the one field that differs). */
+function pinoText(e: HandshakeEvent, msg: string): Promise<string> {
+  return new Promise((resolve) => {
+    const { type, ...fields } = e;
+    createLogger({
+      destination: new Writable({
+        write(chunk: Buffer, _e, done) {
+          resolve(
+            chunk
+              .toString()
+              .trimEnd()
+              .replace(/"time":"[^"]*"/, '"time":0'),
+          );
+          done();
+        },
+      }),
+    }).info({ event: type, ...fields }, msg);
+  });
+}
+
+t.test('connections of one hello shape: each line says what pino would, with its own bytes', async (t) => {
+  // A real Node client's ClientHello through the real per-shape cache (shared frozen arrays), as the hub reads it.
+  const raw = await captureNodeHello({ servername: 'dev.azure-devices.net', maxVersion: 'TLSv1.2' });
+  const cache = new HelloCache();
+  const texts: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const l of chunk.toString().split('\n')) if (l) texts.push(l.replace(/"time":"[^"]*"/, '"time":0'));
+      done();
+    },
+  });
+  const bus = new EventBus();
+  attachLogSink(bus, createLogger({ destination }));
+  const events: HandshakeEvent[] = [];
+  for (const bytes of [raw.raw.length, raw.raw.length + 32, 7]) {
+    const { hello, shape } = await cache.parse(raw.message, bytes);
+    t.ok(shape, 'the hello has a shape');
+    const e: HandshakeEvent = {
+      type: 'handshake',
+      conn: events.length + 1,
+      listener: '127.0.0.1:8883',
+      peer: '127.0.0.1:5000',
+      endpoint: 'hub',
+      outcome: 'HUBTLS_ACCEPTED',
+      reason: 'ok',
+      hello: helloView(hello),
+      durationMs: 2,
+    };
+    events.push(e);
+    bus.publish(e);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(texts.length, 3);
+  for (const [i, e] of events.entries()) {
+    t.equal(texts[i], await pinoText(e, 'HUBTLS_ACCEPTED 127.0.0.1:5000 → hub: ok'), `line ${i + 1}, byte for byte`);
+    t.equal((JSON.parse(texts[i]!) as { hello: { bytes: number } }).hello.bytes, e.hello!.bytes);
+  }
+  t.ok((events[0]!.hello!.suites as readonly string[]).length > 3, 'a real suite list');
 });

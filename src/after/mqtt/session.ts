@@ -36,7 +36,8 @@ export const CONNECT_TIMEOUT_MS = 30_000;
 const OPTS = { protocolVersion: 4 } as const;
 
 export class MqttSession {
-  private readonly parser = mqttPacket.parser(OPTS);
+  /** Made on the first byte (see parse()): a client that closes right after TLS never needs one. */
+  private parser?: ReturnType<typeof mqttPacket.parser>;
   private readonly frames = new FrameTracker();
   private readonly subscriptions = new Map<string, QoS>();
   private behaviour?: MqttBehaviour;
@@ -54,8 +55,6 @@ export class MqttSession {
 
   start(behaviour: MqttBehaviour): void {
     this.behaviour = behaviour;
-    this.parser.on('packet', (p: Packet) => this.onPacket(p));
-    this.parser.on('error', (e: Error) => this.close(`malformed MQTT from the device: ${e.message}`, true));
     this.stream.on('data', (chunk: Buffer) => this.feed(chunk));
     this.stream.once('close', () => this.finish(this.closing ?? 'connection closed'));
     this.arm(CONNECT_TIMEOUT_MS, 'no CONNECT within 30 s of the TLS handshake');
@@ -82,10 +81,21 @@ export class MqttSession {
   private parse(bytes: Buffer): void {
     if (this.closing || bytes.length === 0) return;
     try {
-      this.parser.parse(bytes);
+      (this.parser ??= this.newParser()).parse(bytes);
     } catch (e) {
       this.close(`internal error handling the device's packet: ${(e as Error).message}`, true);
     }
+  }
+
+  /**
+   * mqtt-packet's parser builds a stream and a buffer list: a fifth of this session's start-up cost,
+   * for the clients that close right after the handshake (issue 17), so it is made when bytes come.
+   */
+  private newParser(): ReturnType<typeof mqttPacket.parser> {
+    const parser = mqttPacket.parser(OPTS);
+    parser.on('packet', (p: Packet) => this.onPacket(p));
+    parser.on('error', (e: Error) => this.close(`malformed MQTT from the device: ${e.message}`, true));
+    return parser;
   }
 
   /**
