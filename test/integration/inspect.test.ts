@@ -11,6 +11,7 @@ import type { CapturedHello } from '../../src/report/readiness-render.js';
 import type { ProfileVerdict } from '../../src/report/readiness.js';
 import { sClient } from '../helpers/openssl.js';
 import { needTool } from '../helpers/tools.js';
+import { hubtlsNodeArgs } from '../helpers/cli.js';
 
 const SNI = ['-servername', 'myhub.azure-devices.net'];
 
@@ -134,9 +135,7 @@ t.test('hubtls inspect CLI: --count 1 --format json prints the report and exits 
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      ...hubtlsNodeArgs(),
       'inspect',
       '--port',
       '0',
