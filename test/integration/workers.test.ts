@@ -27,7 +27,8 @@ const HUB = 'myhub.azure-devices.net';
 const OWNER_KEY = randomKey();
 const OWNER = `HostName=${HUB};SharedAccessKeyName=iothubowner;SharedAccessKey=${OWNER_KEY}`;
 const TOKEN = 'workers-test-token-0123456789';
-const CLI = path.resolve('src/cli/main.ts');
+/** What a worker runs: the CLI `npm test` compiled once (test/helpers/cli.ts), else src/ under tsx. */
+const CLI = process.env.HUBTLS_TEST_CLI ?? path.resolve('src/cli/main.ts');
 
 const SCENARIO = {
   name: 'workers',
