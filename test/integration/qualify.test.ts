@@ -181,7 +181,7 @@ t.test(
       status: 'pass',
       problems: [/\(60000 bytes\) sent to hubtls-device .*in 16 KB TLS records/, /acknowledged \(PUBACK\)/],
     });
-    const connack5 = await one('mqtt-connack5', SDK_DEVICE, 2000);
+    const connack5 = await one('mqtt-connack5', SDK_DEVICE, 5000);
     t.equal(connack5.status, 'pass', connack5.problems.join('\n'));
     t.match(connack5.problems, [/^[12] CONNECT\(s\) refused with CONNACK 5/]);
   },
