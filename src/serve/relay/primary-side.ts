@@ -36,11 +36,6 @@ export class RelayServer {
     });
   }
 
-  /** Relayed sessions still open. */
-  get size(): number {
-    return this.open.size;
-  }
-
   async close(): Promise<void> {
     for (const s of this.open) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
