@@ -8,14 +8,10 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Parser } from 'tap-parser';
-import { buildForTests } from './bundle.mjs';
 
 const tapArgs = process.argv.slice(2);
 const coverageDir = resolve('coverage/tmp'); // the temp-directory of .c8rc.json
 const collectCoverage = process.env.HUBTLS_COVERAGE !== '0';
-// The CLI processes the tests start run src/ compiled here (test/helpers/cli.ts): under tsx each one
-// spent ~2.5 s (more with a cold cache) transpiling and loading before "ready", ~1 s compiled.
-const testCliDir = resolve('dist/test-src');
 
 // `head` lines of a failing tool's output are shown: enough to see the first problems, not a wall of them.
 // Strict TypeScript, lint, layer boundaries and formatting are part of what "passing" means here.
@@ -52,21 +48,10 @@ function report(name, { ok, output }, head) {
   process.stdout.write(`${lines.slice(0, lines.length > head ? head : undefined).join('\n')}\n${tail}`);
 }
 
-/** Compiles src/ for the CLI children (about half a second); a failure is reported like a check's. */
-async function buildTestCli() {
-  try {
-    await buildForTests(testCliDir);
-    return { ok: true, output: '' };
-  } catch (e) {
-    return { ok: false, output: String(e?.message ?? e) };
-  }
-}
-
 // The static checks run side by side (they only read files); the suite starts once they are done,
 // so that they do not compete with the integration tests' timeouts.
-const [compiled, ...results] = await Promise.all([buildTestCli(), ...STATIC_CHECKS.map((c) => run(c.cmd))]);
+const results = await Promise.all(STATIC_CHECKS.map((c) => run(c.cmd)));
 STATIC_CHECKS.forEach((c, i) => report(c.name, results[i], c.head));
-report('src/ compiled for the CLI children (esbuild, dist/test-src)', compiled, 20);
 
 /** The coverage summary of src/, checked against the floors in .c8rc.json (a subset run only prints it). */
 async function coverageCheck() {
@@ -80,13 +65,8 @@ async function coverageCheck() {
 
 if (collectCoverage) rmSync(coverageDir, { recursive: true, force: true });
 // NODE_V8_COVERAGE is inherited by every process the tests start (the CLI children too); c8 maps it
-// back to the TypeScript sources through the source maps tsx registers, and for the CLI children
-// through those of dist/test-src (.c8rc.json includes it; same transform as tsx's, same counts).
-const tapEnv = {
-  ...process.env,
-  ...(collectCoverage ? { NODE_V8_COVERAGE: coverageDir } : {}),
-  ...(compiled.ok ? { HUBTLS_TEST_CLI: `${testCliDir}/src/cli/main.js` } : {}),
-};
+// back to the TypeScript sources through the source maps tsx registers.
+const tapEnv = collectCoverage ? { ...process.env, NODE_V8_COVERAGE: coverageDir } : process.env;
 const child = spawn('npx', ['tap', '--reporter=tap', ...tapArgs], {
   env: tapEnv,
   stdio: ['ignore', 'pipe', 'inherit'],

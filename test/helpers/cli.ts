@@ -17,18 +17,8 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
-/**
- * Node's arguments that start the hubtls CLI: the JavaScript `npm test` compiles from src/ before the
- * suite (scripts/test.mjs sets HUBTLS_TEST_CLI; it starts in ~1 s instead of ~2.5 s), else
- * src/cli/main.ts under tsx, so a file run alone (`npx tap test/…`) always runs the current source.
- */
-export function hubtlsNodeArgs(): string[] {
-  const compiled = process.env.HUBTLS_TEST_CLI;
-  return compiled ? [compiled] : ['--import', 'tsx', 'src/cli/main.ts'];
-}
-
 export function spawnHubtls(args: string[], nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, ...hubtlsNodeArgs(), ...args], {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', ...args], {
     env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

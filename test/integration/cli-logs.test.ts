@@ -7,9 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { SHARED_DIR } from '../helpers/pki.js';
 import { needTool } from '../helpers/tools.js';
-import { hubtlsNodeArgs } from '../helpers/cli.js';
 
-const RUN = [...hubtlsNodeArgs(), 'run', '--port', '0', '--admin-port', '0', 'scenarios/default.yaml'];
+const RUN = ['src/cli/main.ts', 'run', '--port', '0', '--admin-port', '0', 'scenarios/default.yaml'];
 const { HUBTLS_LOG_FORMAT: _format, ...inherited } = process.env;
 const env = { ...inherited, HUBTLS_CERTS_DIR: SHARED_DIR };
 
@@ -52,7 +51,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 t.test('--log-format pretty: pino-pretty lines, no JSON; the dashboard URL works', async (t) => {
-  const child = spawn(process.execPath, [...RUN, '--log-format', 'pretty'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...RUN, '--log-format', 'pretty'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -68,7 +67,7 @@ t.test('--log-format pretty: pino-pretty lines, no JSON; the dashboard URL works
 });
 
 t.test('a pipe gets JSON; --log-level warn drops info events', async (t) => {
-  const child = spawn(process.execPath, [...RUN, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...RUN, '--log-level', 'warn'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -77,7 +76,7 @@ t.test('a pipe gets JSON; --log-level warn drops info events', async (t) => {
   await untilReady(child);
   await stop(child);
   t.notMatch(stdout, /"event":"ready"/, 'the info-level ready event is filtered');
-  const json = spawn(process.execPath, [...RUN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const json = spawn(process.execPath, ['--import', 'tsx', ...RUN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let jsonOut = '';
   json.stdout!.on('data', (d) => (jsonOut += d));
   await untilReady(json);
@@ -90,7 +89,7 @@ t.test('a pipe gets JSON; --log-level warn drops info events', async (t) => {
 
 t.test('on a terminal (auto) the lines are pretty', async (t) => {
   if (!needTool(t, 'script', 'bsdutils')) return;
-  const cmd = [process.execPath, ...RUN].map((a) => `'${a}'`).join(' ');
+  const cmd = [process.execPath, '--import', 'tsx', ...RUN].map((a) => `'${a}'`).join(' ');
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = await untilReady(child, /INFO.*: .*ready: 127\.0\.0\.1:\d+/);
   t.pass('the ready event is a pretty INFO line');

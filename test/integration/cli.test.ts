@@ -10,10 +10,10 @@ import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SHARED_DIR } from '../helpers/pki.js';
-import { collect, hubtlsNodeArgs } from '../helpers/cli.js';
+import { collect } from '../helpers/cli.js';
 
 function hubtls(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [...hubtlsNodeArgs(), ...args], {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -11,7 +11,6 @@ import type { CapturedHello } from '../../src/report/readiness-render.js';
 import type { ProfileVerdict } from '../../src/report/readiness.js';
 import { sClient } from '../helpers/openssl.js';
 import { needTool } from '../helpers/tools.js';
-import { hubtlsNodeArgs } from '../helpers/cli.js';
 
 const SNI = ['-servername', 'myhub.azure-devices.net'];
 
@@ -135,7 +134,9 @@ t.test('hubtls inspect CLI: --count 1 --format json prints the report and exits 
   const child = spawn(
     process.execPath,
     [
-      ...hubtlsNodeArgs(),
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
       'inspect',
       '--port',
       '0',

@@ -13,7 +13,7 @@ import { startTestHub, scenarioFile } from '../helpers/hub.js';
 import { sClient } from '../helpers/openssl.js';
 import { nodeConnect } from '../helpers/node-tls.js';
 import { nextNotice } from '../helpers/events.js';
-import { spawnHubtls } from '../helpers/cli.js';
+import { SHARED_DIR } from '../helpers/pki.js';
 
 const hub = (over: Record<string, unknown> = {}) => ({
   name: 'hub',
@@ -162,7 +162,11 @@ t.test('devices are not reloaded: the reload says so', async (t) => {
 
 t.test('hubtls run: reloads on file change and on SIGHUP, refuses a broken file', async (t) => {
   const file = scenarioFile(doc([hub()]));
-  const child = spawnHubtls(['run', '--port', '0', '--no-admin', file]);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'run', '--port', '0', '--no-admin', file],
+    { env: { ...process.env, HUBTLS_CERTS_DIR: SHARED_DIR }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   t.teardown(() => void child.kill('SIGKILL'));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
