@@ -8,13 +8,11 @@ import { PkiStore } from './pki/store.js';
 import { scenarioSource } from './serve/scenario-source.js';
 import { miniCaps } from './tls/engines/mini/index.js';
 import { createRuntime, type RuntimeParts } from './runtime/index.js';
-import { ListenerSet } from './serve/listeners.js';
+import { ListenerSet, publishStopped } from './serve/listeners.js';
 import { listenerDeps, serveSettings } from './serve/deps.js';
 import { reloadHub } from './serve/reload.js';
 import type { AdminHooks } from './admin/context.js';
-import { startAdmin, warnAdminExposed, type Admin } from './admin/start.js';
-import { adminToken } from './admin/token.js';
-import { isLoopback } from './util/loopback.js';
+import { startScenarioAdmin, type Admin } from './admin/start.js';
 import type { ReadyEvent } from './events/types.js';
 import type { HubHandle, StartOptions } from './cluster/handle.js';
 import { startClusterHub } from './cluster/primary.js';
@@ -46,10 +44,7 @@ export async function startHub(o: StartOptions): Promise<Hub> {
       ports: bound.map((l) => l.port),
     });
     const hooks: AdminHooks = { listenOf: (e) => listeners.listenOf(e), reload };
-    admin = scenario.admin.enabled
-      ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), hooks)
-      : undefined;
-    if (admin && !isLoopback(scenario.admin.host)) warnAdminExposed(bus, scenario.admin.host, admin.url);
+    admin = await startScenarioAdmin(runtime, scenario.admin, o.adminToken, hooks);
   } catch (e) {
     await listeners.close();
     throw e;
@@ -66,10 +61,9 @@ async function shutdownAll(
 ): Promise<void> {
   const started = Date.now();
   runtime.timeline.stop();
-  const { inFlight, ended } = await listeners.shutdown(drainMs);
+  const drained = await listeners.shutdown(drainMs);
   await admin?.app.close().catch(() => {});
-  const msg = `stopped: ${inFlight} handshake(s) in flight drained, ${ended} connection(s) closed in ${Date.now() - started} ms`;
-  runtime.bus.publish({ type: 'notice', level: 'info', what: 'stopped', msg, inFlight, closed: ended });
+  publishStopped(runtime.bus, started, drained);
 }
 
 function assemble(runtime: RuntimeParts, listeners: ListenerSet, admin: Admin | undefined, reload: Hub['reload']): Hub {

@@ -7,6 +7,8 @@ import { HubtlsError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { RuntimeParts } from '../runtime/index.js';
 import type { AdminHooks } from './context.js';
+import { adminToken } from './token.js';
+import { isLoopback } from '../util/loopback.js';
 
 export interface AdminRoute {
   method: string;
@@ -46,4 +48,20 @@ export async function startAdmin(
 export function warnAdminExposed(bus: EventBus, host: string, url: string): void {
   const msg = `the admin API listens on ${host}, beyond loopback (${url}): anyone who reaches this address with the token can change the hub and download certificates`;
   bus.publish({ type: 'notice', level: 'warn', what: 'admin-exposed', msg, host });
+}
+
+/**
+ * The scenario's admin plane, when it has one: started with the given token (else a generated one),
+ * and an `admin-exposed` warning when it listens beyond loopback.
+ */
+export async function startScenarioAdmin(
+  runtime: RuntimeParts,
+  cfg: { enabled: boolean; host: string; port: number },
+  token: string | undefined,
+  hooks: AdminHooks,
+): Promise<Admin | undefined> {
+  if (!cfg.enabled) return undefined;
+  const admin = await startAdmin(runtime, cfg, token ?? adminToken(), hooks);
+  if (!isLoopback(cfg.host)) warnAdminExposed(runtime.bus, cfg.host, admin.url);
+  return admin;
 }

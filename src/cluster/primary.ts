@@ -18,9 +18,8 @@ import { sessionStarter } from '../serve/sessions.js';
 import { scenarioSource } from '../serve/scenario-source.js';
 import { reloadHub, type ReloadResult } from '../serve/reload.js';
 import { RelayServer } from '../serve/relay/primary-side.js';
-import { startAdmin, warnAdminExposed, type Admin } from '../admin/start.js';
-import { adminToken } from '../admin/token.js';
-import { isLoopback } from '../util/loopback.js';
+import { publishStopped } from '../serve/listeners.js';
+import { startScenarioAdmin, type Admin } from '../admin/start.js';
 import type { ReadyEvent } from '../events/types.js';
 import type { HubHandle, StartOptions } from './handle.js';
 import { WorkerPool } from './pool.js';
@@ -107,10 +106,7 @@ export async function startClusterHub(o: StartOptions & { workers: number }): Pr
     const msg = `listening on ${names.join(', ')} with ${o.workers} worker(s)`;
     bus.publish({ type: 'notice', level: 'info', what: 'listening', msg, ports: bound.map((l) => l.port) });
     const listenOf = (e: string) => bound.find((l) => l.endpoints.includes(e));
-    admin = scenario.admin.enabled
-      ? await startAdmin(runtime, scenario.admin, o.adminToken ?? adminToken(), { listenOf, reload })
-      : undefined;
-    if (admin && !isLoopback(scenario.admin.host)) warnAdminExposed(bus, scenario.admin.host, admin.url);
+    admin = await startScenarioAdmin(runtime, scenario.admin, o.adminToken, { listenOf, reload });
   } catch (e) {
     await workers.close();
     await relay.close();
@@ -141,9 +137,7 @@ export async function startClusterHub(o: StartOptions & { workers: number }): Pr
     close: async () => void (await stopAll(async () => (await workers.close(), { inFlight: 0, ended: 0 }))),
     shutdown: async (drainMs) => {
       const started = Date.now();
-      const { inFlight, ended } = await stopAll(() => workers.shutdown(drainMs));
-      const msg = `stopped: ${inFlight} handshake(s) in flight drained, ${ended} connection(s) closed in ${Date.now() - started} ms`;
-      bus.publish({ type: 'notice', level: 'info', what: 'stopped', msg, inFlight, closed: ended });
+      publishStopped(bus, started, await stopAll(() => workers.shutdown(drainMs)));
     },
   };
 }

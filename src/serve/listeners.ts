@@ -4,6 +4,7 @@
  */
 import type { ListenerSpec } from '../scenario/compile.js';
 import { HubListener, type ListenerDeps } from './listener.js';
+import type { EventBus } from '../events/bus.js';
 
 const key = (l: { host: string; port: number }) => `${l.host}:${l.port}`;
 
@@ -86,4 +87,10 @@ export class ListenerSet {
   private serving(endpoint: string): HubListener | undefined {
     return this.listeners.find((l) => l.spec.endpoints.includes(endpoint));
   }
+}
+
+/** The hub's last event: what a graceful shutdown drained and closed (in one process or over every worker). */
+export function publishStopped(bus: EventBus, startedMs: number, r: { inFlight: number; ended: number }): void {
+  const msg = `stopped: ${r.inFlight} handshake(s) in flight drained, ${r.ended} connection(s) closed in ${Date.now() - startedMs} ms`;
+  bus.publish({ type: 'notice', level: 'info', what: 'stopped', msg, inFlight: r.inFlight, closed: r.ended });
 }
