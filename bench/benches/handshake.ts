@@ -12,8 +12,16 @@
  * build, e.g. the tree before a change, measured in the same alternation: bare, hubtls, DIR),
  * `--steady S` (S seconds of warm-up, then rate and CPU of the window alone: see STEADY_S).
  */
-import { startBare, startHubtls, startLoad, type Server } from '../lib/procs.js';
-import { bareConfig, BENCH_CERTS, BENCH_SNI, BENCH_SUITE, BENCH_SCENARIO, DEFAULT_SCENARIO } from '../lib/setup.js';
+import { startBare, startHubtls, type Server } from '../lib/procs.js';
+import {
+  bareConfig,
+  startRateLoad,
+  BENCH_CERTS,
+  BENCH_SNI,
+  BENCH_SUITE,
+  BENCH_SCENARIO,
+  DEFAULT_SCENARIO,
+} from '../lib/setup.js';
 import { flag, numberOption, stringOption } from '../lib/options.js';
 import { median, ratioLine, say } from '../lib/stats.js';
 
@@ -42,11 +50,7 @@ interface RateResult {
 }
 
 async function measure(server: Server, resume: boolean): Promise<RateResult> {
-  const load = startLoad({
-    kind: 'rate',
-    port: server.port,
-    servername: BENCH_SNI,
-    ciphers: BENCH_SUITE,
+  const load = startRateLoad(server.port, {
     concurrency: CONCURRENCY,
     durationMs: DURATION_MS,
     warmupMs: WARMUP_MS,

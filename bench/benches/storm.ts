@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startBare, startHubtlsWithAdmin, startLoad, type ProbeSnapshot, type Server } from '../lib/procs.js';
-import { bareConfig, BENCH_CERTS, BENCH_SUITE } from '../lib/setup.js';
+import { bareConfig, startRateLoad, BENCH_CERTS, BENCH_SUITE } from '../lib/setup.js';
 import { numberOption } from '../lib/options.js';
 import { ratioLine, say, sleep } from '../lib/stats.js';
 
@@ -68,8 +68,13 @@ async function bareIdle(): Promise<{ rss: number; heap: number }> {
 
 /** Plain TLS handshakes per second on this hubtls process (connect, handshake, close). */
 async function handshakeRate(server: Server): Promise<number> {
-  const job = { kind: 'rate', port: server.port, servername: HOST, ciphers: BENCH_SUITE, concurrency: CONCURRENCY };
-  const load = startLoad({ ...job, durationMs: 3000, warmupMs: 1000, resume: false });
+  const load = startRateLoad(server.port, {
+    servername: HOST,
+    concurrency: CONCURRENCY,
+    durationMs: 3000,
+    warmupMs: 1000,
+    resume: false,
+  });
   const r = await load.next<{ rate: number }>('result');
   await load.done;
   return r.rate;

@@ -9,8 +9,8 @@
  */
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { startBare, startHubtls, startLoad, type Server } from '../lib/procs.js';
-import { bareConfig, BENCH_CERTS, BENCH_SNI, BENCH_SUITE, DEFAULT_SCENARIO } from '../lib/setup.js';
+import { startBare, startHubtls, type Server } from '../lib/procs.js';
+import { bareConfig, startRateLoad, BENCH_CERTS, BENCH_SUITE, DEFAULT_SCENARIO } from '../lib/setup.js';
 import { numberOption } from '../lib/options.js';
 import { median, meets, say, type Goal } from '../lib/stats.js';
 
@@ -44,11 +44,7 @@ interface Result {
 
 async function measure(server: Server): Promise<Result> {
   const pid = server.child.pid!;
-  const load = startLoad({
-    kind: 'rate',
-    port: server.port,
-    servername: BENCH_SNI,
-    ciphers: BENCH_SUITE,
+  const load = startRateLoad(server.port, {
     concurrency: CONCURRENCY,
     durationMs: DURATION_MS,
     warmupMs: WARMUP_MS,

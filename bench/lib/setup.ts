@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PkiStore } from '../../src/pki/store.js';
 import { resolveChain } from '../../src/pki/resolve.js';
 import { AZURE_GROUPS } from '../../src/profiles/recommended.js';
-import { ROOT } from './procs.js';
+import { ROOT, startLoad, type LoadChild } from './procs.js';
 
 /** The suite every handshake bench negotiates: TLS 1.2 ECDHE-RSA, as most device SDKs do. */
 export const BENCH_SUITE = 'ECDHE-RSA-AES128-GCM-SHA256';
@@ -47,4 +47,12 @@ export async function bareConfig(): Promise<string> {
   };
   writeFileSync(file, JSON.stringify({ tls: options }));
   return file;
+}
+
+/** Full TLS handshakes at a steady concurrency ('rate' job of bench/load.ts), with the bench's SNI and suite. */
+export function startRateLoad(
+  port: number,
+  o: { concurrency: number; durationMs: number; warmupMs: number; resume: boolean; servername?: string },
+): LoadChild {
+  return startLoad({ kind: 'rate', port, servername: BENCH_SNI, ciphers: BENCH_SUITE, ...o });
 }
