@@ -123,7 +123,7 @@ class SilentClose implements SilentCloseWatch {
       conn: ctx.conn,
       endpoint: ctx.endpoint.name,
       outcome,
-      handshakeOutcome: 'HUBTLS_ACCEPTED',
+      handshakeOutcome: ctx.handshakeOutcome,
       inferred: true,
       reason,
     });

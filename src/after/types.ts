@@ -6,6 +6,7 @@
  */
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import type { EventBus } from '../events/bus.js';
+import type { OutcomeCode } from '../events/outcomes.js';
 import type { Established } from '../tls/engines/types.js';
 import type { DeviceRegistry } from '../core/registry.js';
 
@@ -57,6 +58,8 @@ export interface SessionContext {
    * byte count as relayed (serve/relay/). Read for bytes on the wire, e.g. whether a close_notify came.
    */
   socket: SessionWire;
+  /** What the connection's handshake event said: a later `verdict` amends it (HUBTLS_ACCEPTED, or HUBTLS_FAULT_INJECTED). */
+  handshakeOutcome: OutcomeCode;
 }
 
 /** A problem in an endpoint's `after:` field; `segs` is the path below `after`. */

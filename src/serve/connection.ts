@@ -19,6 +19,7 @@ import { ConnectionFlow, type FlowCommand, type FlowDeps, type FlowEvent } from 
 import type { Verdict } from './verdicts.js';
 import { markClosedByHub } from '../util/hub-close.js';
 import { SocketWire } from './wire.js';
+import type { OutcomeCode } from '../events/outcomes.js';
 
 /** Who the connection is, for the after-TLS session. */
 export interface SessionStart {
@@ -27,6 +28,8 @@ export interface SessionStart {
   endpoint: string;
   established: Established;
   socket: SessionWire;
+  /** What the connection's handshake event said (HUBTLS_ACCEPTED, or HUBTLS_FAULT_INJECTED when a fault acted). */
+  handshakeOutcome: OutcomeCode;
 }
 
 /** What the driver needs beyond the flow's reads: side effects, each narrow. */
@@ -111,7 +114,7 @@ export class Connection {
       case 'handshake':
         return this.handshake(c);
       case 'session':
-        return this.startSession(c.est, c.endpoint, c.faults);
+        return this.startSession(c);
     }
   }
 
@@ -161,7 +164,7 @@ export class Connection {
     await this.feed({ type: 'established', est });
   }
 
-  private startSession(est: Established, endpoint: string, faults?: ConnectionFaults): void {
+  private startSession({ est, endpoint, faults, handshakeOutcome }: Extract<FlowCommand, { type: 'session' }>): void {
     clearTimeout(this.timer);
     faults?.established(est);
     this.session = est.stream;
@@ -169,7 +172,14 @@ export class Connection {
     est.stream.on(TLS_SIGNAL, (s: TlsSignal) => this.onTlsSignal(endpoint, s));
     this.deps.trackSession(this.socket, est.stream);
     const wire = new SocketWire(this.socket);
-    this.deps.startSession({ conn: this.id, peer: this.peer, endpoint, established: est, socket: wire });
+    this.deps.startSession({
+      conn: this.id,
+      peer: this.peer,
+      endpoint,
+      established: est,
+      socket: wire,
+      handshakeOutcome,
+    });
   }
 
   /** What the TLS layer saw under the after-TLS mode, whichever it is: reported here, once per fatal error. */

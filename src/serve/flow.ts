@@ -19,6 +19,7 @@ import type { Accepted, Decision, EngineName, PolicyState } from '../tls/policy/
 import type { RecordFaults } from '../tls/record-faults/faults.js';
 import type { EffectiveProfile } from '../profiles/effective.js';
 import type { HelloView } from '../events/types.js';
+import type { OutcomeCode } from '../events/outcomes.js';
 import type { ConnectionFaults } from '../faults/connection-faults.js';
 import type { FaultTakeover } from '../faults/types.js';
 import { acceptedVerdict, failedVerdict, helloView, opensslAlone, type Verdict } from './verdicts.js';
@@ -59,8 +60,8 @@ export type FlowCommand =
   | { type: 'check-faults'; endpoint: string; hello: HelloView; helloBytes: number }
   /** Run the engine; answer with `established` or `engine-failed`. */
   | { type: 'handshake'; engine: Engine; plan: HandshakePlan; faults?: ConnectionFaults }
-  /** Hand the established stream to the endpoint's after-TLS mode. */
-  | { type: 'session'; est: Established; endpoint: string; faults?: ConnectionFaults }
+  /** Hand the established stream to the endpoint's after-TLS mode (with the outcome its handshake event said). */
+  | { type: 'session'; est: Established; endpoint: string; faults?: ConnectionFaults; handshakeOutcome: OutcomeCode }
   /** End the session (close_notify) or the socket. */
   | { type: 'end' }
   | { type: 'report'; verdict: Verdict };
@@ -243,7 +244,10 @@ export class ConnectionFlow {
   private onEstablished(est: Established): FlowCommand[] {
     const p = this.pending!;
     const verdict = { ...this.base(), ...acceptedVerdict(p.accepted!, est, p.material!, p.recordFaults) };
-    return [...this.report(verdict), { type: 'session', est, endpoint: p.accepted!.endpoint, faults: p.faults }];
+    const report = this.report(verdict);
+    // HUBTLS_FAULT_INJECTED when a fault acted on the handshake: a later verdict amends that, not ACCEPTED.
+    const handshakeOutcome = report[0]?.type === 'report' ? report[0].verdict.outcome : verdict.outcome;
+    return [...report, { type: 'session', est, endpoint: p.accepted!.endpoint, faults: p.faults, handshakeOutcome }];
   }
 
   private onEngineFailed(error: unknown): FlowCommand[] {

@@ -95,3 +95,35 @@ t.test('a connection the hub drops is not judged as a client rejecting the chain
     .filter((e) => e.type === 'session' && e.conn === accepted.conn && e.outcome === 'HUBTLS_CLIENT_REJECTED_CHAIN');
   t.same(rejected, [], 'and no inferred rejection session event');
 });
+
+t.test(
+  'after a handshake a fault acted on, the verdict amends HUBTLS_FAULT_INJECTED, not HUBTLS_ACCEPTED',
+  async (t) => {
+    const { th, call } = await startAdminUnderTest(t);
+    await th.hub.runtime.faults.start({ endpoint: 'hub', fault: 'delay-server-hello', params: { ms: 20 } });
+    await new Promise((resolve) =>
+      tls
+        .connect({ host: '127.0.0.1', port: th.port, servername: HUB, rejectUnauthorized: true })
+        .once('error', resolve),
+    );
+    const handshake = await th.nextHandshake();
+    t.match(handshake, { outcome: 'HUBTLS_FAULT_INJECTED', faults: [{ fault: 'delay-server-hello' }] });
+    const verdict = await nextEvent(th, (e: HubEvent): e is VerdictEvent => e.type === 'verdict');
+    t.match(verdict, {
+      conn: handshake.conn,
+      outcome: 'HUBTLS_CLIENT_REJECTED_CHAIN',
+      handshakeOutcome: 'HUBTLS_FAULT_INJECTED',
+      inferred: true,
+    });
+    const [listed] = (await call('GET', `/handshakes?outcome=HUBTLS_CLIENT_REJECTED_CHAIN`)).json().handshakes;
+    t.match(
+      listed,
+      { conn: handshake.conn, handshakeOutcome: 'HUBTLS_FAULT_INJECTED' },
+      '/handshakes keeps what the handshake said',
+    );
+    t.match(
+      (await call('GET', '/metrics')).body,
+      /^hubtls_verdicts_total\{outcome="HUBTLS_CLIENT_REJECTED_CHAIN",handshake_outcome="HUBTLS_FAULT_INJECTED",endpoint="hub"\} 1$/m,
+    );
+  },
+);

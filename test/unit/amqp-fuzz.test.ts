@@ -66,6 +66,7 @@ function context(devices: DeviceRegistry, bus: EventBus, stream: Duplex, conn: n
     bus,
     now: () => new Date(),
     devices,
+    handshakeOutcome: 'HUBTLS_ACCEPTED',
     socket: {
       bytesRead: 0,
       closedByHub: false,

@@ -16,6 +16,7 @@ export interface RelayHello {
   peerCert?: Omit<PeerCertInfo, 'chainDer'> & { chainDer: string[] };
   /** TCP bytes the worker had read when the handshake finished. */
   bytesRead: number;
+  handshakeOutcome: SessionStart['handshakeOutcome'];
 }
 
 export function helloOf(s: SessionStart): RelayHello {
@@ -33,6 +34,7 @@ export function helloOf(s: SessionStart): RelayHello {
     servername: typeof servername === 'string' ? servername : undefined,
     peerCert: e.peerCert && { ...e.peerCert, chainDer: e.peerCert.chainDer.map((d) => d.toString('base64')) },
     bytesRead: s.socket.bytesRead,
+    handshakeOutcome: s.handshakeOutcome,
   };
 }
 

@@ -72,6 +72,7 @@ export class RelayServer {
       endpoint: h.endpoint,
       established: { ...establishedOf(h), stream: relay.stream },
       socket: relay.wire,
+      handshakeOutcome: h.handshakeOutcome,
     });
     return relay;
   }
