@@ -61,19 +61,38 @@ type Destination = ReturnType<typeof pino.destination>;
  * several connections, and each line was its own fs.write (a string-to-buffer copy, a threadpool
  * round trip and a syscall; bench/RESULTS.md, issue 17). Lines keep their order (every line goes
  * through here) and leave at the end of the turn that wrote them (setImmediate), so nothing waits
- * on more traffic. flushSync() (pino's exit handler; run.ts exits through it on SIGTERM) writes
- * what is pending too. After EPIPE pino replaces `write` with a no-op; what is pending is dropped.
+ * on more traffic. After EPIPE pino replaces `write` with a no-op; what is pending is dropped.
+ *
+ * flush(cb) (run.ts exits through it on SIGTERM) hands the turn's lines over and calls back once
+ * every write has reached the file descriptor. SonicBoom's own flush does not wait: with its default
+ * minLength 0 it calls back at once, even with an asynchronous write still in the threadpool; the
+ * exit that followed then wrote the newer lines synchronously (flushSync) while that older write was
+ * still going, so a line could land after `stopped` or be lost. flushSync() (pino's exit handler)
+ * writes what is pending too, after SonicBoom's own.
  */
 export function batchedPerTurn(stream: Destination): Destination {
   const write = stream.write.bind(stream);
   const flushSync = stream.flushSync.bind(stream);
   let pending = '';
   let scheduled = false;
+  /** An asynchronous write is under way (set at each write, cleared by SonicBoom's 'drain'). */
+  let writing = false;
+  const flushed: Array<() => void> = [];
+  const settle = () => {
+    writing = false;
+    for (const cb of flushed.splice(0)) cb();
+  };
+  stream.on('drain', settle);
+  stream.on('error', settle);
+  stream.on('close', settle);
   const drain = () => {
     scheduled = false;
     const lines = pending;
     pending = '';
-    if (lines && stream.write === batched) write(lines);
+    if (lines && stream.write === batched) {
+      writing = true;
+      write(lines);
+    }
   };
   const batched = (line: string): boolean => {
     pending += line;
@@ -84,6 +103,11 @@ export function batchedPerTurn(stream: Destination): Destination {
     return true;
   };
   stream.write = batched;
+  stream.flush = (cb?: (err?: Error) => void) => {
+    drain(); // the turn's lines now; the immediate still scheduled then finds nothing
+    if (!writing) return void cb?.();
+    if (cb) flushed.push(() => cb());
+  };
   stream.flushSync = () => {
     flushSync();
     const lines = pending;

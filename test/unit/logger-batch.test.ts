@@ -49,3 +49,24 @@ t.test('flushSync (pino at exit) writes what the turn still holds', async (t) =>
   t.equal(readFileSync(d.file, 'utf8').split('\n').filter(Boolean).length, 1, 'and not twice');
   d.stream.end();
 });
+
+t.test('flush calls back once every line, also one still in an asynchronous write, is in the file', async (t) => {
+  const d = destination(t);
+  await d.ready;
+  const log = pino({ base: null }, d.stream);
+  log.info('first');
+  await turn(); // the first line's write is now under way in the threadpool
+  log.info('stopped');
+  const lines = await new Promise<string[]>((resolve) =>
+    d.stream.flush(() => resolve(readFileSync(d.file, 'utf8').trim().split('\n'))),
+  );
+  // SonicBoom's own flush called back at once (minLength 0): neither line was in the file yet.
+  t.same(
+    lines.map((l) => (JSON.parse(l) as { msg: string }).msg),
+    ['first', 'stopped'],
+    'both lines, in order, when flush calls back',
+  );
+  await new Promise<void>((resolve) => d.stream.flush(() => resolve()));
+  t.pass('a flush with nothing to write calls back too');
+  d.stream.end();
+});
