@@ -36,9 +36,14 @@ export class HubListener {
     this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
   }
 
+  /** host:port as bound, kept once known: every connection's event names its listener. */
+  private boundName?: string;
+
   get name(): string {
+    if (this.boundName) return this.boundName;
     const a = this.server.address() as net.AddressInfo | null;
-    return `${this.spec.host}:${a?.port ?? this.spec.port}`;
+    if (!a) return `${this.spec.host}:${this.spec.port}`;
+    return (this.boundName = `${this.spec.host}:${a.port}`);
   }
 
   get port(): number {
