@@ -12,7 +12,7 @@
  * build, e.g. the tree before a change, measured in the same alternation: bare, hubtls, DIR),
  * `--steady S` (S seconds of warm-up, then rate and CPU of the window alone: see STEADY_S).
  */
-import { startBare, startHubtls, type Server } from '../lib/procs.js';
+import { startBare, startFloor, startHubtls, type Server } from '../lib/procs.js';
 import {
   bareConfig,
   startRateLoad,
@@ -69,14 +69,23 @@ async function measure(server: Server, resume: boolean): Promise<RateResult> {
 
 function start(name: string, bareCfg: string): Promise<Server> {
   if (name === 'bare') return startBare(bareCfg);
+  if (name === 'floor') return startFloor(bareCfg);
   return startHubtls(SCENARIO, BENCH_CERTS, [], name === 'other' ? COMPARE : undefined);
 }
 
-async function rounds(resume: boolean, bareCfg: string): Promise<Record<'bare' | 'hub' | 'other', RateResult[]>> {
+type Side = 'bare' | 'floor' | 'hub' | 'other';
+
+async function rounds(resume: boolean, bareCfg: string): Promise<Record<Side, RateResult[]>> {
   const bare: RateResult[] = [];
+  const floor: RateResult[] = [];
   const hub: RateResult[] = [];
   const other: RateResult[] = [];
-  const sides = [['bare', bare], ['hubtls', hub], ...(COMPARE ? ([['other', other]] as const) : [])] as const;
+  const sides = [
+    ['bare', bare],
+    ['floor', floor],
+    ['hubtls', hub],
+    ...(COMPARE ? ([['other', other]] as const) : []),
+  ] as const;
   for (let i = 0; i < ROUNDS; i++) {
     for (const [name, list] of sides) {
       const server = await start(name, bareCfg);
@@ -88,11 +97,22 @@ async function rounds(resume: boolean, bareCfg: string): Promise<Record<'bare' |
       );
     }
   }
-  return { bare, hub, other };
+  return { bare, floor, hub, other };
 }
 
 const rate = (xs: RateResult[]) => median(xs.map((x) => x.rate));
 const capacity = (xs: RateResult[]) => 1000 / median(xs.map((x) => x.cpuMsPerHandshake));
+
+/**
+ * Where the floor (bench/floor-server.mjs) stands: what the architecture alone costs against bare,
+ * and how much of the rest is hubtls's own code.
+ */
+function floorLines(r: Record<Side, RateResult[]>, figure: (xs: RateResult[]) => number, unit: string): void {
+  const [bare, floor, hub] = [figure(r.bare), figure(r.floor), figure(r.hub)];
+  say(
+    `  floor (bare + JS ClientHello read + one log line) ${floor.toFixed(0)} ${unit}: ${(floor / bare).toFixed(2)} of bare; hubtls ${(hub / floor).toFixed(2)} of the floor`,
+  );
+}
 
 export async function handshakeBench(): Promise<void> {
   const cfg = await bareConfig();
@@ -103,6 +123,8 @@ export async function handshakeBench(): Promise<void> {
   say(ratioLine('full handshakes', 'handshakes/s', rate(full.bare), rate(full.hub), GOAL));
   const cpu = '  by server CPU (1000 / median CPU ms per handshake)';
   say(ratioLine(cpu, 'handshakes/s per core', capacity(full.bare), capacity(full.hub), GOAL));
+  floorLines(full, rate, 'handshakes/s');
+  floorLines(full, capacity, 'handshakes/s per core (by server CPU)');
   if (COMPARE) {
     say(`  the --compare build (${COMPARE}), same rounds:`);
     say(ratioLine('  full handshakes', 'handshakes/s', rate(full.bare), rate(full.other), GOAL));
@@ -115,6 +137,8 @@ export async function handshakeBench(): Promise<void> {
   say(`  every handshake resumed: bare ${resumed(res.bare) ? 'yes' : 'NO'}, hubtls ${resumed(res.hub) ? 'yes' : 'NO'}`);
   say(ratioLine('resumed handshakes', 'handshakes/s', rate(res.bare), rate(res.hub), GOAL));
   say(ratioLine('  by server CPU', 'handshakes/s per core', capacity(res.bare), capacity(res.hub), GOAL));
+  floorLines(res, rate, 'handshakes/s');
+  floorLines(res, capacity, 'handshakes/s per core (by server CPU)');
   if (COMPARE) {
     say(`  the --compare build (${COMPARE}), same rounds:`);
     say(ratioLine('  resumed handshakes', 'handshakes/s', rate(res.bare), rate(res.other), GOAL));

@@ -91,8 +91,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Extra node options for the servers under test (both sides alike), e.g. to profile them:
+ * `BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- handshake`.
+ */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 async function startServer(name: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Server & ReadyLine> {
-  const child = spawnNode(['--expose-gc', '--import', PROBE, ...args], { ipc: true, env });
+  const child = spawnNode(['--expose-gc', '--import', PROBE, ...SERVER_NODE_ARGS, ...args], { ipc: true, env });
   child.stderr!.resume();
   const ready = await readyEvent(child, name);
   return { ...ready, name, port: ready.listeners[0]!.port, child, probe: prober(child), stop: () => stopChild(child) };
@@ -124,6 +130,11 @@ export function startBare(configFile: string): Promise<Server> {
 }
 
 /** The forward bench's baseline, bench/bare-pipe.mjs. */
+/** The floor (bench/floor-server.mjs): bare plus a JavaScript ClientHello read and one log line per handshake. */
+export function startFloor(configFile: string): Promise<Server> {
+  return startServer('floor', [path.join(ROOT, 'bench/floor-server.mjs'), configFile]);
+}
+
 export function startBarePipe(configFile: string): Promise<Server> {
   return startServer('bare pipe', [path.join(ROOT, 'bench/bare-pipe.mjs'), configFile]);
 }
