@@ -173,7 +173,8 @@ t.test('hubtls run: reloads on file change and on SIGHUP, refuses a broken file'
   child.stdout!.resume();
   const waitFor = (re: RegExp) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => (off(), reject(new Error(`no ${re} in: ${stderr}`))), 20000);
+      // A bound for a stuck child, not a speed check: four test files share two cores.
+      const timer = setTimeout(() => (off(), reject(new Error(`no ${re} in: ${stderr}`))), 60_000);
       const check = () => re.test(stderr) && (off(), resolve());
       const off = () => (clearTimeout(timer), child.stderr!.off('data', check));
       child.stderr!.on('data', check);
