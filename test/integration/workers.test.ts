@@ -81,7 +81,9 @@ function record(bus: EventBus): Recorder {
   bus.subscribe((e) => (events.push(e), [...waiters].forEach((w) => w(e))));
   return {
     events,
-    next: (pred, timeoutMs = 20_000) =>
+    // A bound for what never comes, not a speed check: a worker forked under tsx on a loaded machine
+    // (four test files on two cores, cold caches) took over 20 s to be listening again.
+    next: (pred, timeoutMs = 60_000) =>
       new Promise((resolve, reject) => {
         const seen = events.find(pred);
         if (seen) return resolve(seen as never);
