@@ -21,7 +21,8 @@ import { twinJson } from './twin-api.js';
 export const QUERY_PAGE_MAX = 100;
 
 type Tri = boolean | undefined;
-type Row = { key: string; doc: unknown };
+/** A row's sort key, and its twin JSON built only when the row is looked at. */
+type Row = { key: string; doc: () => unknown };
 
 function lookup(doc: unknown, path: string[]): unknown {
   let v = doc;
@@ -103,11 +104,11 @@ function rows(reg: DeviceRegistry, from: ParsedQuery['from']): Row[] {
     .list()
     .map((v) => reg.get(v.id)!)
     .sort((a, b) => (a.spec.id < b.spec.id ? -1 : 1));
-  if (from === 'devices') return devices.map((r) => ({ key: r.spec.id, doc: twinJson(reg, r) }));
+  if (from === 'devices') return devices.map((r) => ({ key: r.spec.id, doc: () => twinJson(reg, r) }));
   return devices.flatMap((d) =>
     [...d.modules.values()]
       .sort((a, b) => (a.moduleId < b.moduleId ? -1 : 1))
-      .map((m) => ({ key: `${d.spec.id}\u0000${m.moduleId}`, doc: moduleTwinJson(reg, m) })),
+      .map((m) => ({ key: `${d.spec.id}\u0000${m.moduleId}`, doc: () => moduleTwinJson(reg, m) })),
   );
 }
 
@@ -155,17 +156,22 @@ export function runQuery(reg: DeviceRegistry, req: QueryRequest): ServiceResult<
   const after = req.continuation ? keyOf(text as string, req.continuation) : undefined;
   if (req.continuation && after === undefined)
     return fail('ArgumentInvalid', 'x-ms-continuation is not a token this hub gave for this query');
-  const matched = rows(reg, q.from).filter((r) => !q.where || evaluate(q.where, r.doc) === true);
-  if (q.select.kind === 'count')
-    return {
-      ok: true,
-      status: 200,
-      value: [{ [q.select.alias]: matched.length }],
-      headers: { 'x-ms-item-type': 'raw' },
-    };
-  const rest = after === undefined ? matched : matched.filter((r) => r.key > after);
-  const page = rest.slice(0, size);
-  const more = rest.length > size;
+  const all = rows(reg, q.from);
+  const matches = (doc: unknown) => !q.where || evaluate(q.where, doc) === true;
+  if (q.select.kind === 'count') {
+    const n = all.filter((r) => matches(r.doc())).length;
+    return { ok: true, status: 200, value: [{ [q.select.alias]: n }], headers: { 'x-ms-item-type': 'raw' } };
+  }
+  // After the token's key, until one row more than the page holds: later rows are never built.
+  const found: Array<{ key: string; doc: unknown }> = [];
+  for (const r of all) {
+    if (after !== undefined && r.key <= after) continue;
+    const doc = r.doc();
+    if (matches(doc)) found.push({ key: r.key, doc });
+    if (found.length > size) break;
+  }
+  const page = found.slice(0, size);
+  const more = found.length > size;
   return {
     ok: true,
     status: 200,
