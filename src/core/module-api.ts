@@ -98,7 +98,8 @@ export function deleteModule(reg: DeviceRegistry, d: string, m: string, ifMatch:
   return done(undefined, 204);
 }
 
-function moduleTwinJson(reg: DeviceRegistry, r: ModuleRecord) {
+/** A module's twin JSON (GET /twins/{d}/modules/{m}, and the rows of `FROM devices.modules`). */
+export function moduleTwinJson(reg: DeviceRegistry, r: ModuleRecord) {
   const dev = reg.get(r.deviceId)!;
   return {
     deviceId: r.deviceId,

@@ -30,6 +30,8 @@ export interface ServiceOk<T> {
   value: T;
   /** Set for writes that change a device or twin: the new etag (REST sends it as `ETag`). */
   etag?: string;
+  /** Further response headers (the query's `x-ms-item-type`, `x-ms-continuation`). */
+  headers?: Record<string, string>;
 }
 
 export type ServiceResult<T> = ServiceOk<T> | ServiceError;

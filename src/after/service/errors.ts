@@ -41,5 +41,5 @@ export function sendError(res: http.ServerResponse, e: Pick<ServiceError, 'statu
 
 export function sendResult(res: http.ServerResponse, r: ServiceResult<unknown>, now: Date): void {
   if (!r.ok) return sendError(res, r, now);
-  send(res, r.status, r.value, r.etag ? { etag: `"${r.etag}"` } : {});
+  send(res, r.status, r.value, { ...r.headers, ...(r.etag ? { etag: `"${r.etag}"` } : {}) });
 }

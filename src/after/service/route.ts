@@ -10,6 +10,8 @@ export interface RouteCall {
   query: URLSearchParams;
   body: unknown;
   ifMatch: string | undefined;
+  /** A request header by its lower-case name (the first value if repeated). */
+  header(name: string): string | undefined;
   /** Scenario time. */
   now: Date;
 }

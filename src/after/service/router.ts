@@ -11,13 +11,14 @@ import { DEVICE_ROUTES } from './devices.js';
 import { sendResult } from './errors.js';
 import { METHOD_ROUTES } from './methods.js';
 import { MODULE_ROUTES } from './modules.js';
+import { QUERY_ROUTES } from './query.js';
 import type { Route } from './route.js';
 import { TWIN_ROUTES } from './twins.js';
 
 /** Largest service request body read (IoT Hub's twin and bulk limits are below it). */
 export const MAX_SERVICE_BODY = 1024 * 1024;
 
-const ROUTES: Route[] = [...DEVICE_ROUTES, ...TWIN_ROUTES, ...METHOD_ROUTES, ...MODULE_ROUTES];
+const ROUTES: Route[] = [...QUERY_ROUTES, ...DEVICE_ROUTES, ...TWIN_ROUTES, ...METHOD_ROUTES, ...MODULE_ROUTES];
 
 /**
  * The device API is `/devices/{id}/messages/…` (and `/devices/{d}/modules/{m}/messages/…`);
@@ -94,6 +95,10 @@ async function run(
     query: url.searchParams,
     body: read.body,
     ifMatch,
+    header: (name) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    },
     now: ctx.now(),
   });
 }
