@@ -23,20 +23,19 @@ const base = await shared.serve('g2', { kind: 'iothub' });
 const fps = (c: ServedChain) => [c.leaf, ...c.intermediates, c.root].map((i) => i.fingerprint256);
 
 t.test('a second open reuses the store: same certificates, nothing issued, fast', async (t) => {
-  const manifestBefore = await fs.stat(path.join(SHARED_DIR, 'manifest.json'));
+  // A private copy: other test files, running at the same time, issue into the shared store.
+  const dir = await tempDir(t);
+  await copyStore(SHARED_DIR, dir);
+  const manifestBefore = await fs.stat(path.join(dir, 'manifest.json'));
   const { log, events } = captureLog();
   const t0 = performance.now();
-  const store = await PkiStore.open(SHARED_DIR, { log });
+  const store = await PkiStore.open(dir, { log });
   const again = await store.serve('g2', { kind: 'iothub' });
   const ms = performance.now() - t0;
   t.comment(`warm open+serve of g2: ${ms.toFixed(1)} ms`);
   t.same(fps(again), fps(base), 'same fingerprints');
   t.same(issuedIds(events), [], 'nothing issued');
-  t.equal(
-    (await fs.stat(path.join(SHARED_DIR, 'manifest.json'))).mtimeMs,
-    manifestBefore.mtimeMs,
-    'manifest not rewritten',
-  );
+  t.equal((await fs.stat(path.join(dir, 'manifest.json'))).mtimeMs, manifestBefore.mtimeMs, 'manifest not rewritten');
 });
 
 /** Copy the shared store, damage it, reopen, serve g2: return the repaired chain and the log. */
