@@ -5,7 +5,6 @@
  * the MQTT endpoint the device dials through GatewayHostName. Error paths are plain HTTPS requests.
  */
 import t, { type Test } from 'tap';
-import https from 'node:https';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey, type Trust } from '../helpers/devices.js';
 import { hubClient, moduleClient, serviceSdk, type DeviceClient } from '../helpers/azure-sdk.js';
 import { needTool } from '../helpers/tools.js';
+import { serviceRequest, serviceToken, type RestReply } from '../helpers/service-rest.js';
 import type { Right } from '../../src/core/policies.js';
 
 const HUB = 'myhub.azure-devices.net';
@@ -47,14 +47,8 @@ function scenario() {
   };
 }
 
-interface Raw {
-  status: number;
-  headers: Record<string, unknown>;
-  body: { Message?: string; ExceptionMessage?: string } & Record<string, unknown>;
-}
-
 function token(policy: string, key: string): string {
-  return iothub.SharedAccessSignature.create(HUB, policy, key, String(Math.floor(Date.now() / 1000) + 3600)).toString();
+  return serviceToken(HUB, policy, key);
 }
 
 /** A plain HTTPS request to the service API, as curl would send it. */
@@ -64,33 +58,17 @@ function raw(
   method: string,
   path: string,
   o: { body?: string; headers?: Record<string, string>; auth?: string } = {},
-): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: th.port,
-        servername: HUB,
-        ca: trust.g2,
-        method,
-        path: `${path}${path.includes('?') ? '&' : '?'}api-version=2021-04-12`,
-        headers: {
-          host: HUB,
-          authorization: o.auth ?? token('iothubowner', OWNER_KEY),
-          'content-type': 'application/json; charset=utf-8',
-          ...o.headers,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : {} }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(o.body);
+): Promise<RestReply> {
+  const auth = o.auth ?? token('iothubowner', OWNER_KEY);
+  return serviceRequest({
+    port: th.port,
+    hub: HUB,
+    ca: trust.g2,
+    method,
+    path,
+    auth,
+    body: o.body,
+    headers: o.headers,
   });
 }
 
@@ -130,7 +108,7 @@ function errorName(e: unknown): string {
   return (e as Error).constructor.name;
 }
 
-function iotError(t: Test, r: Raw, status: number, code: string) {
+function iotError(t: Test, r: RestReply, status: number, code: string) {
   t.equal(r.status, status, `${code}: status ${status}`);
   t.equal(r.headers['iothub-errorcode'], code, `${code}: iothub-errorcode header`);
   t.match(r.body.Message, new RegExp(`^ErrorCode:${code};`), `${code}: Message starts with its ErrorCode`);

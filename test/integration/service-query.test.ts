@@ -5,12 +5,11 @@
  * followed to the end, devices.modules, and a refused query. Headers are read from plain HTTPS.
  */
 import t from 'tap';
-import https from 'node:https';
-import iothub from 'azure-iothub';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey, type Trust } from '../helpers/devices.js';
 import { serviceSdk } from '../helpers/azure-sdk.js';
 import { sasMqttDevice } from '../helpers/mqtt-device.js';
+import { serviceRequest, serviceToken } from '../helpers/service-rest.js';
 import type { Right } from '../../src/core/policies.js';
 
 const HUB = 'myhub.azure-devices.net';
@@ -42,12 +41,6 @@ function scenario() {
   };
 }
 
-interface Raw {
-  status: number;
-  headers: Record<string, unknown>;
-  body: unknown;
-}
-
 /** POST /devices/query as curl would send it. */
 function rawQuery(
   th: TestHub,
@@ -56,31 +49,17 @@ function rawQuery(
   headers: Record<string, string> = {},
   policy = ['iothubowner', OWNER_KEY],
 ) {
-  const sas = iothub.SharedAccessSignature.create(
-    HUB,
-    policy[0]!,
-    policy[1]!,
-    String(Math.floor(Date.now() / 1000) + 3600),
-  ).toString();
-  return new Promise<Raw>((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: th.port,
-        servername: HUB,
-        ca: trust.g2,
-        method: 'POST',
-        path: '/devices/query?api-version=2021-04-12',
-        headers: { host: HUB, authorization: sas, 'content-type': 'application/json; charset=utf-8', ...headers },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ query }));
+  const auth = serviceToken(HUB, policy[0]!, policy[1]!);
+  const body = JSON.stringify({ query });
+  return serviceRequest<unknown>({
+    port: th.port,
+    hub: HUB,
+    ca: trust.g2,
+    method: 'POST',
+    path: '/devices/query',
+    auth,
+    body,
+    headers,
   });
 }
 
