@@ -48,7 +48,7 @@ export const MQTT_CASES: QualifyCase[] = [
     endpoint: { ...hub, faults: [{ id: 'outage', fault: 'reset-after-hello', active: false }] },
     limitMs: 30_000,
     control: (rec, h, now) => afterGoodSession(rec, h, now, () => (h.startFault('outage'), h.drop())),
-    enough: (rec) => g.waitsAfterDrop(rec).attempts.length >= 10,
+    enough: (rec) => g.backoffSettled(g.waitsAfterDrop(rec).waits),
     grade: g.gradeBackoff,
   },
   {
@@ -155,7 +155,7 @@ export const MQTT_CASES: QualifyCase[] = [
     endpoint: hub,
     limitMs: 30_000,
     control: (rec, h, now) => afterGoodSession(rec, h, now, () => h.throttle(20)),
-    enough: (rec) => g.waitsAfterDrop(rec).attempts.length >= 10,
+    enough: (rec) => g.backoffSettled(g.waitsAfterDrop(rec).waits),
     grade: g.gradeThrottle,
   },
   {

@@ -5,9 +5,9 @@
  */
 import { mqttConnects, ms, noConnection, startOf, type Hs } from './recording.js';
 import type { Graded, Recording } from './types.js';
+import { BACKOFF_FIX, judgeWaits } from './backoff.js';
 
-const BACKOFF_FIX =
-  'reconnect with exponential backoff and random jitter (the Azure SDKs: ExponentialBackOffWithJitter, 100 ms doubling up to 10 s, jitter -50%/+25%)';
+export { backoffSettled, judgeWaits } from './backoff.js';
 
 /** Attempts after the first drop and the device's wait before each (from the drop, then from the previous failure). */
 export function waitsAfterDrop(rec: Recording): { drop?: number; attempts: Hs[]; waits: number[] } {
@@ -16,47 +16,6 @@ export function waitsAfterDrop(rec: Recording): { drop?: number; attempts: Hs[];
   const attempts = rec.handshakes.filter((h) => startOf(h) >= drop);
   const waits = attempts.map((h, i) => startOf(h) - (i === 0 ? drop : attempts[i - 1]!.t));
   return { drop, attempts, waits: waits.map((w) => Math.max(0, Math.round(w))) };
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const cv = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2))) / Math.abs(mean(xs));
-
-/** Means of the first, middle and last third of a series: robust to jitter, which moves single waits a lot. */
-export function thirds(ws: number[]): [number, number, number] {
-  const k = Math.floor(ws.length / 3);
-  return [mean(ws.slice(0, k)), mean(ws.slice(k, ws.length - k)), mean(ws.slice(-k))];
-}
-
-/**
- * Pure judgement of a series of reconnect waits (ms). The series after the first wait (SDKs retry
- * once at once) is cut in thirds: constant when the last third is not 1.5 × the first; exponential
- * when the last third is at least 1.7 × the middle one (linear growth d, 2d, 3d… stays under 5/3); no
- * jitter when the increments between waits grow by a steady factor (exact a + b·2^k backoff).
- */
-export function judgeWaits(waits: number[]): Graded {
-  const shown = `waits before each reconnect: ${waits.map(ms).join(', ')}`;
-  const ws = waits.slice(1).map((w) => Math.max(w, 1));
-  if (ws.length < 6) {
-    const slow = waits.every((w) => w >= 1000);
-    return slow
-      ? { grade: 'pass', evidence: [shown, 'few, slow reconnects: growth and jitter not judged'] }
-      : { grade: 'warn', evidence: [shown, 'too few reconnects to judge the backoff'], fix: BACKOFF_FIX };
-  }
-  const [a, b, c] = thirds(ws);
-  const words = `mean wait by thirds ${ms(a)} → ${ms(b)} → ${ms(c)}`;
-  if (c < 1.5 * a) return { grade: 'fail', evidence: [shown, `constant reconnect loop (${words})`], fix: BACKOFF_FIX };
-  if (c < 1.7 * b)
-    return { grade: 'fail', evidence: [shown, `grows, but not exponentially (${words})`], fix: BACKOFF_FIX };
-  const steps = ws.slice(1).map((w, i) => w - ws[i]!);
-  const stepRatios = steps.slice(1).map((d, i) => d / steps[i]!);
-  const steady = steps.every((d) => d > 0) && cv(stepRatios) < 0.15;
-  if (steady)
-    return {
-      grade: 'warn',
-      evidence: [shown, `exponential without jitter (${words}; each step ×${mean(stepRatios).toFixed(2)})`],
-      fix: 'add random jitter to each backoff, so a fleet dropped together does not reconnect in lockstep',
-    };
-  return { grade: 'pass', evidence: [shown, `exponential with jitter (${words})`] };
 }
 
 export function gradeBackoff(rec: Recording): Graded {
