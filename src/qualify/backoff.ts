@@ -25,6 +25,8 @@ export const BACKOFF_WAITS = { judge: 9, most: 11 } as const;
 const MARGIN = { pass: -2, earlyExponential: 1, earlyLinear: -4 } as const;
 /** Growth of the last third's mean over the first's: below `some` is a constant loop; `clear` growth lets exponential win ties. */
 const GROWTH = { some: 1.5, clear: 2 } as const;
+/** How close to its ceiling every wait must be for a backoff to count as without jitter (the hub's own timing moves a wait by a few ms). */
+const JITTER = { share: 0.05, ms: 20 } as const;
 const FACTORS = Array.from({ length: 51 }, (_, i) => 1.5 + i * 0.05);
 
 export interface Ceiling {
@@ -32,8 +34,11 @@ export interface Ceiling {
   cost: number;
   /** The exponential ceiling's factor per attempt (1 for a linear one). */
   factor: number;
+  /** The ceiling over attempt k (1-based). */
+  at: (k: number) => number;
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const logSum = (env: (k: number) => number, n: number) => {
   let s = 0;
   for (let k = 1; k <= n; k++) s += Math.log(env(k));
@@ -44,31 +49,35 @@ const holds = (ws: number[], env: (k: number) => number) => ws.every((w, i) => e
 /** The tightest `a + d·k` (d ≥ 0) above every wait; ws[k-1] is the wait before attempt k. */
 export function linearCeiling(ws: number[]): Ceiling {
   const n = ws.length;
-  let cost = n * Math.log(Math.max(...ws));
+  const top = Math.max(...ws);
+  let best: Ceiling = { cost: n * Math.log(top), factor: 1, at: () => top };
   for (let i = 0; i < n; i++)
     for (let j = i + 1; j < n; j++) {
       const d = (ws[j]! - ws[i]!) / (j - i);
       if (d <= 0) continue;
       const a = ws[i]! - d * (i + 1);
-      const env = (k: number) => a + d * k;
-      if (env(1) > 0 && holds(ws, env)) cost = Math.min(cost, logSum(env, n));
+      const at = (k: number) => a + d * k;
+      if (at(1) <= 0 || !holds(ws, at)) continue;
+      const cost = logSum(at, n);
+      if (cost < best.cost) best = { cost, factor: 1, at };
     }
-  return { cost, factor: 1 };
+  return best;
 }
 
-/** The tightest `f + A·g^k` (0 ≤ f ≤ the shortest wait, A ≥ 0, 1.5 ≤ g ≤ 4) above every wait. */
-export function exponentialCeiling(ws: number[]): Ceiling {
+/** For each factor g from 1.5 to 4, the tightest `f + A·g^k` (0 ≤ f ≤ the shortest wait, A ≥ 0) above every wait. */
+export function exponentialCeilings(ws: number[]): Ceiling[] {
   const n = ws.length;
   const floor = Math.min(...ws);
-  let best: Ceiling = { cost: n * Math.log(Math.max(...ws)), factor: 1 };
-  for (const g of FACTORS) {
+  return FACTORS.map((g) => {
     const pow = Array.from({ length: n + 1 }, (_, k) => g ** k);
-    const env = (f: number, A: number) => (k: number) => f + A * pow[k]!;
+    const top = Math.max(...ws);
+    let best: Ceiling = { cost: n * Math.log(top), factor: g, at: () => top };
     const tightest = (f: number) => Math.max(...ws.map((w, i) => (w - f) / pow[i + 1]!));
     const consider = (f: number, A: number) => {
-      if (f < 0 || f > floor || !holds(ws, env(f, A))) return;
-      const cost = logSum(env(f, A), n);
-      if (cost < best.cost) best = { cost, factor: g };
+      const at = (k: number) => f + A * pow[k]!;
+      if (f < 0 || f > floor || !holds(ws, at)) return;
+      const cost = logSum(at, n);
+      if (cost < best.cost) best = { cost, factor: g, at };
     };
     consider(0, tightest(0));
     consider(floor, tightest(floor));
@@ -77,12 +86,27 @@ export function exponentialCeiling(ws: number[]): Ceiling {
         const A = (ws[j]! - ws[i]!) / (pow[j + 1]! - pow[i + 1]!);
         if (A > 0) consider(ws[i]! - A * pow[i + 1]!, A);
       }
-  }
-  return best;
+    return best;
+  });
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const cv = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2))) / Math.abs(mean(xs));
+/**
+ * Whether the waits lie on one curve `f + A·g^k` (least squares for this g), each within JITTER of
+ * it: a backoff without jitter, give or take the hub's own few ms of timing.
+ */
+export function onCurve(ws: number[], g: number): boolean {
+  const xs = ws.map((_, i) => g ** (i + 1));
+  const mx = mean(xs);
+  const mw = mean(ws);
+  const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+  const A = xs.reduce((s, x, i) => s + (x - mx) * (ws[i]! - mw), 0) / sxx;
+  const f = mw - A * mx;
+  return A > 0 && ws.every((w, i) => Math.abs(w - (f + A * xs[i]!)) <= Math.max(JITTER.share * w, JITTER.ms));
+}
+
+/** The tightest exponential ceiling over all factors. */
+export const exponentialCeiling = (ws: number[]): Ceiling =>
+  exponentialCeilings(ws).reduce((a, b) => (b.cost < a.cost ? b : a));
 
 /** Means of the first, middle and last third of a series. */
 export function thirds(ws: number[]): [number, number, number] {
@@ -101,6 +125,8 @@ interface Shape {
   growth: number;
   /** Neither later third reaches GROWTH.some × the first. */
   flat: boolean;
+  /** Every wait sits on one exponential curve (within JITTER): a backoff without jitter. */
+  onCeiling: boolean;
   words: string;
 }
 
@@ -108,7 +134,8 @@ function shape(ws: number[]): Shape {
   const [a, b, c] = thirds(ws);
   const byThirds = `mean wait by thirds ${ms(a)} → ${ms(b)} → ${ms(c)}`;
   const lin = linearCeiling(ws);
-  const exp = exponentialCeiling(ws);
+  const ceilings = exponentialCeilings(ws);
+  const exp = ceilings.reduce((x, y) => (y.cost < x.cost ? y : x));
   const margin = lin.cost - exp.cost;
   const exponential = margin >= 0 || (margin > MARGIN.pass && c >= GROWTH.clear * a);
   const kind = c < GROWTH.some * a ? 'constant' : exponential ? 'exponential' : 'linear';
@@ -119,7 +146,15 @@ function shape(ws: number[]): Shape {
       : kind === 'exponential'
         ? `the waits fit under ${ceiling} about as tightly as under a straight line (within ${(-margin).toFixed(1)}) and the last third is ${(c / a).toFixed(1)}× the first`
         : `a straight-line ceiling holds the waits tighter than any exponential one by ${(-margin).toFixed(1)}`;
-  return { kind, margin, growth: c / a, flat: Math.max(b, c) < GROWTH.some * a, words: `${byThirds}; ${fit}` };
+  const onCeiling = FACTORS.some((g) => onCurve(ws, g));
+  return {
+    kind,
+    margin,
+    growth: c / a,
+    flat: Math.max(b, c) < GROWTH.some * a,
+    onCeiling,
+    words: `${byThirds}; ${fit}`,
+  };
 }
 
 /**
@@ -144,7 +179,8 @@ export function backoffSettled(waits: number[]): boolean {
  * 1.5 × the first's; exponential when its ceiling is tighter than a linear one, or nearly as tight
  * (within MARGIN.pass) with the last third at least 2 × the first, so that jitter which happens to
  * come out small late does not fail a correct device; linear otherwise. Exponential without jitter
- * when the increments between waits grow by a steady factor (exact a + b·2^k backoff).
+ * when every wait sits on one curve f + A·g^k (exact backoff, give or take the few ms the hub's own
+ * timing adds).
  */
 export function judgeWaits(waits: number[]): Graded {
   const shown = `waits before each reconnect: ${waits.map(ms).join(', ')}`;
@@ -160,13 +196,13 @@ export function judgeWaits(waits: number[]): Graded {
     return { grade: 'fail', evidence: [shown, `constant reconnect loop (${s.words})`], fix: BACKOFF_FIX };
   if (s.kind === 'linear')
     return { grade: 'fail', evidence: [shown, `grows, but not exponentially (${s.words})`], fix: BACKOFF_FIX };
-  const steps = ws.slice(1).map((w, i) => w - ws[i]!);
-  const stepRatios = steps.slice(1).map((d, i) => d / steps[i]!);
-  const steady = steps.every((d) => d > 0) && cv(stepRatios) < 0.15;
-  if (steady)
+  if (s.onCeiling)
     return {
       grade: 'warn',
-      evidence: [shown, `exponential without jitter (${s.words}; each step ×${mean(stepRatios).toFixed(2)})`],
+      evidence: [
+        shown,
+        `exponential without jitter (${s.words}; every wait within ${JITTER.share * 100} % or ${JITTER.ms} ms of one curve f + A·g^k)`,
+      ],
       fix: 'add random jitter to each backoff, so a fleet dropped together does not reconnect in lockstep',
     };
   return { grade: 'pass', evidence: [shown, `exponential with jitter (${s.words})`] };
