@@ -25,7 +25,7 @@ export const BACKOFF_WAITS = { judge: 9, most: 11 } as const;
 const MARGIN = { pass: -2, earlyExponential: 1, earlyLinear: -4 } as const;
 /** Growth of the last third's mean over the first's: below `some` is a constant loop; `clear` growth lets exponential win ties. */
 const GROWTH = { some: 1.5, clear: 2 } as const;
-/** How close to its ceiling every wait must be for a backoff to count as without jitter (the hub's own timing moves a wait by a few ms). */
+/** How close to one exponential curve every wait must be for a backoff to count as without jitter (the hub's own timing moves a wait by a few ms). */
 const JITTER = { share: 0.05, ms: 20 } as const;
 const FACTORS = Array.from({ length: 51 }, (_, i) => 1.5 + i * 0.05);
 
@@ -34,8 +34,6 @@ export interface Ceiling {
   cost: number;
   /** The exponential ceiling's factor per attempt (1 for a linear one). */
   factor: number;
-  /** The ceiling over attempt k (1-based). */
-  at: (k: number) => number;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -50,7 +48,7 @@ const holds = (ws: number[], env: (k: number) => number) => ws.every((w, i) => e
 export function linearCeiling(ws: number[]): Ceiling {
   const n = ws.length;
   const top = Math.max(...ws);
-  let best: Ceiling = { cost: n * Math.log(top), factor: 1, at: () => top };
+  let best: Ceiling = { cost: n * Math.log(top), factor: 1 };
   for (let i = 0; i < n; i++)
     for (let j = i + 1; j < n; j++) {
       const d = (ws[j]! - ws[i]!) / (j - i);
@@ -59,7 +57,7 @@ export function linearCeiling(ws: number[]): Ceiling {
       const at = (k: number) => a + d * k;
       if (at(1) <= 0 || !holds(ws, at)) continue;
       const cost = logSum(at, n);
-      if (cost < best.cost) best = { cost, factor: 1, at };
+      if (cost < best.cost) best = { cost, factor: 1 };
     }
   return best;
 }
@@ -68,16 +66,16 @@ export function linearCeiling(ws: number[]): Ceiling {
 export function exponentialCeilings(ws: number[]): Ceiling[] {
   const n = ws.length;
   const floor = Math.min(...ws);
+  const top = Math.max(...ws);
   return FACTORS.map((g) => {
     const pow = Array.from({ length: n + 1 }, (_, k) => g ** k);
-    const top = Math.max(...ws);
-    let best: Ceiling = { cost: n * Math.log(top), factor: g, at: () => top };
+    let best: Ceiling = { cost: n * Math.log(top), factor: g };
     const tightest = (f: number) => Math.max(...ws.map((w, i) => (w - f) / pow[i + 1]!));
     const consider = (f: number, A: number) => {
       const at = (k: number) => f + A * pow[k]!;
       if (f < 0 || f > floor || !holds(ws, at)) return;
       const cost = logSum(at, n);
-      if (cost < best.cost) best = { cost, factor: g, at };
+      if (cost < best.cost) best = { cost, factor: g };
     };
     consider(0, tightest(0));
     consider(floor, tightest(floor));
@@ -126,7 +124,7 @@ interface Shape {
   /** Neither later third reaches GROWTH.some × the first. */
   flat: boolean;
   /** Every wait sits on one exponential curve (within JITTER): a backoff without jitter. */
-  onCeiling: boolean;
+  exact: boolean;
   words: string;
 }
 
@@ -146,13 +144,12 @@ function shape(ws: number[]): Shape {
       : kind === 'exponential'
         ? `the waits fit under ${ceiling} about as tightly as under a straight line (within ${(-margin).toFixed(1)}) and the last third is ${(c / a).toFixed(1)}× the first`
         : `a straight-line ceiling holds the waits tighter than any exponential one by ${(-margin).toFixed(1)}`;
-  const onCeiling = FACTORS.some((g) => onCurve(ws, g));
   return {
     kind,
     margin,
     growth: c / a,
     flat: Math.max(b, c) < GROWTH.some * a,
-    onCeiling,
+    exact: FACTORS.some((g) => onCurve(ws, g)),
     words: `${byThirds}; ${fit}`,
   };
 }
@@ -196,7 +193,7 @@ export function judgeWaits(waits: number[]): Graded {
     return { grade: 'fail', evidence: [shown, `constant reconnect loop (${s.words})`], fix: BACKOFF_FIX };
   if (s.kind === 'linear')
     return { grade: 'fail', evidence: [shown, `grows, but not exponentially (${s.words})`], fix: BACKOFF_FIX };
-  if (s.onCeiling)
+  if (s.exact)
     return {
       grade: 'warn',
       evidence: [
