@@ -132,8 +132,7 @@ function shape(ws: number[]): Shape {
   const [a, b, c] = thirds(ws);
   const byThirds = `mean wait by thirds ${ms(a)} → ${ms(b)} → ${ms(c)}`;
   const lin = linearCeiling(ws);
-  const ceilings = exponentialCeilings(ws);
-  const exp = ceilings.reduce((x, y) => (y.cost < x.cost ? y : x));
+  const exp = exponentialCeiling(ws);
   const margin = lin.cost - exp.cost;
   const exponential = margin >= 0 || (margin > MARGIN.pass && c >= GROWTH.clear * a);
   const kind = c < GROWTH.some * a ? 'constant' : exponential ? 'exponential' : 'linear';
