@@ -1,4 +1,4 @@
-/** The IoT Hub service REST API as curl would call it: a SAS token and one plain HTTPS request. */
+/** The hub's REST APIs as curl would call them: a SAS token and one plain HTTPS request. */
 import https from 'node:https';
 import iothub from 'azure-iothub';
 
@@ -17,6 +17,40 @@ export function serviceToken(hub: string, policy: string, key: string): string {
   return iothub.SharedAccessSignature.create(hub, policy, key, String(Math.floor(Date.now() / 1000) + 3600)).toString();
 }
 
+/** One HTTPS request to the hub on 127.0.0.1, with the hub's name as SNI and Host; the reply's JSON body parsed. */
+export function hubRequest<B = ErrorBody>(o: {
+  port: number;
+  hub: string;
+  ca: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}): Promise<RestReply<B>> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port: o.port,
+        servername: o.hub,
+        ca: o.ca,
+        method: o.method,
+        path: o.path,
+        headers: { host: o.hub, ...o.headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : {} }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
 export interface RestRequest {
   port: number;
   /** The hub's name: SNI and Host. */
@@ -31,31 +65,9 @@ export interface RestRequest {
 }
 
 export function serviceRequest<B = ErrorBody>(o: RestRequest): Promise<RestReply<B>> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: o.port,
-        servername: o.hub,
-        ca: o.ca,
-        method: o.method,
-        path: `${o.path}${o.path.includes('?') ? '&' : '?'}api-version=2021-04-12`,
-        headers: {
-          host: o.hub,
-          authorization: o.auth,
-          'content-type': 'application/json; charset=utf-8',
-          ...o.headers,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : {} }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(o.body);
+  return hubRequest<B>({
+    ...o,
+    path: `${o.path}${o.path.includes('?') ? '&' : '?'}api-version=2021-04-12`,
+    headers: { authorization: o.auth, 'content-type': 'application/json; charset=utf-8', ...o.headers },
   });
 }

@@ -13,6 +13,7 @@ import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { exportedTrust, nextSession, randomKey } from '../helpers/devices.js';
 import { hubClient, Message, provision } from '../helpers/azure-sdk.js';
 import { sharedStore } from '../helpers/pki.js';
+import { hubRequest, type RestReply } from '../helpers/service-rest.js';
 
 const HUB = 'myhub.azure-devices.net';
 const ID_SCOPE = '0ne0000F00D';
@@ -30,29 +31,8 @@ function rawPost(
   ca: string,
   path: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Record<string, unknown>; body: { errorCode?: number; message?: string } }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: th.port,
-        servername: HUB,
-        ca,
-        method: 'POST',
-        path,
-        headers: { host: HUB, ...headers },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : {} }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end('{"t":1}');
-  });
+): Promise<RestReply<{ errorCode?: number; message?: string }>> {
+  return hubRequest({ port: th.port, hub: HUB, ca, method: 'POST', path, headers, body: '{"t":1}' });
 }
 
 t.test('HTTPS device API', async (t) => {
